@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { Iso } from "./common.ts";
+import { AUDIT_PAGE_LIMIT_DEFAULT, AUDIT_PAGE_LIMIT_MAX } from "../limits.ts";
+
+export const AuditKind = z.enum([
+  "send",
+  "broadcast",
+  "ping",
+  "pairing",
+  "registry",
+  "credential",
+  "fallback",
+  "login",
+  "late_reply",
+  "settings",
+  "user",
+  "api_key",
+  "sync",
+  "system",
+]);
+export type AuditKind = z.infer<typeof AuditKind>;
+
+export const AuditOutcome = z.enum([
+  "pending",
+  "replied",
+  "delivered_no_reply",
+  "timeout",
+  "unreachable",
+  "auth_failed",
+  "pairing_required",
+  "error",
+  "cancelled",
+  "interrupted",
+  "ok",
+  "failed",
+]);
+export type AuditOutcome = z.infer<typeof AuditOutcome>;
+
+export const AuditEntry = z.object({
+  id: z.number().int(),
+  at: Iso,
+  actor: z.string(),
+  kind: AuditKind,
+  teammate: z.string().nullable(),
+  gatewayUrl: z.string().nullable(),
+  session: z.string().nullable(),
+  runId: z.string().nullable(),
+  message: z.string().nullable(),
+  messageBytes: z.number().int().nullable(),
+  messageSha256: z.string().nullable(),
+  reply: z.string().nullable(),
+  outcome: AuditOutcome,
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  latencyMs: z.number().nullable(),
+  broadcastId: z.string().nullable(),
+  messageId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+  completedAt: Iso.nullable(),
+  hash: z.string(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+const csv = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => (typeof v === "string" ? v.split(",").filter(Boolean) : v), z.array(item));
+
+export const AuditQuery = z.object({
+  teammate: z.string().optional(),
+  actor: z.string().optional(),
+  kind: csv(AuditKind).optional(),
+  outcome: csv(AuditOutcome).optional(),
+  from: Iso.optional(),
+  to: Iso.optional(),
+  broadcastId: z.string().optional(),
+  messageId: z.string().optional(),
+  /** Full-text search over message and reply (SQLite FTS5 syntax; plain words work). */
+  q: z.string().max(500).optional(),
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(AUDIT_PAGE_LIMIT_MAX).default(AUDIT_PAGE_LIMIT_DEFAULT),
+});
+export type AuditQuery = z.input<typeof AuditQuery>;
+
+export const AuditPage = z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() });
+
+export const AuditVerify = z.object({
+  ok: z.boolean(),
+  checked: z.number().int(),
+  firstBrokenId: z.number().int().nullable(),
+  reason: z.string().nullable(),
+});
+export type AuditVerify = z.infer<typeof AuditVerify>;

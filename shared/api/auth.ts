@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { Actor, Iso, Role } from "./common.ts";
+
+export const Username = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, "username: 2-64 of a-z 0-9 . _ -");
+export const Password = z.string().min(10, "password: at least 10 characters").max(1024);
+
+export const LoginRequest = z.object({ username: z.string().min(1), password: z.string().min(1) });
+export const SetupRequest = z.object({
+  /** The one-time code printed on the server console at first start. */
+  setupCode: z.string().min(1),
+  username: Username,
+  password: Password,
+});
+export const SetupState = z.object({ setupRequired: z.boolean() });
+
+/** The caller as the server sees it. */
+export const Me = Actor.extend({ role: Role });
+export type Me = z.infer<typeof Me>;
+
+export const User = z.object({
+  username: z.string(),
+  role: Role,
+  createdAt: Iso,
+  disabled: z.boolean(),
+});
+export type User = z.infer<typeof User>;
+export const UserCreate = z.object({ username: Username, password: Password, role: Role });
+export const UserUpdate = z.object({ password: Password.optional(), role: Role.optional(), disabled: z.boolean().optional() });
+
+export const ApiKey = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: Role,
+  /** The first characters of the key, enough to recognise it, useless to use it. */
+  prefix: z.string(),
+  createdBy: z.string(),
+  createdAt: Iso,
+  lastUsedAt: Iso.nullable(),
+  expiresAt: Iso.nullable(),
+  revokedAt: Iso.nullable(),
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+export const ApiKeyCreate = z.object({
+  name: z.string().trim().min(1).max(100),
+  role: Role,
+  expiresAt: Iso.nullish(),
+});
+/** The create response: the only time the key itself is shown. */
+export const ApiKeyCreated = ApiKey.extend({ key: z.string() });

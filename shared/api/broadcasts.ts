@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { Actor, Iso, Warning } from "./common.ts";
+import { DeliveryStatus, ErrorInfo, Session, TeammateRef } from "./messages.ts";
+import { TIMEOUT_SEC_DEFAULT, TIMEOUT_SEC_MAX } from "../limits.ts";
+
+export const BroadcastState = z.enum(["awaiting_confirmation", "sending", "completed", "cancelled", "expired"]);
+export type BroadcastState = z.infer<typeof BroadcastState>;
+
+export const SkipReason = z.enum(["self", "no_address", "no_credentials"]);
+
+export const BroadcastCreate = z.object({
+  message: z.string().min(1),
+  session: Session,
+  timeoutSec: z.number().int().min(1).max(TIMEOUT_SEC_MAX).default(TIMEOUT_SEC_DEFAULT),
+  /** true: show recipients and warnings, create nothing. */
+  dryRun: z.boolean().default(false),
+  fallback: z.boolean().default(true),
+});
+export type BroadcastCreate = z.input<typeof BroadcastCreate>;
+
+export const Recipient = TeammateRef.extend({
+  status: DeliveryStatus,
+  reply: z.string().nullable(),
+  runId: z.string().nullable(),
+  latencyMs: z.number().nullable(),
+  error: ErrorInfo.nullable(),
+  attempts: z.number().int(),
+  updatedAt: Iso,
+});
+export type Recipient = z.infer<typeof Recipient>;
+
+export const Skipped = TeammateRef.extend({ reason: SkipReason });
+
+export const Broadcast = z.object({
+  id: z.string(),
+  state: BroadcastState,
+  message: z.string(),
+  messageBytes: z.number().int(),
+  sha256: z.string(),
+  session: z.string(),
+  timeoutSec: z.number().int(),
+  recipients: z.array(Recipient),
+  skipped: z.array(Skipped),
+  counts: z.record(z.string(), z.number().int()),
+  warnings: z.array(Warning),
+  createdBy: Actor,
+  createdAt: Iso,
+  expiresAt: Iso,
+  confirmedBy: Actor.nullable(),
+  confirmedAt: Iso.nullable(),
+  completedAt: Iso.nullable(),
+});
+export type Broadcast = z.infer<typeof Broadcast>;
+
+/** The create response: the only place the single-use confirmation token is ever shown. */
+export const BroadcastCreated = Broadcast.extend({ confirmationToken: z.string() });
+export type BroadcastCreated = z.infer<typeof BroadcastCreated>;
+
+export const BroadcastPreview = z.object({
+  dryRun: z.literal(true),
+  message: z.string(),
+  messageBytes: z.number().int(),
+  sha256: z.string(),
+  session: z.string(),
+  recipients: z.array(TeammateRef),
+  skipped: z.array(Skipped),
+  warnings: z.array(Warning),
+});
+
+export const BroadcastConfirm = z.object({
+  token: z.string().min(1),
+  /** false: answer 202 at once; progress via polling or the event stream. */
+  wait: z.boolean().default(false),
+});

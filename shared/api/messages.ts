@@ -1,0 +1,133 @@
+import { z } from "zod";
+import { Actor, Iso, Warning } from "./common.ts";
+import {
+  DEFAULT_SESSION,
+  ROUNDS_MAX,
+  ROUNDS_MIN,
+  TIMEOUT_SEC_DEFAULT,
+  TIMEOUT_SEC_MAX,
+} from "../limits.ts";
+
+/** Where one delivery attempt to one agent ended. */
+export const DeliveryStatus = z.enum([
+  "queued",
+  "sending",
+  "replied",
+  "delivered_no_reply",
+  "timeout",
+  "unreachable",
+  "auth_failed",
+  "pairing_required",
+  "error",
+  "cancelled",
+  "interrupted",
+]);
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
+export const FINAL_STATUSES: readonly DeliveryStatus[] = [
+  "replied",
+  "delivered_no_reply",
+  "timeout",
+  "unreachable",
+  "auth_failed",
+  "pairing_required",
+  "error",
+  "cancelled",
+  "interrupted",
+];
+/** Statuses a broadcast retry sends again. */
+export const FAILED_STATUSES: readonly DeliveryStatus[] = [
+  "timeout",
+  "unreachable",
+  "auth_failed",
+  "pairing_required",
+  "error",
+  "interrupted",
+];
+
+export const Session = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/, "session: 1-128 of letters, digits, : . _ -")
+  .default(DEFAULT_SESSION);
+
+export const TeammateRef = z.object({
+  handle: z.string(),
+  name: z.string(),
+  displayName: z.string().nullable(),
+});
+export type TeammateRef = z.infer<typeof TeammateRef>;
+
+export const SendRequest = z.object({
+  /** Handle (exact, case-insensitive) or a unique part of a name / display name. */
+  to: z.string().trim().min(1),
+  message: z.string().min(1),
+  session: Session,
+  rounds: z.number().int().min(ROUNDS_MIN).max(ROUNDS_MAX).default(1),
+  timeoutSec: z.number().int().min(1).max(TIMEOUT_SEC_MAX).default(TIMEOUT_SEC_DEFAULT),
+  dryRun: z.boolean().default(false),
+  /** false: answer 202 at once and follow progress by polling or the event stream. */
+  wait: z.boolean().default(true),
+  /** false: never use the fallback webhook for this request. */
+  fallback: z.boolean().default(true),
+});
+export type SendRequest = z.input<typeof SendRequest>;
+
+export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
+
+export const Exchange = z.object({
+  round: z.number().int(),
+  message: z.string(),
+  messageBytes: z.number().int(),
+  status: DeliveryStatus,
+  reply: z.string().nullable(),
+  runId: z.string().nullable(),
+  latencyMs: z.number().nullable(),
+  error: ErrorInfo.nullable(),
+  auditId: z.number().int().nullable(),
+});
+export type Exchange = z.infer<typeof Exchange>;
+
+export const FallbackResult = z.object({
+  attempted: z.boolean(),
+  ok: z.boolean(),
+  reason: z.string(),
+  httpStatus: z.number().nullable(),
+  error: z.string().nullable(),
+});
+
+export const Message = z.object({
+  id: z.string(),
+  to: TeammateRef,
+  gatewayUrl: z.string().nullable(),
+  session: z.string(),
+  rounds: z.number().int(),
+  timeoutSec: z.number().int(),
+  status: DeliveryStatus,
+  exchanges: z.array(Exchange),
+  warnings: z.array(Warning),
+  fallback: FallbackResult.nullable(),
+  actor: Actor,
+  createdAt: Iso,
+  completedAt: Iso.nullable(),
+});
+export type Message = z.infer<typeof Message>;
+
+/** What a dry run shows: everything but a credential. */
+export const SendPreview = z.object({
+  dryRun: z.literal(true),
+  to: TeammateRef,
+  gatewayUrl: z.string().nullable(),
+  session: z.string(),
+  rounds: z.number().int(),
+  timeoutSec: z.number().int(),
+  message: z.string(),
+  messageBytes: z.number().int(),
+  sha256: z.string(),
+  credentialSet: z.boolean(),
+  warnings: z.array(Warning),
+  /** Reasons the real send would fail before leaving the server (no address, no credentials, ...). */
+  blockers: z.array(Warning),
+});
+export type SendPreview = z.infer<typeof SendPreview>;
+
+export const Accepted = z.object({ id: z.string(), status: DeliveryStatus, href: z.string() });

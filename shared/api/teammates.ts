@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { Handle, Iso } from "./common.ts";
+
+export const TeammateState = z.enum([
+  "unknown", // never checked
+  "online",
+  "unreachable",
+  "auth_failed",
+  "pairing_required",
+  "no_credentials",
+  "no_address",
+  "error",
+]);
+export type TeammateState = z.infer<typeof TeammateState>;
+
+export const Pairing = z.object({ requestId: z.string(), approveCommand: z.string() });
+
+export const TeammateStatus = z.object({
+  state: TeammateState,
+  checkedAt: Iso.nullable(),
+  lastSeenAt: Iso.nullable(),
+  latencyMs: z.number().nullable(),
+  version: z.string().nullable(),
+  scopes: z.array(z.string()).nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  pairing: Pairing.nullable(),
+});
+export type TeammateStatus = z.infer<typeof TeammateStatus>;
+
+/** A teammate as the API shows it. Credentials appear only as "set or not". */
+export const Teammate = z.object({
+  handle: z.string(),
+  name: z.string(),
+  displayName: z.string().nullable(),
+  note: z.string().nullable(),
+  gatewayUrl: z.string().nullable(),
+  hostname: z.string().nullable(),
+  tlsFingerprint: z.string().nullable(),
+  isMe: z.boolean(),
+  credential: z.object({ set: z.boolean(), setAt: Iso.nullable(), lastUsedAt: Iso.nullable() }),
+  device: z.object({ paired: z.boolean(), pairedAt: Iso.nullable() }),
+  status: TeammateStatus,
+  createdAt: Iso,
+  updatedAt: Iso,
+});
+export type Teammate = z.infer<typeof Teammate>;
+
+const GatewayUrl = z
+  .string()
+  .trim()
+  .max(512)
+  .regex(/^wss?:\/\//i, "gatewayUrl must start with ws:// or wss://");
+const Fingerprint = z
+  .string()
+  .trim()
+  .regex(/^(sha256:)?([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i, "tlsFingerprint: SHA-256 of the certificate, 64 hex digits");
+
+export const TeammateCreate = z.object({
+  handle: Handle,
+  name: z.string().trim().min(1).max(200),
+  displayName: z.string().trim().max(200).nullish(),
+  note: z.string().max(2000).nullish(),
+  gatewayUrl: GatewayUrl.nullish(),
+  hostname: z.string().trim().max(253).nullish(),
+  tlsFingerprint: Fingerprint.nullish(),
+  /** Write-only: the teammate's shared gateway token. Never returned. */
+  token: z.string().min(1).max(4096).optional(),
+});
+export type TeammateCreate = z.infer<typeof TeammateCreate>;
+
+export const TeammateUpdate = TeammateCreate.omit({ handle: true, token: true }).partial();
+export type TeammateUpdate = z.infer<typeof TeammateUpdate>;
+
+export const TokenSet = z.object({ token: z.string().min(1).max(4096) });
+
+/** The old agent-team-mesh skill's two files, as uploaded. */
+export const LegacyRegistryFile = z.object({
+  gatewayUrlPattern: z.string().optional(),
+  agents: z.array(
+    z.object({
+      name: z.string().optional(),
+      redName: z.string().optional(),
+      emailPrefix: z.string(),
+      note: z.string().optional(),
+      ip: z.string().optional().nullable(),
+      hostname: z.string().optional().nullable(),
+    }).loose(),
+  ),
+}).loose();
+export const LegacyTokensFile = z.object({ tokens: z.record(z.string(), z.string()) }).loose();
+
+export const ImportRequest = z.object({
+  registry: LegacyRegistryFile,
+  tokens: LegacyTokensFile.optional(),
+});
+export type ImportRequest = z.infer<typeof ImportRequest>;
+
+export const ImportReport = z.object({
+  created: z.array(z.string()),
+  updated: z.array(z.string()),
+  unchanged: z.array(z.string()),
+  skipped: z.array(z.object({ handle: z.string().nullable(), reason: z.string() })),
+  tokensSet: z.array(z.string()),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+
+export const SyncReport = ImportReport.extend({ source: z.string(), at: Iso });
+export type SyncReport = z.infer<typeof SyncReport>;
+
+export const Whoami = z.object({
+  me: Teammate.nullable(),
+  source: z.enum(["env", "setting"]).nullable(),
+});
+export const WhoamiSet = z.object({ handle: z.string().nullable() });
+
+export const PingRequest = z.object({
+  /** A handle, name or display name; omit to ping everyone. */
+  to: z.string().min(1).optional(),
+  timeoutSec: z.number().int().min(1).max(60).optional(),
+});
+export const PingResult = z.object({
+  teammates: z.array(Teammate),
+});
