@@ -49,12 +49,14 @@ export const Broadcast = z.object({
   confirmedBy: Actor.nullable(),
   confirmedAt: Iso.nullable(),
   completedAt: Iso.nullable(),
+  /**
+   * Single-use token that confirms exactly this message to exactly these recipients
+   * (an HMAC over id, message SHA-256, recipient handles and expiry). Present only while the
+   * broadcast awaits confirmation, and only for callers allowed to confirm.
+   */
+  confirmationToken: z.string().nullable(),
 });
 export type Broadcast = z.infer<typeof Broadcast>;
-
-/** The create response: the only place the single-use confirmation token is ever shown. */
-export const BroadcastCreated = Broadcast.extend({ confirmationToken: z.string() });
-export type BroadcastCreated = z.infer<typeof BroadcastCreated>;
 
 export const BroadcastPreview = z.object({
   dryRun: z.literal(true),

@@ -1,0 +1,42 @@
+import type { AuditEntry, AuditKind, AuditOutcome, AuditQuery, AuditVerify } from "../../shared/api/audit.ts";
+
+export interface AuditInput {
+  actor: string; // "user:alice", "key:ci-bot", "system"
+  kind: AuditKind;
+  outcome: AuditOutcome; // 'pending' for a send about to leave the server
+  teammate?: string | null;
+  gatewayUrl?: string | null;
+  session?: string | null;
+  message?: string | null; // bytes and SHA-256 are computed by the log
+  broadcastId?: string | null;
+  messageId?: string | null;
+  details?: Record<string, unknown> | null;
+  runId?: string | null;
+  reply?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  latencyMs?: number | null;
+}
+
+export interface AuditCompletion {
+  outcome: Exclude<AuditOutcome, "pending">;
+  runId?: string | null;
+  reply?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  latencyMs?: number | null;
+}
+
+/** Append-only, hash-chained audit trail. */
+export interface AuditLog {
+  append(input: AuditInput): AuditEntry;
+  /** Completes a pending entry, exactly once. */
+  complete(id: number, completion: AuditCompletion): AuditEntry;
+  /** At start-up: every entry still pending becomes 'interrupted'. Returns how many. */
+  interruptPending(): number;
+  get(id: number): AuditEntry | null;
+  query(q: AuditQuery): { items: AuditEntry[]; nextCursor: string | null };
+  /** Rows as NDJSON or CSV text chunks, streamed in id order, for the same filters. */
+  export(q: AuditQuery, format: "ndjson" | "csv"): AsyncIterable<string>;
+  verify(): AuditVerify;
+}

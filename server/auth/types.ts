@@ -1,0 +1,24 @@
+import type { Role } from "../../shared/api/common.ts";
+
+/** Who is calling: set on the request context by the auth middleware. */
+export interface Principal {
+  kind: "user" | "api_key";
+  id: string; // user id or api key id
+  name: string; // username or key name
+  role: Role;
+  /** "user:<name>" or "key:<name>", as written in the audit trail. */
+  label: string;
+}
+
+/** What each role may do. Routes ask for a permission, never for a role by name. */
+export type Permission =
+  | "teammates:read"
+  | "teammates:write" // create, edit, delete, credentials, import, sync, whoami
+  | "ping"
+  | "send"
+  | "broadcast:create"
+  | "broadcast:confirm" // confirm, cancel, retry
+  | "audit:read"
+  | "users:manage"
+  | "keys:manage"
+  | "metrics:read";

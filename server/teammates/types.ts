@@ -1,0 +1,38 @@
+import type { ImportReport, ImportRequest, SyncReport, Teammate, TeammateCreate, TeammateUpdate } from "../../shared/api/teammates.ts";
+import type { ProbeResult } from "../gateway/index.ts";
+
+/** A teammate as the server works with it (the API shape comes from `toApi`). */
+export interface TeammateRecord {
+  id: number;
+  handle: string;
+  name: string;
+  displayName: string | null;
+  note: string | null;
+  gatewayUrl: string | null;
+  hostname: string | null;
+  tlsFingerprint: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Registry {
+  list(): TeammateRecord[];
+  byHandle(handle: string): TeammateRecord | null;
+  /** Exact handle (case-insensitive), else a unique substring of name / display name.
+   *  Throws ApiError TEAMMATE_NOT_FOUND or AMBIGUOUS_TEAMMATE (details.candidates). */
+  resolve(to: string): TeammateRecord;
+  create(input: TeammateCreate, actor: string): TeammateRecord;
+  update(handle: string, patch: TeammateUpdate, actor: string): TeammateRecord;
+  remove(handle: string, actor: string): void;
+  setToken(handle: string, token: string, actor: string): TeammateRecord;
+  removeToken(handle: string, actor: string): void;
+  hasToken(teammateId: number): boolean;
+  /** This dashboard's own agent (MESH_MY_EMAIL, else the stored setting). */
+  me(): { handle: string; source: "env" | "setting" } | null;
+  setMe(handle: string | null, actor: string): void;
+  /** Stores a probe's outcome as the teammate's status (and history); returns the API status. */
+  recordProbe(teammateId: number, result: ProbeResult): Teammate["status"];
+  toApi(record: TeammateRecord): Teammate;
+  importLegacy(input: ImportRequest, actor: string): ImportReport;
+  sync(actor: string): Promise<SyncReport>;
+}
