@@ -41,6 +41,9 @@ export const ENV_SPEC = {
 
 export type EnvName = keyof typeof ENV_SPEC;
 
+/** Values never echoed in an error message. */
+const SECRET_VARS = new Set<string>(["MESH_VAULT_KEY", "MESH_ADMIN_PASSWORD", "MESH_METRICS_TOKEN"]);
+
 export interface Config {
   host: string;
   port: number;
@@ -77,7 +80,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const raw = env[name] ?? def;
     const parsed = (schema as z.ZodType).safeParse(raw);
     if (parsed.success) out[name] = parsed.data;
-    else problems.push(`${name}=${JSON.stringify(env[name])}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+    else {
+      const shown = SECRET_VARS.has(name) ? "(hidden)" : JSON.stringify(env[name]);
+      problems.push(`${name}=${shown}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+    }
   }
   const soft = out.MESH_MSG_SOFT_LIMIT as number;
   const hard = out.MESH_MSG_HARD_LIMIT as number;
