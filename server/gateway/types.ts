@@ -1,0 +1,111 @@
+// Public types of the gateway connector. Nothing here refers to @openclaw/* types: the rest of the
+// server sees only these.
+import type { GatewayErrorCode } from "../../shared/errors.ts";
+
+export type { GatewayErrorCode };
+
+/** Where a teammate's OpenClaw Gateway lives. */
+export type GatewayTarget = { teammateId: number; url: string; tlsFingerprint?: string | null };
+
+/** Ed25519 device identity of this dashboard towards one teammate's gateway. */
+export interface DeviceIdentity {
+  /** sha256 of the raw 32-byte public key, lowercase hex (what the gateway derives too). */
+  deviceId: string;
+  publicKeyPem: string;
+  privateKeyPem: string;
+}
+
+/** Storage of per-teammate gateway secrets; the server implements it on top of its vault. */
+export interface GatewayCredentialStore {
+  /** Shared gateway token (gateway.auth.token of that gateway). */
+  gatewayToken(teammateId: number): string | null;
+  deviceIdentity(teammateId: number): DeviceIdentity | null;
+  saveDeviceIdentity(teammateId: number, identity: DeviceIdentity): void;
+  /** Device token issued by the gateway after pairing (hello-ok.auth.deviceToken). */
+  deviceToken(teammateId: number): { token: string; scopes: string[] } | null;
+  saveDeviceToken(teammateId: number, token: string, scopes: string[]): void;
+  clearDeviceToken(teammateId: number): void;
+  markUsed(teammateId: number): void;
+}
+
+type LogFn = (objOrMsg: unknown, msg?: string) => void;
+export interface GatewayLogger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
+export interface GatewayErrorInfo {
+  code: GatewayErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export interface PairingInfo {
+  requestId: string;
+  /** Run this on the gateway's machine: `openclaw devices approve <requestId>`. */
+  approveCommand: string;
+}
+
+export type ProbeState = "online" | "unreachable" | "auth_failed" | "pairing_required" | "no_credentials" | "error";
+
+export interface ProbeResult {
+  state: ProbeState;
+  latencyMs: number;
+  /** Gateway version from hello-ok.server.version. */
+  version?: string;
+  /** Live scopes of the authenticated connection (hello-ok.auth.scopes). */
+  scopes?: string[];
+  /** True when this dashboard holds a device token issued by that gateway. */
+  paired: boolean;
+  pairing?: PairingInfo;
+  error?: GatewayErrorInfo;
+}
+
+export type SendOutcome = "replied" | "delivered_no_reply" | "timeout" | "error";
+
+export interface SendResult {
+  outcome: SendOutcome;
+  runId?: string;
+  reply?: string;
+  latencyMs: number;
+  error?: GatewayErrorInfo;
+}
+
+export interface SendOptions {
+  /** User-facing session name ("main", "standup", ...) or a qualified key ("agent:<agentId>:<name>"). */
+  sessionKey: string;
+  message: string;
+  /** Overall budget for connect + send + reply, in ms. */
+  timeoutMs: number;
+  /** Defaults to a fresh UUID; becomes the run id. Re-using one never sends twice. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+  /** Called with the reply text so far while the agent streams it. */
+  onDelta?: (text: string) => void;
+  /** Called once the gateway accepted the message, with its run id. */
+  onAccepted?: (runId: string) => void;
+}
+
+export interface GatewayConnectorOptions {
+  credentials: GatewayCredentialStore;
+  logger?: GatewayLogger;
+  /** Close a pooled connection after it was unused this long (default 60 s). */
+  idleCloseMs?: number;
+  /** Budget for socket + challenge + hello (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Reported to the gateway as client.version. */
+  clientVersion?: string;
+}
+
+export interface GatewayConnector {
+  probe(t: GatewayTarget, o?: { timeoutMs?: number }): Promise<ProbeResult>;
+  send(t: GatewayTarget, o: SendOptions): Promise<SendResult>;
+  fetchLateReply(t: GatewayTarget, o: { sessionKey: string; runId: string; timeoutMs?: number }): Promise<SendResult>;
+  abort(t: GatewayTarget, o: { sessionKey: string; runId: string }): Promise<void>;
+  /** Drop the pooled connection of that teammate (credentials or address changed). */
+  forget(teammateId: number): void;
+  openConnections(): number;
+  close(): Promise<void>;
+}
