@@ -4,11 +4,12 @@
 //   const gw = await startFakeGateway({ token: "secret" });
 //   gw.url        // "ws://127.0.0.1:<port>"
 //   gw.received   // messages received by chat.send, in order
+//   GET /healthz answers {"ok":true,"status":"live"} like OpenClaw (for probes)
 //   await gw.stop();
 //
 // Options:
 //   token               shared gateway token (connect.params.auth.token must equal it)
-//   reply(msg)          reply text for a message (default: echo). `[[delay:ms]]` in a message
+//   reply(msg)          reply text for a message, directives removed (default: echo). `[[delay:ms]]` in a message
 //                       delays that run; `[[reply:text]]` replies with text (same as the model server)
 //   replyDelayMs        base run duration (default 20 ms)
 //   faults              see FakeGatewayFaults below
@@ -19,6 +20,7 @@
 // (user rows with idempotencyKey "<key>:user", assistant rows with __openclaw.runId), chat.abort,
 // `chat` events (delta with cumulative message + deltaText, final, aborted), tick events.
 import { createHash, randomUUID } from "node:crypto";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildDeviceAuthPayloadV3 } from "@openclaw/gateway-client";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -128,9 +130,19 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
     return t;
   };
 
-  const wss = new WebSocketServer({ host: "127.0.0.1", port: opts.port ?? 0, maxPayload: 64 * 1024 * 1024 });
-  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
-  const port = (wss.address() as AddressInfo).port;
+  // HTTP like OpenClaw: GET /healthz → {"ok":true,"status":"live"}; any other path → 200 HTML
+  const http = createServer((req, res) => {
+    if (req.url?.split("?")[0] === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: true, status: "live" }));
+    } else {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<!doctype html><title>fake control ui</title>");
+    }
+  });
+  const wss = new WebSocketServer({ server: http, maxPayload: 64 * 1024 * 1024 });
+  await new Promise<void>((resolve) => http.listen(opts.port ?? 0, "127.0.0.1", () => resolve()));
+  const port = (http.address() as AddressInfo).port;
 
   const broadcast = (ws: WebSocket, event: string, payload: unknown) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: "event", event, payload, seq: ++seq }));
@@ -225,7 +237,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         }
         activeRun.set(sessionKey, run);
         const d = parseDirectives(message);
-        const text = d.reply ?? (opts.reply ? opts.reply(message) : d.text);
+        const text = d.reply ?? (opts.reply ? opts.reply(d.text) : d.text);
         const total = (opts.replyDelayMs ?? 20) + d.delayMs;
         later(Math.floor(total / 2), () => {
           if (run.done) return;
@@ -406,6 +418,8 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
       for (const r of runs.values()) if (r.timer) clearTimeout(r.timer);
       for (const s of sockets) s.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
 }
