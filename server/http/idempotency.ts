@@ -1,0 +1,90 @@
+// Idempotency-Key for the state-changing routes that send (POST /messages, /broadcasts, confirm).
+// Keys are per caller (principal label). Same key + same request → the first response, replayed
+// (with `Idempotent-Replayed: true`), and the handler does not run again: nothing is sent twice.
+// Same key + a different request → 422 IDEMPOTENCY_KEY_REUSED. First request still running →
+// 409 IDEMPOTENCY_IN_PROGRESS. A first request that ended in 5xx frees its key (retry allowed).
+import { createHash } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import type { Db } from "../db/connection.ts";
+import { ApiError } from "./errors.ts";
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const KEY_RE = /^[\x21-\x7e]{1,200}$/;
+
+interface Row {
+  route: string;
+  request_hash: string;
+  status: number | null;
+  body: string | null;
+}
+
+export function idempotency(db: Db): MiddlewareHandler {
+  const sqlite = db.$client;
+  const select = sqlite.prepare<[string, string], Row>(
+    "select route, request_hash, status, body from idempotency_keys where actor = ? and key = ?",
+  );
+  const insert = sqlite.prepare(
+    "insert into idempotency_keys (actor, key, route, request_hash, status, body, created_at) values (?, ?, ?, ?, null, null, ?)",
+  );
+  const finish = sqlite.prepare("update idempotency_keys set status = ?, body = ? where actor = ? and key = ?");
+  const release = sqlite.prepare("delete from idempotency_keys where actor = ? and key = ? and status is null");
+  const purge = sqlite.prepare("delete from idempotency_keys where created_at < ?");
+  let lastPurge = 0;
+
+  const claim = sqlite.transaction((actor: string, key: string, route: string, hash: string, now: number): Row | null => {
+    const existing = select.get(actor, key);
+    if (existing) return existing;
+    insert.run(actor, key, route, hash, now);
+    return null;
+  });
+
+  return async (c, next) => {
+    const key = c.req.header("idempotency-key");
+    if (key === undefined) return next();
+    if (!KEY_RE.test(key)) {
+      throw new ApiError("VALIDATION_FAILED", "Idempotency-Key: 1-200 printable ASCII characters", {
+        issues: [{ path: "Idempotency-Key", message: "1-200 printable ASCII characters", code: "invalid_format" }],
+      });
+    }
+    const principal = c.get("principal" as never) as { label: string } | undefined;
+    const actor = principal?.label ?? "anonymous";
+    const route = `${c.req.method} ${c.req.path}`;
+    const body = await c.req.text(); // cached: the validator reads the same text
+    const hash = createHash("sha256").update(route).update("\n").update(body).digest("hex");
+    const now = Date.now();
+    if (now - lastPurge > 60_000) {
+      lastPurge = now;
+      purge.run(now - IDEMPOTENCY_TTL_MS);
+    }
+    const existing = claim(actor, key, route, hash, now);
+    if (existing) {
+      if (existing.route !== route || existing.request_hash !== hash) {
+        throw new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request");
+      }
+      if (existing.status === null) {
+        throw new ApiError("IDEMPOTENCY_IN_PROGRESS", "The first request with this Idempotency-Key is still running");
+      }
+      return new Response(existing.body, {
+        status: existing.status,
+        headers: { "Content-Type": "application/json", "Idempotent-Replayed": "true" },
+      });
+    }
+    let stored = false;
+    try {
+      await next();
+      const res = c.res;
+      if (res.status < 500) {
+        const text = await res.clone().text();
+        finish.run(res.status, text, actor, key);
+        stored = true;
+      }
+    } finally {
+      if (!stored) release.run(actor, key);
+    }
+  };
+}
+
+/** At start-up: keys whose first request never finished (the process died) are released. */
+export function releaseUnfinishedIdempotencyKeys(db: Db): number {
+  return db.$client.prepare("delete from idempotency_keys where status is null").run().changes;
+}

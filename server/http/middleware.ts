@@ -1,0 +1,100 @@
+// Cross-cutting middleware: request ids, access logging, the shutdown gate, and the error handler.
+import { randomUUID } from "node:crypto";
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { routePath } from "hono/route";
+import { ZodError } from "zod";
+import type { Logger } from "../logger.ts";
+import { ApiError, errorBody } from "./errors.ts";
+import { issuesOf } from "./validation.ts";
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** Takes a sane incoming X-Request-Id or makes one; echoes it on the response. */
+export function requestId(): MiddlewareHandler {
+  return async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const id = incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    c.set("requestId" as never, id as never);
+    c.header("X-Request-Id", id);
+    await next();
+  };
+}
+
+export function getRequestId(c: Context): string | undefined {
+  return (c.get("requestId" as never) as string | undefined) ?? undefined;
+}
+
+export interface RequestObserver {
+  (info: { method: string; route: string; status: number; durationMs: number }): void;
+}
+
+/** One log line per request (never the query string, headers or body: they may hold secrets). */
+export function accessLog(logger: Logger, observe?: RequestObserver): MiddlewareHandler {
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    let route: string;
+    try {
+      route = routePath(c, -1) || "(unmatched)";
+    } catch {
+      route = "(unmatched)";
+    }
+    if (route === "*" || route === "/*") route = "(static)";
+    const principal = c.get("principal" as never) as { label?: string } | undefined;
+    observe?.({ method: c.req.method, route, status: c.res.status, durationMs });
+    const level = c.res.status >= 500 ? "error" : "info";
+    logger[level](
+      {
+        requestId: getRequestId(c),
+        method: c.req.method,
+        path: c.req.path,
+        route,
+        status: c.res.status,
+        durationMs,
+        actor: principal?.label,
+      },
+      "request",
+    );
+  };
+}
+
+/** While shutting down: every new API request gets 503 SHUTTING_DOWN. */
+export function shutdownGate(isShuttingDown: () => boolean): MiddlewareHandler {
+  return async (c, next) => {
+    if (isShuttingDown() && (c.req.path.startsWith("/api/") || c.req.path === "/metrics")) {
+      c.header("Connection", "close");
+      c.header("Retry-After", "5");
+      return c.json(errorBody("SHUTTING_DOWN", "The server is shutting down"), 503);
+    }
+    await next();
+  };
+}
+
+export function errorHandler(logger: Logger): ErrorHandler {
+  return (err, c) => {
+    if (err instanceof ApiError) {
+      return c.json(errorBody(err.code, err.message, err.details), err.status as 400);
+    }
+    if (err instanceof ZodError) {
+      return c.json(errorBody("VALIDATION_FAILED", "Invalid request", { issues: issuesOf(err) }), 400);
+    }
+    if (err instanceof HTTPException) {
+      if (err.status === 400 && /json/i.test(err.message)) {
+        return c.json(errorBody("INVALID_JSON", "The request body is not valid JSON"), 400);
+      }
+      if (err.status === 415) {
+        return c.json(errorBody("VALIDATION_FAILED", "Unsupported media type: send application/json"), 415 as 400);
+      }
+      if (err.status === 401) return c.json(errorBody("UNAUTHENTICATED", err.message || "Sign in first"), 401);
+      if (err.status === 403) return c.json(errorBody("FORBIDDEN", err.message || "Forbidden"), 403);
+      if (err.status === 404) return c.json(errorBody("NOT_FOUND", "Not found"), 404);
+      if (err.status < 500) return c.json(errorBody("VALIDATION_FAILED", err.message || "Bad request"), err.status as 400);
+    }
+    logger.error({ err, requestId: getRequestId(c), path: c.req.path }, "unhandled error");
+    return c.json(errorBody("INTERNAL", "Internal server error", { requestId: getRequestId(c) }), 500);
+  };
+}
+
+export const notFound: NotFoundHandler = (c) => c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`), 404);

@@ -1,0 +1,420 @@
+// POST /messages: resolve the teammate, check size, dry run or send 1-10 rounds (each reply
+// becomes the next round's message, as the old skill did), persist every step in `messages`
+// and publish message.updated / message.delta.
+import { createHash, randomUUID } from "node:crypto";
+import { utf8Bytes } from "../../shared/limits.ts";
+import type { Actor, Warning } from "../../shared/api/common.ts";
+import {
+  FINAL_STATUSES,
+  Message as MessageSchema,
+  type DeliveryStatus,
+  type Exchange,
+  type Message,
+  type SendPreview,
+  type SendRequest as SendRequestInput,
+  type TeammateRef,
+} from "../../shared/api/messages.ts";
+import type { z } from "zod";
+import type { SendRequest as SendRequestSchema } from "../../shared/api/messages.ts";
+import type { Principal } from "../auth/types.ts";
+import type { CoreDeps } from "../deps.ts";
+import type { GatewayTarget } from "../gateway/types.ts";
+import { ApiError } from "../http/errors.ts";
+import type { TeammateRecord } from "../teammates/types.ts";
+import type { Metrics } from "../metrics/index.ts";
+import { deliver } from "./deliver.ts";
+import type { Fallback, FallbackResult } from "./fallback.ts";
+import type { InFlight } from "./inflight.ts";
+import { iso, isoOrNull } from "./outcome.ts";
+
+export type SendRequest = z.output<typeof SendRequestSchema>;
+export type { SendRequestInput };
+
+export interface MessagingDeps extends CoreDeps {
+  metrics: Metrics;
+  inflight: InFlight;
+  fallback: Fallback;
+}
+
+export type SendOutcome =
+  | { kind: "preview"; preview: SendPreview }
+  | { kind: "message"; message: Message }
+  | { kind: "accepted"; accepted: { id: string; status: DeliveryStatus; href: string } };
+
+export function actorOf(p: Principal): Actor {
+  return { kind: p.kind, name: p.name, role: p.role };
+}
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+export function refOf(t: Pick<TeammateRecord, "handle" | "name" | "displayName">): TeammateRef {
+  return { handle: t.handle, name: t.name, displayName: t.displayName };
+}
+
+export function sizeWarnings(bytes: number, soft: number): Warning[] {
+  return bytes > soft
+    ? [{ code: "MESSAGE_LARGE", message: `The message is ${bytes} bytes (UTF-8), above the ${soft}-byte soft limit` }]
+    : [];
+}
+
+export function checkHardLimit(bytes: number, hard: number): void {
+  if (bytes > hard) {
+    throw new ApiError("MESSAGE_TOO_LARGE", `The message is ${bytes} bytes (UTF-8); the limit is ${hard}`, { bytes, limit: hard });
+  }
+}
+
+interface MessageRow {
+  id: string;
+  teammate_id: number | null;
+  handle: string;
+  gateway_url: string | null;
+  session: string;
+  rounds: number;
+  timeout_sec: number;
+  status: string;
+  exchanges: string;
+  warnings: string;
+  fallback: string | null;
+  actor: string;
+  created_at: number;
+  completed_at: number | null;
+}
+
+interface ActiveRun {
+  controller: AbortController;
+  target: GatewayTarget;
+  session: string;
+  runId: string | null;
+}
+
+export interface MessageService {
+  send(req: SendRequest, principal: Principal): Promise<SendOutcome>;
+  get(id: string): Message;
+  list(limit: number): Message[];
+  cancel(id: string, principal: Principal): Promise<Message>;
+  lateReply(id: string, principal: Principal): Promise<Message>;
+  /** Start-up / shutdown: messages left queued or sending become interrupted. Returns how many. */
+  interruptUnfinished(): number;
+}
+
+export function createMessageService(deps: MessagingDeps): MessageService {
+  const sqlite = deps.db.$client;
+  const insertRow = sqlite.prepare(
+    `insert into messages (id, teammate_id, handle, gateway_url, session, rounds, timeout_sec, status, exchanges, warnings, fallback, actor, created_at, completed_at)
+     values (@id, @teammate_id, @handle, @gateway_url, @session, @rounds, @timeout_sec, @status, @exchanges, @warnings, @fallback, @actor, @created_at, @completed_at)`,
+  );
+  const updateRow = sqlite.prepare(
+    "update messages set status = @status, exchanges = @exchanges, fallback = @fallback, completed_at = @completed_at where id = @id",
+  );
+  const selectRow = sqlite.prepare<[string], MessageRow>("select * from messages where id = ?");
+  const listRows = sqlite.prepare<[number], MessageRow>("select * from messages order by created_at desc, rowid desc limit ?");
+  const active = new Map<string, ActiveRun>();
+
+  function refFor(handle: string, teammateId: number | null): TeammateRef {
+    const t = deps.registry.byHandle(handle);
+    if (t && (teammateId === null || t.id === teammateId)) return refOf(t);
+    return { handle, name: handle, displayName: null };
+  }
+
+  function toApi(row: MessageRow): Message {
+    return MessageSchema.parse({
+      id: row.id,
+      to: refFor(row.handle, row.teammate_id),
+      gatewayUrl: row.gateway_url,
+      session: row.session,
+      rounds: row.rounds,
+      timeoutSec: row.timeout_sec,
+      status: row.status,
+      exchanges: JSON.parse(row.exchanges),
+      warnings: JSON.parse(row.warnings),
+      fallback: row.fallback === null ? null : JSON.parse(row.fallback),
+      actor: JSON.parse(row.actor),
+      createdAt: iso(row.created_at),
+      completedAt: isoOrNull(row.completed_at),
+    });
+  }
+
+  function load(id: string): MessageRow {
+    const row = selectRow.get(id);
+    if (!row) throw new ApiError("MESSAGE_NOT_FOUND", `No message ${id}`);
+    return row;
+  }
+
+  function save(row: MessageRow): Message {
+    updateRow.run({
+      id: row.id,
+      status: row.status,
+      exchanges: row.exchanges,
+      fallback: row.fallback,
+      completed_at: row.completed_at,
+    });
+    const message = toApi(row);
+    deps.bus.publish({ type: "message.updated", message });
+    return message;
+  }
+
+  function overallStatus(exchanges: Exchange[]): DeliveryStatus {
+    const last = exchanges[exchanges.length - 1];
+    return last ? last.status : "queued";
+  }
+
+  async function runRounds(row: MessageRow, firstMessage: string, teammate: TeammateRecord, principal: Principal, fallbackAllowed: boolean) {
+    const target: GatewayTarget = { teammateId: teammate.id, url: teammate.gatewayUrl ?? "", tlsFingerprint: teammate.tlsFingerprint };
+    const { controller, done } = deps.inflight.controller();
+    const run: ActiveRun = { controller, target, session: row.session, runId: null };
+    active.set(row.id, run);
+    const exchanges: Exchange[] = JSON.parse(row.exchanges);
+    try {
+      let text = firstMessage;
+      for (let round = 1; round <= row.rounds; round++) {
+        const bytes = utf8Bytes(text);
+        const exchange: Exchange = {
+          round,
+          message: text,
+          messageBytes: bytes,
+          status: "sending",
+          reply: null,
+          runId: null,
+          latencyMs: null,
+          error: null,
+          auditId: null,
+        };
+        exchanges.push(exchange);
+        if (bytes > deps.config.msgHardLimit) {
+          // Only possible from round 2 on: a reply too large to pass on.
+          exchange.status = "error";
+          exchange.error = { code: "MESSAGE_TOO_LARGE", message: `round ${round}: ${bytes} bytes is above the ${deps.config.msgHardLimit}-byte limit` };
+          break;
+        }
+        row.status = "sending";
+        row.exchanges = JSON.stringify(exchanges);
+        const result = await deliver(
+          deps,
+          {
+            target,
+            handle: teammate.handle,
+            session: row.session,
+            message: text,
+            timeoutSec: row.timeout_sec,
+            actor: principal.label,
+            messageId: row.id,
+            details: { round, rounds: row.rounds },
+            idempotencyKey: `${row.id}-${round}`,
+            signal: controller.signal,
+            onPending: (auditId) => {
+              exchange.auditId = auditId;
+              row.exchanges = JSON.stringify(exchanges);
+              save(row);
+            },
+            onAccepted: (runId) => {
+              run.runId = runId;
+              exchange.runId = runId;
+              row.exchanges = JSON.stringify(exchanges);
+              save(row);
+            },
+            onDelta: (delta) => deps.bus.publish({ type: "message.delta", id: row.id, round, text: delta }),
+          },
+          "message",
+        );
+        run.runId = null;
+        Object.assign(exchange, {
+          status: result.status,
+          reply: result.reply,
+          runId: result.runId,
+          latencyMs: result.latencyMs,
+          error: result.error,
+          auditId: result.auditId ?? exchange.auditId,
+        });
+        row.exchanges = JSON.stringify(exchanges);
+        if (round < row.rounds) save(row);
+        if (result.status !== "replied" || !result.reply) break;
+        text = result.reply;
+      }
+      const status = overallStatus(exchanges);
+      row.status = status;
+      row.exchanges = JSON.stringify(exchanges);
+      if (status === "unreachable" && fallbackAllowed && deps.fallback.enabled) {
+        const fb = await deps.fallback.notify({
+          handle: teammate.handle,
+          message: firstMessage,
+          reason: "unreachable",
+          actor: principal.label,
+          messageId: row.id,
+        });
+        row.fallback = JSON.stringify(fb);
+      }
+      row.completed_at = Date.now();
+      return save(row);
+    } catch (err) {
+      deps.logger.error({ err, messageId: row.id }, "send failed unexpectedly");
+      for (const e of exchanges) if (e.status === "sending" || e.status === "queued") e.status = "error";
+      row.status = "error";
+      row.exchanges = JSON.stringify(exchanges);
+      row.completed_at = Date.now();
+      try {
+        return save(row);
+      } catch {
+        return toApi(row);
+      }
+    } finally {
+      active.delete(row.id);
+      done();
+    }
+  }
+
+  return {
+    async send(req, principal) {
+      const teammate = deps.registry.resolve(req.to);
+      const bytes = utf8Bytes(req.message);
+      checkHardLimit(bytes, deps.config.msgHardLimit);
+      const warnings = sizeWarnings(bytes, deps.config.msgSoftLimit);
+      const hasToken = deps.registry.hasToken(teammate.id);
+      const blockers: Warning[] = [];
+      if (!teammate.gatewayUrl) blockers.push({ code: "NO_ADDRESS", message: `${teammate.handle} has no gateway address` });
+      if (!hasToken) blockers.push({ code: "NO_CREDENTIALS", message: `No gateway token is set for ${teammate.handle}` });
+
+      if (req.dryRun) {
+        return {
+          kind: "preview",
+          preview: {
+            dryRun: true,
+            to: refOf(teammate),
+            gatewayUrl: teammate.gatewayUrl,
+            session: req.session,
+            rounds: req.rounds,
+            timeoutSec: req.timeoutSec,
+            message: req.message,
+            messageBytes: bytes,
+            sha256: sha256Hex(req.message),
+            credentialSet: hasToken,
+            warnings,
+            blockers,
+          },
+        };
+      }
+
+      const blocker = blockers[0];
+      if (blocker) {
+        let fallback: FallbackResult | null = null;
+        if (req.fallback && deps.fallback.enabled) {
+          fallback = await deps.fallback.notify({
+            handle: teammate.handle,
+            message: req.message,
+            reason: blocker.code === "NO_ADDRESS" ? "no_address" : "no_credentials",
+            actor: principal.label,
+          });
+        }
+        throw new ApiError(blocker.code as "NO_ADDRESS" | "NO_CREDENTIALS", blocker.message, { handle: teammate.handle, fallback });
+      }
+
+      const now = Date.now();
+      const row: MessageRow = {
+        id: randomUUID(),
+        teammate_id: teammate.id,
+        handle: teammate.handle,
+        gateway_url: teammate.gatewayUrl,
+        session: req.session,
+        rounds: req.rounds,
+        timeout_sec: req.timeoutSec,
+        status: "queued",
+        exchanges: "[]",
+        warnings: JSON.stringify(warnings),
+        fallback: null,
+        actor: JSON.stringify(actorOf(principal)),
+        created_at: now,
+        completed_at: null,
+      };
+      insertRow.run(row);
+      deps.bus.publish({ type: "message.updated", message: toApi(row) });
+      const work = runRounds(row, req.message, teammate, principal, req.fallback);
+      deps.inflight.track(work);
+      if (!req.wait) {
+        return { kind: "accepted", accepted: { id: row.id, status: "queued", href: `/api/v1/messages/${row.id}` } };
+      }
+      return { kind: "message", message: await work };
+    },
+
+    get: (id) => toApi(load(id)),
+
+    list: (limit) => listRows.all(limit).map(toApi),
+
+    async cancel(id) {
+      const row = load(id);
+      const run = active.get(id);
+      if (!run) return toApi(row); // already finished: nothing to abort
+      run.controller.abort("cancelled");
+      if (run.runId) {
+        await deps.connector.abort(run.target, { sessionKey: run.session, runId: run.runId }).catch((err: unknown) => {
+          deps.logger.debug({ err, messageId: id }, "abort failed");
+        });
+      }
+      // The round loop sees the abort and records `cancelled`; wait briefly for that.
+      const deadline = Date.now() + 5_000;
+      while (active.has(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return toApi(load(id));
+    },
+
+    async lateReply(id, principal) {
+      const row = load(id);
+      if (active.has(id)) return toApi(row);
+      const exchanges: Exchange[] = JSON.parse(row.exchanges);
+      const pending = exchanges.filter((e) => e.status === "timeout" && e.runId);
+      if (pending.length === 0 || row.teammate_id === null) return toApi(row);
+      const teammate = deps.registry.byHandle(row.handle);
+      const url = teammate?.gatewayUrl ?? row.gateway_url;
+      if (!teammate || !url) return toApi(row);
+      const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint };
+      let changed = false;
+      for (const e of pending) {
+        const result = await deps.connector
+          .fetchLateReply(target, { sessionKey: row.session, runId: e.runId as string, timeoutMs: 10_000 })
+          .catch((err: unknown) => ({
+            outcome: "error" as const,
+            latencyMs: 0,
+            error: { code: "GATEWAY_ERROR" as const, message: err instanceof Error ? err.message : String(err) },
+          }));
+        const found = result.outcome === "replied" && typeof result.reply === "string";
+        deps.audit.append({
+          actor: principal.label,
+          kind: "late_reply",
+          outcome: found ? "replied" : result.outcome === "error" ? "error" : "timeout",
+          teammate: row.handle,
+          gatewayUrl: url,
+          session: row.session,
+          messageId: row.id,
+          runId: e.runId,
+          reply: found ? (result.reply ?? null) : null,
+          errorCode: result.error?.code ?? null,
+          errorMessage: result.error?.message ?? null,
+          latencyMs: result.latencyMs,
+          details: { round: e.round, originalAuditId: e.auditId },
+        });
+        if (found) {
+          e.status = "replied";
+          e.reply = result.reply ?? "";
+          e.error = null;
+          changed = true;
+        }
+      }
+      if (!changed) return toApi(row);
+      row.exchanges = JSON.stringify(exchanges);
+      row.status = overallStatus(exchanges);
+      return save(row);
+    },
+
+    interruptUnfinished() {
+      const rows = sqlite.prepare<[], MessageRow>("select * from messages where status in ('queued', 'sending')").all();
+      for (const row of rows) {
+        const exchanges: Exchange[] = JSON.parse(row.exchanges);
+        for (const e of exchanges) if (!FINAL_STATUSES.includes(e.status)) e.status = "interrupted";
+        row.exchanges = JSON.stringify(exchanges);
+        row.status = "interrupted";
+        row.completed_at = Date.now();
+        updateRow.run({ id: row.id, status: row.status, exchanges: row.exchanges, fallback: row.fallback, completed_at: row.completed_at });
+      }
+      return rows.length;
+    },
+  };
+}
