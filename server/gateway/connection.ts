@@ -105,6 +105,9 @@ export class GatewayConnection {
     const secrets = [shared, storedAtStart?.token ?? null];
     const log = p.logger;
     let issuedDeviceToken = false;
+    // ws reports an oversized inbound frame only as a socket error, which GatewayClient passes to
+    // logDebug (as text) and then closes with 1006; remember it to report the right cause.
+    let oversizedFrameSeen = false;
 
     return new Promise<GatewayConnection>((resolve, reject) => {
       let settled = false;
@@ -160,7 +163,10 @@ export class GatewayConnection {
             p.credentials.saveDeviceToken(p.teammateId, token, scopes);
           },
           clearDeviceAuthToken: () => p.credentials.clearDeviceToken(p.teammateId),
-          logDebug: (m) => log?.debug({ teammateId: p.teammateId }, redact(m, secrets)),
+          logDebug: (m) => {
+            if (m.includes("Max payload size exceeded")) oversizedFrameSeen = true;
+            log?.debug({ teammateId: p.teammateId }, redact(m, secrets));
+          },
           logError: (m) => log?.debug({ teammateId: p.teammateId }, redact(m, secrets)),
           redactForLog: (m) => redact(m, secrets),
         },
@@ -213,8 +219,11 @@ export class GatewayConnection {
             return;
           }
           connection?.markClosed(
-            code === 1009
-              ? new GatewayError("GATEWAY_ERROR", "The gateway sent a frame larger than the allowed maximum; the connection was closed.", { closeCode: code })
+            code === 1009 || oversizedFrameSeen
+              ? new GatewayError("GATEWAY_ERROR", "The gateway sent a frame larger than the allowed maximum (25 MiB); the connection was closed.", {
+                  reason: "frame-too-large",
+                  closeCode: code,
+                })
               : new GatewayError("GATEWAY_UNREACHABLE", "The connection to the gateway was lost.", { closeCode: code }, true),
           );
         },

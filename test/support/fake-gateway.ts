@@ -20,7 +20,8 @@
 // (user rows with idempotencyKey "<key>:user", assistant rows with __openclaw.runId), chat.abort,
 // `chat` events (delta with cumulative message + deltaText, final, aborted), tick events.
 import { createHash, randomUUID } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { buildDeviceAuthPayloadV3 } from "@openclaw/gateway-client";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -64,6 +65,8 @@ export interface StartFakeGatewayOptions {
   replyDelayMs?: number;
   faults?: FakeGatewayFaults;
   port?: number;
+  /** Serve wss:// (and https /healthz) with this certificate. */
+  tls?: { key: string; cert: string };
 }
 
 export interface FakeGateway {
@@ -131,7 +134,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
   };
 
   // HTTP like OpenClaw: GET /healthz → {"ok":true,"status":"live"}; any other path → 200 HTML
-  const http = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.split("?")[0] === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ ok: true, status: "live" }));
@@ -139,7 +142,8 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
       res.writeHead(200, { "content-type": "text/html" });
       res.end("<!doctype html><title>fake control ui</title>");
     }
-  });
+  };
+  const http = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
   const wss = new WebSocketServer({ server: http, maxPayload: 64 * 1024 * 1024 });
   await new Promise<void>((resolve) => http.listen(opts.port ?? 0, "127.0.0.1", () => resolve()));
   const port = (http.address() as AddressInfo).port;
@@ -399,7 +403,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
   });
 
   return {
-    url: `ws://127.0.0.1:${port}`,
+    url: `${opts.tls ? "wss" : "ws"}://127.0.0.1:${port}`,
     port,
     received,
     connects,
