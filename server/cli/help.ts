@@ -1,0 +1,73 @@
+// Usage text of every command. docs/cli.md says the same at more length.
+import { EXIT } from "./exit-codes.ts";
+
+export const USAGE: Record<string, string> = {
+  whoami: "team-mesh whoami [--json]\n  Which agent is mine (MESH_MY_EMAIL or the dashboard setting) and which key is calling.",
+  list: "team-mesh list [--json]\n  The registry: every teammate, its gateway, last known state and whether a token is set.",
+  ping: "team-mesh ping [--to NAME] [--timeout SEC] [--json]\n  Probe gateways now (everyone, or one teammate). Exit 1 when --to's agent is not online.",
+  send:
+    "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--json]\n" +
+    "  Send to one teammate's agent and wait for its reply. --message - reads standard input.\n" +
+    "  --rounds 1-10 (default 1), --timeout 1-600 s per round (default 60), --session (default main).\n" +
+    "  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).",
+  broadcast:
+    "team-mesh broadcast --message TEXT|- [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--json]\n" +
+    "  Send to every teammate but yourself. Shows recipients and skipped teammates and asks y/N on a\n" +
+    "  terminal; without a terminal it needs --yes. With a requester key the broadcast waits for a human\n" +
+    "  to confirm it in the dashboard (exit 0, the broadcast id is printed).",
+  sync: "team-mesh sync [--json]\n  Re-read the registry source (MESH_REGISTRY_URL on the server) now.",
+  import: "team-mesh import --registry registry.json [--tokens tokens.json] [--json]\n  Import agent-team-mesh's registry.json (and tokens.json). Re-importing updates, never duplicates.",
+  audit: "team-mesh audit [--to NAME] [--limit N] [--json]\n  The newest audit entries (default 20, at most 500), optionally for one teammate.",
+  status: "team-mesh status MESSAGE_ID|BROADCAST_ID [--json]\n  Where a message or broadcast stands. Exit 1 when it ended in a failure.",
+  backup:
+    "team-mesh backup [--out FILE] [--data-dir DIR] [--json]\n" +
+    "  Online backup of the database (safe while the server runs) into DIR/backups/team-mesh-<time>.db.\n" +
+    "  The backup is useless without the vault key; never store the key beside it.",
+  restore:
+    "team-mesh restore FILE [--data-dir DIR] [--json]\n" +
+    "  Replace the database with a backup. Stop the server first; it refuses while the database is in use.",
+  "vault-rotate":
+    "team-mesh vault rotate [--new-key BASE64|-] [--data-dir DIR] [--json]\n" +
+    "  Re-encrypt every stored credential under a new vault key (server stopped). Key-file setups: a new\n" +
+    "  vault.key is generated. MESH_VAULT_KEY setups: pass the new key (--new-key - reads it from stdin),\n" +
+    "  then set MESH_VAULT_KEY to it before starting the server.",
+  "reset-password":
+    "team-mesh admin reset-password USER [--password-stdin] [--data-dir DIR]\n" +
+    "  Set a new password for a user (asks twice on a terminal; --password-stdin reads one line) and\n" +
+    "  sign that user out everywhere. Works on the database directly.",
+};
+
+export function mainUsage(): string {
+  return `team-mesh: talk to your teammates' OpenClaw agents through a Team Mesh server
+
+Usage: team-mesh <command> [flags]
+
+API commands (MESH_URL, default http://127.0.0.1:8790; MESH_API_KEY, an API key from the dashboard):
+  whoami                      my agent and the calling key
+  list                        teammates, gateways, state
+  ping [--to NAME]            probe gateways now
+  send --to NAME --message M  send and wait for the reply (--session --rounds --timeout --dry-run --no-wait)
+  broadcast --message M       send to everyone but me, after confirmation (--dry-run --yes --timeout)
+  sync                        re-read the registry source
+  import --registry FILE      import agent-team-mesh's registry.json [--tokens tokens.json]
+  audit [--to NAME]           recent audit entries [--limit N]
+  status ID                   a message's or broadcast's state
+
+Local admin commands (open the database in MESH_DATA_DIR or --data-dir; no server needed):
+  backup [--out FILE]         online backup of the database
+  restore FILE                restore a backup (server stopped)
+  vault rotate [--new-key K]  re-encrypt credentials under a new vault key (server stopped)
+  admin reset-password USER   set a user's password
+
+Every API command takes --json (machine output) and --url URL (instead of MESH_URL).
+\`team-mesh help <command>\` or \`team-mesh <command> --help\` shows a command's flags.
+
+Exit codes: ${EXIT.OK} ok, ${EXIT.FAILED} failed (agent timeout/unreachable/...), ${EXIT.USAGE} usage error, ${EXIT.AUTH} auth error (401/403, no key),
+${EXIT.NOT_FOUND} not found or ambiguous, ${EXIT.UNREACHABLE} server unreachable, ${EXIT.TOO_LARGE} message too large.`;
+}
+
+export function usageFor(topic: string | undefined): string {
+  if (!topic) return mainUsage();
+  const key = topic === "vault" ? "vault-rotate" : topic === "admin" ? "reset-password" : topic;
+  return USAGE[key] ?? mainUsage();
+}
