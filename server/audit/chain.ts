@@ -1,0 +1,67 @@
+// The audit hash chain. Each row's `hash` is HMAC-SHA256(auditKey, prevHash + canonical JSON of its
+// immutable fields), chained to the previous row (genesis: 64 zeros). `completion_hash` is
+// HMAC-SHA256(auditKey, hash + canonical JSON of the fields written when the entry completes);
+// entries appended already final get it at insert time. Without the key, a row cannot be
+// edited, removed or inserted without verify() noticing.
+import { createHmac } from "node:crypto";
+
+export const GENESIS_HASH = "0".repeat(64);
+
+/** JSON with object keys sorted at every level (stable across engines and insert order). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value as Record<string, unknown>).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** The columns covered by `hash`, exactly as stored (details: its stored JSON text). */
+export interface ChainedFields {
+  id: number;
+  at: number;
+  actor: string;
+  kind: string;
+  teammate: string | null;
+  gatewayUrl: string | null;
+  session: string | null;
+  message: string | null;
+  messageBytes: number | null;
+  messageSha256: string | null;
+  broadcastId: string | null;
+  messageId: string | null;
+  details: string | null;
+  /** Whether the entry was appended pending (a final entry must carry a completion hash). */
+  pending: boolean;
+}
+
+export interface CompletionFields {
+  outcome: string;
+  runId: string | null;
+  reply: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  latencyMs: number | null;
+  completedAt: number | null;
+}
+
+function hmac(key: Buffer, text: string): string {
+  return createHmac("sha256", key).update(text, "utf8").digest("hex");
+}
+
+export function entryHash(key: Buffer, prevHash: string, f: ChainedFields): string {
+  return hmac(key, prevHash + canonicalJson(f));
+}
+
+export function completionHash(key: Buffer, hash: string, f: CompletionFields): string {
+  return hmac(key, hash + canonicalJson(f));
+}

@@ -1,0 +1,15 @@
+// Turns user input into a safe FTS5 query: every term becomes a quoted string (quotes doubled),
+// terms are ANDed; a trailing * on a term keeps prefix search. Operators, column filters and
+// parentheses in the input are searched for literally instead of being interpreted.
+export function toFtsQuery(input: string): string | null {
+  const terms: string[] = [];
+  for (const raw of input.split(/\s+/)) {
+    if (!raw) continue;
+    const prefix = raw.length > 1 && raw.endsWith("*");
+    const word = (prefix ? raw.slice(0, -1) : raw).replace(/"/g, '""');
+    // a term made only of punctuation would tokenise to nothing and match nothing
+    if (!/[\p{L}\p{N}]/u.test(word)) continue;
+    terms.push(`"${word}"${prefix ? "*" : ""}`);
+  }
+  return terms.length ? terms.join(" ") : null;
+}
