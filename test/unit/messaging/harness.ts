@@ -30,7 +30,7 @@ import type { Vault } from "../../../server/vault/types.ts";
 export const operator: Principal = { kind: "user", id: "1", name: "olivia", role: "operator", label: "user:olivia" };
 export const requester: Principal = { kind: "api_key", id: "k1", name: "bot", role: "requester", label: "key:bot" };
 
-function makeRegistry(db: Db, vault: Vault, me: () => string | null): Registry {
+export function makeRegistry(db: Db, vault: Vault, me: () => string | null): Registry {
   const sql = db.$client;
   const statuses = new Map<number, Teammate["status"]>();
   const rows = () => sql.prepare("select * from teammates order by handle").all() as Record<string, unknown>[];

@@ -1,0 +1,67 @@
+// Builds the Hono app from the routers; no listening (tests and main.ts call it).
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { apiDocsRoutes } from "./api-docs/routes.ts";
+import type { AuthKit } from "./http/auth-kit.ts";
+import { apiKeysRoutes, authRoutes, usersRoutes } from "./auth/index.ts";
+import { auditRoutes } from "./audit/index.ts";
+import { createAuthKit } from "./http/auth-adapter.ts";
+import { accessLog, errorHandler, notFound, requestId, shutdownGate } from "./http/middleware.ts";
+import { staticRoutes } from "./http/static.ts";
+import { systemRoutes } from "./http/system-routes.ts";
+import { validationHook } from "./http/validation.ts";
+import { messagingRoutes } from "./messaging/routes.ts";
+import { mountOpenApi } from "./openapi.ts";
+import type { Services } from "./services.ts";
+
+export interface AppOptions {
+  /** True once shutdown began: new API requests get 503 SHUTTING_DOWN. */
+  isShuttingDown?: () => boolean;
+  /** Override authentication (tests of this module only). */
+  auth?: AuthKit;
+  /** Serve web/dist (default true). */
+  serveWeb?: boolean;
+}
+
+export interface BuiltApp {
+  app: OpenAPIHono;
+  auth: AuthKit;
+}
+
+export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
+  const kit = createAuthKit(services);
+  const auth = opts.auth ?? kit;
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+  app.onError(errorHandler(services.logger));
+  app.notFound(notFound);
+  app.use("*", requestId());
+  app.use("*", accessLog(services.logger, services.metrics.observeRequest));
+  app.use("*", shutdownGate(opts.isShuttingDown ?? (() => false)));
+  app.use("*", kit.global);
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "no-referrer");
+    if (c.req.path.startsWith("/api/")) c.header("Cache-Control", "no-store");
+  });
+
+  app.route("/", systemRoutes({ config: services.config, db: services.db, metrics: services.metrics, auth, isOpen: services.isOpen }));
+  app.route("/api/v1", authRoutes(services));
+  app.route("/api/v1", usersRoutes(services));
+  app.route("/api/v1", apiKeysRoutes(services));
+  app.route("/api/v1", auditRoutes(services));
+  app.route(
+    "/api/v1",
+    messagingRoutes({
+      auth,
+      db: services.db,
+      registry: services.registry,
+      messages: services.messages,
+      broadcasts: services.broadcasts,
+      presence: services.presence,
+    }),
+  );
+  mountOpenApi(app as unknown as OpenAPIHono<never>);
+  app.route("/", apiDocsRoutes());
+  if (opts.serveWeb !== false) app.route("/", staticRoutes());
+  return { app, auth };
+}

@@ -1,0 +1,130 @@
+// Builds every service of one running server from its config: used by main.ts and by tests.
+// Order: logger → db + migrations → vault → event bus → audit → registry → connector →
+// messaging. close() undoes it (connector, then the database).
+import type { AuditEntry } from "../shared/api/audit.ts";
+import type { Config } from "./config.ts";
+import { applyMigrations, openDatabase, type Db } from "./db/connection.ts";
+import type { CoreDeps } from "./deps.ts";
+import { createEventBus } from "./events/bus.ts";
+import { createGatewayConnector, type GatewayConnector } from "./gateway/index.ts";
+import { releaseUnfinishedIdempotencyKeys } from "./http/idempotency.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics, type Metrics } from "./metrics/index.ts";
+import { createBroadcastService, type BroadcastService } from "./messaging/broadcast.ts";
+import { createFallback, type Fallback } from "./messaging/fallback.ts";
+import { createInFlight, type InFlight } from "./messaging/inflight.ts";
+import { createPresence, type PresenceService } from "./messaging/presence.ts";
+import { createMessageService, type MessageService } from "./messaging/send.ts";
+import { createAuditLog } from "./audit/log.ts";
+import { createVault, loadMasterKey } from "./vault/index.ts";
+import type { Registry } from "./teammates/types.ts";
+import type { Principal } from "./auth/types.ts";
+import { authServiceOf, can, type AuthService } from "./auth/index.ts";
+
+export interface Services extends CoreDeps {
+  auth: AuthService;
+  metrics: Metrics;
+  inflight: InFlight;
+  fallback: Fallback;
+  messages: MessageService;
+  broadcasts: BroadcastService;
+  presence: PresenceService;
+  /** False once close() began. */
+  isOpen(): boolean;
+  /** Start-up recovery: pending audit entries, unfinished messages and broadcast recipients → interrupted. */
+  recover(): { audit: number; messages: number; broadcasts: number; idempotencyKeys: number };
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  logger?: Logger;
+  connector?: GatewayConnector;
+  registry?: RegistryFactory;
+}
+
+type RegistryFactory = (deps: { db: Db; config: Config; logger: Logger } & Pick<CoreDeps, "vault" | "audit" | "bus">) => Registry;
+
+async function defaultRegistryFactory(): Promise<RegistryFactory> {
+  // TEMPORARY until server/teammates lands: resolved at run time.
+  const spec = "./teammates/index.ts";
+  const mod = (await import(spec)) as { createRegistry: RegistryFactory };
+  return mod.createRegistry;
+}
+
+export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
+  const logger = overrides.logger ?? createLogger(config);
+  const db = openDatabase(config.dbFile);
+  let open = true;
+  try {
+    applyMigrations(db);
+    const master = loadMasterKey(config);
+    const vault = createVault(db, master.key);
+    const bus = createEventBus(logger);
+    const publishAudit = (entry: AuditEntry) => bus.publish({ type: "audit.appended", entry });
+    const audit = createAuditLog({ db, vault, onAppend: publishAudit, onComplete: publishAudit });
+    const makeRegistry = overrides.registry ?? (await defaultRegistryFactory());
+    const registry = makeRegistry({ db, config, logger, vault, audit, bus });
+    const connector =
+      overrides.connector ??
+      createGatewayConnector({
+        credentials: vault.gatewayCredentials(),
+        logger: logger.child({ module: "gateway" }),
+        idleCloseMs: 60_000,
+        connectTimeoutMs: 10_000,
+      });
+    // Built once per database; its first call runs first-start setup (admin from MESH_ADMIN_PASSWORD).
+    const auth = authServiceOf({ db, config, audit, logger });
+    const metrics = createMetrics();
+    const inflight = createInFlight();
+    const fallback = createFallback({ config, audit, logger });
+    const core: CoreDeps = { config, db, logger, vault, audit, registry, bus, connector };
+    const messagingDeps = { ...core, metrics, inflight, fallback };
+    const messages = createMessageService(messagingDeps);
+    const broadcasts = createBroadcastService(messagingDeps, {
+      canConfirm: (p: Principal) => can(p.role, "broadcast:confirm"),
+    });
+    const presence = createPresence(messagingDeps);
+    metrics.setSources({
+      openConnections: () => connector.openConnections(),
+      teammatesByState: () => {
+        const counts: Record<string, number> = {};
+        for (const t of registry.list()) {
+          const s = registry.toApi(t).status.state;
+          counts[s] = (counts[s] ?? 0) + 1;
+        }
+        return counts;
+      },
+    });
+
+    return {
+      ...core,
+      auth,
+      metrics,
+      inflight,
+      fallback,
+      messages,
+      broadcasts,
+      presence,
+      isOpen: () => open,
+      recover() {
+        const result = {
+          audit: audit.interruptPending(),
+          messages: messages.interruptUnfinished(),
+          broadcasts: broadcasts.interruptUnfinished(),
+          idempotencyKeys: releaseUnfinishedIdempotencyKeys(db),
+        };
+        if (result.audit || result.messages || result.broadcasts) logger.warn(result, "start-up: marked work left unfinished by the last run as interrupted");
+        return result;
+      },
+      async close() {
+        if (!open) return;
+        open = false;
+        await connector.close().catch((err: unknown) => logger.warn({ err }, "closing gateway connections failed"));
+        db.$client.close();
+      },
+    };
+  } catch (err) {
+    if (open) db.$client.close();
+    throw err;
+  }
+}
