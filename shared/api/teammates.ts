@@ -104,7 +104,12 @@ export const ImportReport = z.object({
 });
 export type ImportReport = z.infer<typeof ImportReport>;
 
-export const SyncReport = ImportReport.extend({ source: z.string(), at: Iso });
+export const SyncReport = ImportReport.extend({
+  source: z.string(),
+  at: Iso,
+  /** Handles in the registry but not in the source: reported, never deleted by a sync. */
+  missing: z.array(z.string()),
+});
 export type SyncReport = z.infer<typeof SyncReport>;
 
 export const Whoami = z.object({
