@@ -1,0 +1,62 @@
+// `npm start`: builds the web bundle when web/dist is missing or older than any source file in
+// web/ or shared/, then runs the server (node server/main.ts) with the same environment,
+// forwarding SIGINT/SIGTERM/SIGHUP and exiting with the server's exit code.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const SKIP = new Set(["dist", "node_modules", ".vite"]);
+
+/** Newest modification time (ms) of any file under dir, skipping build output. */
+function newest(dir) {
+  let max = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (SKIP.has(e.name)) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) max = Math.max(max, newest(p));
+    else if (e.isFile() && !/\.test\.tsx?$/.test(e.name)) max = Math.max(max, statSync(p).mtimeMs);
+  }
+  return max;
+}
+
+function oldestBuilt(dir) {
+  let min = Infinity;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) min = Math.min(min, oldestBuilt(p));
+    else if (e.isFile()) min = Math.min(min, statSync(p).mtimeMs);
+  }
+  return min;
+}
+
+const index = "web/dist/index.html";
+const stale = !existsSync(index) || oldestBuilt("web/dist") < Math.max(newest("web"), newest("shared"));
+if (stale) {
+  console.log(existsSync(index) ? "web/dist is older than its sources: rebuilding" : "web/dist missing: building");
+  const r = spawnSync("npx", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"], {
+    stdio: "inherit",
+    env: process.env,
+  });
+  if (r.status !== 0) {
+    console.error(`web build failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+const child = spawn(process.execPath, ["server/main.ts", ...process.argv.slice(2)], { stdio: "inherit", env: process.env });
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+  });
+}
+child.on("error", (e) => {
+  console.error(`cannot start the server: ${e.message}`);
+  process.exit(1);
+});
+child.on("exit", (code, signal) => {
+  if (signal) {
+    // re-raise so our parent sees the same signal
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  } else process.exit(code ?? 1);
+});

@@ -1,0 +1,126 @@
+// Live board of a confirmed broadcast: one row per recipient moving through its states.
+import { For, Show, createSignal } from "solid-js";
+import type { Broadcast } from "../../../shared/api/broadcasts.ts";
+import { ApiError, api } from "../api/client.ts";
+import { FAILED, FINAL, firstLine, fmtMs, fmtTime, shortHash } from "../lib/format.ts";
+import { putBroadcast } from "../stores/broadcasts.ts";
+import { session } from "../stores/session.ts";
+import { ErrorNote } from "./ErrorNote.tsx";
+import { ReplyText } from "./ReplyText.tsx";
+import { StatusBadge } from "./StatusBadge.tsx";
+
+export function BroadcastBoard(props: { broadcast: Broadcast }) {
+  const b = () => props.broadcast;
+  const [open, setOpen] = createSignal<Record<string, boolean>>({});
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<unknown>(null);
+  const inFlight = () => b().recipients.filter((r) => !FINAL.has(r.status)).length;
+  const failed = () => b().recipients.filter((r) => FAILED.has(r.status)).length;
+  const done = () => b().recipients.length - inFlight();
+  const act = async (fn: () => Promise<Broadcast>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      putBroadcast(await fn());
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="panel board" aria-labelledby="board-title" data-state={b().state}>
+      <div class="panel-head">
+        <h2 id="board-title">Broadcast</h2>
+        <StatusBadge status={b().state} />
+      </div>
+      <p class="muted small">
+        id <code>{b().id}</code> · {b().messageBytes} bytes · <code>{shortHash(b().sha256)}</code> · created{" "}
+        {fmtTime(b().createdAt)} by {b().createdBy.name}
+        <Show when={b().confirmedBy}> · confirmed by {b().confirmedBy?.name}</Show>
+      </p>
+      <details>
+        <summary>Message</summary>
+        <ReplyText text={b().message} label="Broadcast message" />
+      </details>
+      <Show when={b().recipients.length}>
+        <p role="status" aria-live="polite">
+          {done()} of {b().recipients.length} finished
+          <Show when={failed()}>, {failed()} failed</Show>.
+        </p>
+        <progress max={b().recipients.length} value={done()} aria-label="Recipients finished" />
+      </Show>
+      <div class="table-wrap">
+        <table class="data board-table">
+          <thead>
+            <tr>
+              <th scope="col">Recipient</th>
+              <th scope="col">State</th>
+              <th scope="col">Latency</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Reply</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={b().recipients}>
+              {(r) => (
+                <tr data-handle={r.handle} data-status={r.status}>
+                  <td data-label="Recipient">
+                    <strong>{r.displayName || r.name}</strong> <span class="muted">@{r.handle}</span>
+                  </td>
+                  <td data-label="State">
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td data-label="Latency">{fmtMs(r.latencyMs)}</td>
+                  <td data-label="Attempts">{r.attempts}</td>
+                  <td data-label="Reply" class="reply-cell">
+                    <Show when={r.reply != null}>
+                      <button
+                        type="button"
+                        class="linkish"
+                        aria-expanded={!!open()[r.handle]}
+                        onClick={() => setOpen((o) => ({ ...o, [r.handle]: !o[r.handle] }))}
+                      >
+                        {open()[r.handle] ? "Hide" : "Show"}
+                      </button>{" "}
+                      <Show when={open()[r.handle]} fallback={<span class="first-line">{firstLine(r.reply)}</span>}>
+                        <ReplyText text={r.reply} label={`Reply from ${r.handle}`} />
+                      </Show>
+                    </Show>
+                    <Show when={r.error}>
+                      {(e) => (
+                        <span class="error-inline">
+                          {e().message} <code class="code">{e().code}</code>
+                        </span>
+                      )}
+                    </Show>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
+      <Show when={b().skipped.length}>
+        <p class="muted small">
+          Skipped: {b().skipped.map((s) => `${s.handle} (${s.reason.replace(/_/g, " ")})`).join(", ")}
+        </p>
+      </Show>
+      <Show when={session.can("broadcast:confirm")}>
+        <div class="actions">
+          <Show when={b().state === "sending" && inFlight() > 0}>
+            <button type="button" class="danger" disabled={busy()} onClick={() => act(() => api.cancelBroadcast(b().id))}>
+              Cancel {inFlight()} in flight
+            </button>
+          </Show>
+          <Show when={failed() > 0 && b().state !== "awaiting_confirmation"}>
+            <button type="button" disabled={busy() || inFlight() > 0} onClick={() => act(() => api.retryBroadcast(b().id))}>
+              Retry {failed()} failed
+            </button>
+          </Show>
+        </div>
+      </Show>
+      <ErrorNote error={error()} />
+    </section>
+  );
+}

@@ -1,0 +1,136 @@
+// One sent message: status, per-round replies (streamed while generating), latency, errors,
+// and the actions that apply (cancel while in flight, fetch a late reply after a timeout).
+import { For, Show, createSignal, onCleanup } from "solid-js";
+import type { Message } from "../../../shared/api/messages.ts";
+import { ApiError, api } from "../api/client.ts";
+import { FINAL, fmtMs, fmtTime } from "../lib/format.ts";
+import { messages, putMessage } from "../stores/messages.ts";
+import { ErrorNote } from "./ErrorNote.tsx";
+import { ReplyText } from "./ReplyText.tsx";
+import { StatusBadge } from "./StatusBadge.tsx";
+
+export function MessageView(props: { message: Message; stalledAfterMs?: number }) {
+  const m = () => props.message;
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<unknown>(null);
+  const [stalled, setStalled] = createSignal(false);
+  const final = () => FINAL.has(m().status);
+  if (props.stalledAfterMs) {
+    const t = setTimeout(() => setStalled(true), props.stalledAfterMs);
+    onCleanup(() => clearTimeout(t));
+  }
+  const act = async (fn: () => Promise<Message>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      putMessage(await fn());
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const latency = () => m().exchanges.reduce((s, x) => s + (x.latencyMs ?? 0), 0);
+  const timedOut = () => m().status === "timeout" || m().exchanges.some((x) => x.status === "timeout");
+  const delta = (round: number) => messages.deltas[m().id]?.[round];
+
+  return (
+    <section class="panel message-view" aria-label={`Message to ${m().to.handle}`} data-message-id={m().id} data-status={m().status}>
+      <div class="panel-head">
+        <h3>
+          To {m().to.displayName || m().to.name} <span class="muted">@{m().to.handle}</span>
+        </h3>
+        <StatusBadge status={m().status} />
+      </div>
+      <p class="muted small">
+        id <code>{m().id}</code> · session {m().session} · sent {fmtTime(m().createdAt)}
+        <Show when={final() && m().exchanges.length}> · latency {fmtMs(latency())}</Show>
+      </p>
+      <For each={m().exchanges}>
+        {(x) => (
+          <div class="exchange" data-round={x.round}>
+            <Show when={m().rounds > 1}>
+              <h4>
+                Round {x.round} <StatusBadge status={x.status} /> <span class="muted small">{fmtMs(x.latencyMs)}</span>
+              </h4>
+            </Show>
+            <details>
+              <summary>Message ({x.messageBytes} bytes)</summary>
+              <ReplyText text={x.message} label="Message sent" />
+            </details>
+            <Show
+              when={x.reply != null}
+              fallback={
+                <Show
+                  when={delta(x.round)}
+                  fallback={
+                    <Show when={!FINAL.has(x.status)}>
+                      <p class="muted" role="status">
+                        Waiting for the reply…
+                      </p>
+                    </Show>
+                  }
+                >
+                  <ReplyText text={delta(x.round)} class="streaming" label="Reply (still arriving)" />
+                </Show>
+              }
+            >
+              <ReplyText text={x.reply} label="Reply" />
+            </Show>
+            <Show when={x.error}>
+              {(e) => (
+                <p class="error-inline">
+                  {e().message} <code class="code">{e().code}</code>
+                </p>
+              )}
+            </Show>
+          </div>
+        )}
+      </For>
+      <Show when={m().exchanges.length === 0 && !final()}>
+        <Show when={delta(1)} fallback={<p class="muted" role="status">Queued…</p>}>
+          <ReplyText text={delta(1)} class="streaming" label="Reply (still arriving)" />
+        </Show>
+      </Show>
+      <Show when={m().warnings.length}>
+        <ul class="warnings">
+          <For each={m().warnings}>
+            {(w) => (
+              <li>
+                {w.message} <code class="code">{w.code}</code>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+      <Show when={m().fallback?.attempted}>
+        <p class="muted">
+          Fallback notification: {m().fallback?.ok ? "sent" : `failed (${m().fallback?.error ?? m().fallback?.reason})`}
+        </p>
+      </Show>
+      <Show when={stalled() && !final()}>
+        <p class="banner warn" role="status">
+          No final answer yet, longer than the timeout. The server may be busy or the connection lost.
+        </p>
+      </Show>
+      <div class="actions">
+        <Show when={!final()}>
+          <button type="button" class="danger" disabled={busy()} onClick={() => act(() => api.cancelMessage(m().id))}>
+            Cancel
+          </button>
+        </Show>
+        <Show when={stalled() && !final()}>
+          <button type="button" class="secondary" disabled={busy()} onClick={() => act(() => api.message(m().id))}>
+            Refresh
+          </button>
+        </Show>
+        <Show when={final() && timedOut()}>
+          <button type="button" disabled={busy()} onClick={() => act(() => api.lateReply(m().id))}>
+            {busy() ? "Fetching…" : "Fetch late reply"}
+          </button>
+        </Show>
+      </div>
+      <ErrorNote error={error()} />
+    </section>
+  );
+}

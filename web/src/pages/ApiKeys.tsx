@@ -1,0 +1,186 @@
+// API keys (admins): create (the key is shown once, with a copy button), list, revoke.
+import { For, Show, createSignal, onMount } from "solid-js";
+import type { ApiKey } from "../../../shared/api/auth.ts";
+import type { Role } from "../../../shared/api/common.ts";
+import { ApiError, api, fieldErrors, type ApiKeyCreated } from "../api/client.ts";
+import { CopyButton } from "../components/CopyButton.tsx";
+import { ErrorNote } from "../components/ErrorNote.tsx";
+import { Field, describedBy } from "../components/Field.tsx";
+import { fmtAgo, fmtDate } from "../lib/format.ts";
+
+const ROLES: Role[] = ["requester", "operator", "auditor", "admin"];
+const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+
+export default function ApiKeysPage() {
+  const [keys, setKeys] = createSignal<ApiKey[]>([]);
+  const [loadError, setLoadError] = createSignal<unknown>(null);
+  const [loading, setLoading] = createSignal(true);
+  const [name, setName] = createSignal("");
+  const [role, setRole] = createSignal<Role>("requester");
+  const [expires, setExpires] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<unknown>(null);
+  const [created, setCreated] = createSignal<ApiKeyCreated | null>(null);
+  const [revoking, setRevoking] = createSignal<string | null>(null);
+  const [rowError, setRowError] = createSignal<Record<string, unknown>>({});
+  const fe = () => fieldErrors(error());
+
+  const load = async () => {
+    setLoading(true);
+    try {
+      setKeys((await api.apiKeys()).items);
+      setLoadError(null);
+    } catch (e) {
+      setLoadError(asApiError(e));
+    } finally {
+      setLoading(false);
+    }
+  };
+  onMount(load);
+
+  const create = async (e: SubmitEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setCreated(null);
+    try {
+      const exp = expires() ? new Date(`${expires()}T23:59:59`).toISOString() : null;
+      const k = await api.createApiKey({ name: name().trim(), role: role(), expiresAt: exp });
+      setCreated(k);
+      setName("");
+      await load();
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const revoke = async (id: string) => {
+    setRowError((r) => ({ ...r, [id]: null }));
+    try {
+      await api.revokeApiKey(id);
+      setRevoking(null);
+      await load();
+    } catch (err) {
+      setRowError((r) => ({ ...r, [id]: asApiError(err) }));
+    }
+  };
+
+  return (
+    <div class="page">
+      <h1>API keys</h1>
+      <form class="panel" onSubmit={create} novalidate aria-labelledby="newkey-title">
+        <h2 id="newkey-title">Create a key</h2>
+        <p class="muted">For agents and scripts. A requester key can send and create broadcasts, but not confirm them.</p>
+        <div class="grid-form">
+          <Field label="Name" id="key-name" error={fe().name}>
+            <input
+              id="key-name"
+              value={name()}
+              onInput={(e) => setName(e.currentTarget.value)}
+              aria-invalid={!!fe().name}
+              aria-describedby={describedBy("key-name", fe().name)}
+            />
+          </Field>
+          <Field label="Role" id="key-role" error={fe().role}>
+            <select id="key-role" value={role()} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+              <For each={ROLES}>{(r) => <option value={r}>{r}</option>}</For>
+            </select>
+          </Field>
+          <Field label="Expires (optional)" id="key-expires" error={fe().expiresAt}>
+            <input id="key-expires" type="date" value={expires()} onInput={(e) => setExpires(e.currentTarget.value)} />
+          </Field>
+        </div>
+        <div class="actions">
+          <button type="submit" disabled={busy() || !name().trim()}>
+            {busy() ? "Creating…" : "Create key"}
+          </button>
+        </div>
+        <ErrorNote error={error()} />
+      </form>
+      <Show when={created()}>
+        {(k) => (
+          <section class="panel created-key" aria-labelledby="created-title">
+            <h2 id="created-title">Key "{k().name}" created</h2>
+            <p>
+              <strong>Copy it now: it is shown only once.</strong>
+            </p>
+            <div class="command">
+              <code data-testid="new-key">{k().key}</code>
+              <CopyButton text={k().key} label="Copy key" />
+            </div>
+            <button type="button" class="secondary small" onClick={() => setCreated(null)}>
+              I have stored it
+            </button>
+          </section>
+        )}
+      </Show>
+      <ErrorNote error={loadError()}>
+        <button type="button" class="secondary small" onClick={load}>
+          Retry
+        </button>
+      </ErrorNote>
+      <Show when={!loading() || keys().length}>
+        <div class="table-wrap">
+          <table class="data">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Prefix</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
+                <th scope="col">State</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={keys()} fallback={<tr><td colspan="8" class="muted">No keys yet.</td></tr>}>
+                {(k) => (
+                  <tr data-key-id={k.id}>
+                    <td data-label="Name">{k.name}</td>
+                    <td data-label="Role">{k.role}</td>
+                    <td data-label="Prefix" class="mono">
+                      {k.prefix}…
+                    </td>
+                    <td data-label="Created">
+                      {fmtDate(k.createdAt)} by {k.createdBy}
+                    </td>
+                    <td data-label="Last used">{fmtAgo(k.lastUsedAt)}</td>
+                    <td data-label="Expires">{k.expiresAt ? fmtDate(k.expiresAt) : "never"}</td>
+                    <td data-label="State">{k.revokedAt ? `revoked ${fmtDate(k.revokedAt)}` : "active"}</td>
+                    <td class="row-actions">
+                      <Show when={!k.revokedAt}>
+                        <Show
+                          when={revoking() === k.id}
+                          fallback={
+                            <button type="button" class="danger small" onClick={() => setRevoking(k.id)} aria-label={`Revoke ${k.name}`}>
+                              Revoke…
+                            </button>
+                          }
+                        >
+                          <span class="confirm-inline" role="group" aria-label="Confirm revoke">
+                            <button type="button" class="danger small" onClick={() => revoke(k.id)}>
+                              Revoke now
+                            </button>
+                            <button type="button" class="secondary small" onClick={() => setRevoking(null)}>
+                              Keep
+                            </button>
+                          </span>
+                        </Show>
+                      </Show>
+                      <ErrorNote error={rowError()[k.id]} />
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,256 @@
+// Send: pick a teammate, write a message (live UTF-8 byte count), preview, send with wait:false
+// and follow the reply through events (polling as a fallback).
+import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
+import type { Message, SendPreview } from "../../../shared/api/messages.ts";
+import { utf8Bytes } from "../../../shared/limits.ts";
+import { ApiError, api, fieldErrors } from "../api/client.ts";
+import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
+import { ErrorNote } from "../components/ErrorNote.tsx";
+import { Field, describedBy } from "../components/Field.tsx";
+import { MessageView } from "../components/MessageView.tsx";
+import { TeammatePicker } from "../components/TeammatePicker.tsx";
+import { StatusBadge } from "../components/StatusBadge.tsx";
+import { firstLine, fmtTime, shortHash } from "../lib/format.ts";
+import { followMessage, messages, putMessage } from "../stores/messages.ts";
+import { session } from "../stores/session.ts";
+import { loadTeammates, teammates } from "../stores/teammates.ts";
+
+const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+
+export default function SendPage() {
+  const cfg = session.config;
+  const [to, setTo] = createSignal("");
+  const [sess, setSess] = createSignal("main");
+  const [rounds, setRounds] = createSignal(1);
+  const [timeoutSec, setTimeoutSec] = createSignal(cfg().timeoutSecDefault);
+  const [text, setText] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<unknown>(null);
+  const [preview, setPreview] = createSignal<SendPreview | null>(null);
+  const [currentId, setCurrentId] = createSignal<string | null>(null);
+  const [recent, setRecent] = createSignal<Message[]>([]);
+  let stopFollow: (() => void) | undefined;
+  onCleanup(() => stopFollow?.());
+
+  onMount(() => {
+    if (!teammates.loaded()) void loadTeammates();
+    api
+      .messages(10)
+      .then((r) => {
+        for (const m of r.items) putMessage(m);
+        setRecent(r.items);
+      })
+      .catch(() => undefined);
+  });
+
+  const bytes = () => utf8Bytes(text());
+  const level = () => byteLevel(bytes(), cfg().msgSoftLimit, cfg().msgHardLimit);
+  const fe = () => fieldErrors(error());
+  const req = () => ({ to: to().trim(), message: text(), session: sess().trim() || "main", rounds: rounds(), timeoutSec: timeoutSec() });
+  const ready = () => !!to().trim() && text().length > 0 && level() !== "over" && !busy();
+
+  const doPreview = async () => {
+    setBusy(true);
+    setError(null);
+    setPreview(null);
+    try {
+      setPreview(await api.previewSend(req()));
+    } catch (e) {
+      setError(asApiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const doSend = async (e: SubmitEvent) => {
+    e.preventDefault();
+    if (!ready()) return;
+    setBusy(true);
+    setError(null);
+    setPreview(null);
+    const r = req();
+    try {
+      const acc = await api.send(r);
+      stopFollow?.();
+      setCurrentId(acc.id);
+      if (!messages.byId[acc.id]) {
+        try {
+          putMessage(await api.message(acc.id));
+        } catch {
+          // events or polling will bring it
+        }
+      }
+      stopFollow = followMessage(acc.id, (r.timeoutSec * r.rounds + 60) * 1000);
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const current = () => {
+    const id = currentId();
+    return id ? messages.byId[id] : undefined;
+  };
+
+  return (
+    <div class="page">
+      <h1>Send a message</h1>
+      <form class="panel send-form" onSubmit={doSend} novalidate aria-label="Send a message">
+        <div class="grid-form">
+          <Field label="To" id="send-to" error={fe().to} class="wide-sm">
+            <TeammatePicker
+              id="send-to"
+              teammates={teammates.items}
+              value={to()}
+              onChange={setTo}
+              error={fe().to}
+              describedBy={describedBy("send-to", fe().to)}
+            />
+          </Field>
+          <Field label="Session" id="send-session" error={fe().session}>
+            <input
+              id="send-session"
+              value={sess()}
+              spellcheck={false}
+              onInput={(e) => setSess(e.currentTarget.value)}
+              aria-invalid={!!fe().session}
+              aria-describedby={describedBy("send-session", fe().session)}
+            />
+          </Field>
+          <Field label="Rounds" id="send-rounds" error={fe().rounds}>
+            <input
+              id="send-rounds"
+              type="number"
+              min="1"
+              max={cfg().roundsMax}
+              value={rounds()}
+              onInput={(e) => setRounds(Math.max(1, Math.min(cfg().roundsMax, Number(e.currentTarget.value) || 1)))}
+            />
+          </Field>
+          <Field label="Timeout (seconds)" id="send-timeout" error={fe().timeoutSec}>
+            <input
+              id="send-timeout"
+              type="number"
+              min="1"
+              max={cfg().timeoutSecMax}
+              value={timeoutSec()}
+              onInput={(e) =>
+                setTimeoutSec(Math.max(1, Math.min(cfg().timeoutSecMax, Number(e.currentTarget.value) || cfg().timeoutSecDefault)))
+              }
+            />
+          </Field>
+          <Field label="Message" id="send-message" error={fe().message} class="wide">
+            <textarea
+              id="send-message"
+              rows="6"
+              value={text()}
+              onInput={(e) => setText(e.currentTarget.value)}
+              aria-invalid={level() === "over" || !!fe().message}
+              aria-describedby={`send-bytes ${describedBy("send-message", fe().message) ?? ""}`.trim()}
+            />
+          </Field>
+        </div>
+        <ByteCounter id="send-bytes" text={text()} soft={cfg().msgSoftLimit} hard={cfg().msgHardLimit} />
+        <Show when={rounds() > 1}>
+          <p class="muted small">With more than one round, the same message is sent again after each reply.</p>
+        </Show>
+        <div class="actions">
+          <button type="submit" disabled={!ready()}>
+            {busy() ? "Working…" : "Send"}
+          </button>
+          <button type="button" class="secondary" disabled={!ready()} onClick={doPreview}>
+            Preview (dry run)
+          </button>
+        </div>
+        <ErrorNote error={error()} />
+      </form>
+
+      <Show when={preview()}>
+        {(p) => (
+          <section class="panel" aria-label="Dry-run preview">
+            <h3>Preview — nothing was sent</h3>
+            <dl class="kv">
+              <dt>To</dt>
+              <dd>
+                {p().to.displayName || p().to.name} @{p().to.handle}
+              </dd>
+              <dt>Gateway</dt>
+              <dd>{p().gatewayUrl ?? "— (no address)"}</dd>
+              <dt>Session</dt>
+              <dd>{p().session}</dd>
+              <dt>Rounds / timeout</dt>
+              <dd>
+                {p().rounds} / {p().timeoutSec} s
+              </dd>
+              <dt>Size / hash</dt>
+              <dd>
+                {p().messageBytes} bytes · <code>{shortHash(p().sha256)}</code>
+              </dd>
+              <dt>Token</dt>
+              <dd>{p().credentialSet ? "set" : "not set"}</dd>
+            </dl>
+            <Show when={p().blockers.length}>
+              <div class="error-note" role="alert">
+                <p>
+                  <strong>This send would fail:</strong>
+                </p>
+                <ul>
+                  <For each={p().blockers}>
+                    {(b) => (
+                      <li>
+                        {b.message} <code class="code">{b.code}</code>
+                      </li>
+                    )}
+                  </For>
+                </ul>
+              </div>
+            </Show>
+            <Show when={p().warnings.length}>
+              <ul class="warnings">
+                <For each={p().warnings}>
+                  {(w) => (
+                    <li>
+                      {w.message} <code class="code">{w.code}</code>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
+          </section>
+        )}
+      </Show>
+
+      <Show when={current()}>
+        {(m) => <MessageView message={m()} stalledAfterMs={(m().timeoutSec * m().rounds + 30) * 1000} />}
+      </Show>
+      <Show when={currentId() && !current()}>
+        <p class="muted" role="status">
+          Sent; waiting for the first update…
+        </p>
+      </Show>
+
+      <Show when={recent().length}>
+        <section class="panel" aria-labelledby="recent-title">
+          <h2 id="recent-title">Recent messages</h2>
+          <ul class="plain-list">
+            <For each={recent()}>
+              {(r) => {
+                const m = () => messages.byId[r.id] ?? r;
+                return (
+                  <li>
+                    <button type="button" class="linkish" onClick={() => setCurrentId(r.id)}>
+                      {m().to.handle}
+                    </button>{" "}
+                    <StatusBadge status={m().status} /> <span class="muted small">{fmtTime(m().createdAt)}</span>{" "}
+                    <span class="muted">{firstLine(m().exchanges[0]?.message, 80)}</span>
+                  </li>
+                );
+              }}
+            </For>
+          </ul>
+        </section>
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,542 @@
+// Team: registry with live presence, checks, add/edit/delete, credentials, pairing, import, sync, "me".
+import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
+import type { ImportReport, SyncReport, Teammate } from "../../../shared/api/teammates.ts";
+import { ApiError, api } from "../api/client.ts";
+import { CopyButton } from "../components/CopyButton.tsx";
+import { ErrorNote } from "../components/ErrorNote.tsx";
+import { Field, describedBy } from "../components/Field.tsx";
+import { StatusBadge } from "../components/StatusBadge.tsx";
+import { fmtAgo, fmtDate, fmtMs, fmtTime } from "../lib/format.ts";
+import { session } from "../stores/session.ts";
+import { loadTeammates, removeTeammate, teammates, upsertTeammate } from "../stores/teammates.ts";
+import { TeammateForm } from "./TeammateForm.tsx";
+
+const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+
+function TokenPanel(props: { t: Teammate }) {
+  const [token, setToken] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<unknown>(null);
+  const [done, setDone] = createSignal("");
+  const id = () => `token-${props.t.handle}`;
+  const save = async (e: SubmitEvent) => {
+    e.preventDefault();
+    if (!token()) return;
+    setBusy(true);
+    setError(null);
+    setDone("");
+    try {
+      upsertTeammate(await api.setToken(props.t.handle, token()));
+      setToken("");
+      setDone("Token saved; the gateway was checked with it.");
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = async () => {
+    setBusy(true);
+    setError(null);
+    setDone("");
+    try {
+      await api.deleteToken(props.t.handle);
+      upsertTeammate(await api.teammate(props.t.handle));
+      setDone("Token removed.");
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="subpanel" onSubmit={save} aria-label={`Gateway token for ${props.t.handle}`}>
+      <h4>Gateway token</h4>
+      <p class="muted">
+        {props.t.credential.set
+          ? `Set on ${fmtDate(props.t.credential.setAt)}${props.t.credential.lastUsedAt ? `, last used ${fmtAgo(props.t.credential.lastUsedAt)}` : ""}. The token is never shown again.`
+          : "No token set."}
+      </p>
+      <Field label={props.t.credential.set ? "Replace token" : "Set token"} id={id()} hint="write-only">
+        <input
+          id={id()}
+          type="password"
+          autocomplete="new-password"
+          value={token()}
+          onInput={(e) => setToken(e.currentTarget.value)}
+          aria-describedby={describedBy(id(), null, "write-only")}
+        />
+      </Field>
+      <div class="actions">
+        <button type="submit" disabled={busy() || !token()}>
+          {props.t.credential.set ? "Replace token" : "Set token"}
+        </button>
+        <Show when={props.t.credential.set}>
+          <button type="button" class="danger" disabled={busy()} onClick={remove}>
+            Remove token
+          </button>
+        </Show>
+      </div>
+      <Show when={done()}>
+        <p class="ok-note" role="status">
+          {done()}
+        </p>
+      </Show>
+      <ErrorNote error={error()} />
+    </form>
+  );
+}
+
+function PairingPanel(props: { t: Teammate; canWrite: boolean }) {
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<unknown>(null);
+  const recheck = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      upsertTeammate(await api.pair(props.t.handle));
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="subpanel pairing">
+      <h4>Pairing required</h4>
+      <p>
+        {props.t.name}'s gateway wants to approve this server as a device. Ask them to run this command on their
+        machine, then re-check:
+      </p>
+      <Show
+        when={props.t.status.pairing}
+        fallback={<p class="muted">The gateway did not send a pairing request id yet. Re-check to ask again.</p>}
+      >
+        {(p) => (
+          <div class="command">
+            <code>{p().approveCommand}</code>
+            <CopyButton text={p().approveCommand} label="Copy command" />
+          </div>
+        )}
+      </Show>
+      <Show when={props.canWrite}>
+        <button type="button" disabled={busy()} onClick={recheck}>
+          {busy() ? "Checking…" : "Re-check pairing"}
+        </button>
+      </Show>
+      <ErrorNote error={error()} />
+    </div>
+  );
+}
+
+function Details(props: { t: Teammate; canWrite: boolean; onClose: () => void }) {
+  const [editing, setEditing] = createSignal(false);
+  const [confirmDelete, setConfirmDelete] = createSignal(false);
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<unknown>(null);
+  const del = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.deleteTeammate(props.t.handle);
+      removeTeammate(props.t.handle);
+      props.onClose();
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const markMe = async (handle: string | null) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.setWhoami(handle);
+      await loadTeammates();
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="panel details" aria-label={`Teammate ${props.t.handle}`}>
+      <div class="panel-head">
+        <h3>
+          {props.t.displayName || props.t.name} <span class="muted">@{props.t.handle}</span>
+        </h3>
+        <button type="button" class="secondary small" onClick={() => props.onClose()}>
+          Close
+        </button>
+      </div>
+      <Show
+        when={!editing()}
+        fallback={
+          <TeammateForm
+            teammate={props.t}
+            onSaved={(t) => {
+              upsertTeammate(t);
+              setEditing(false);
+            }}
+            onCancel={() => setEditing(false)}
+          />
+        }
+      >
+        <dl class="kv">
+          <dt>Gateway</dt>
+          <dd>{props.t.gatewayUrl ?? "— (no address)"}</dd>
+          <dt>Hostname</dt>
+          <dd>{props.t.hostname ?? "—"}</dd>
+          <dt>TLS pin</dt>
+          <dd class="mono">{props.t.tlsFingerprint ?? "—"}</dd>
+          <dt>Status</dt>
+          <dd>
+            <StatusBadge status={props.t.status.state} /> checked {fmtAgo(props.t.status.checkedAt)}
+          </dd>
+          <Show when={props.t.status.error}>
+            {(e) => (
+              <>
+                <dt>Last error</dt>
+                <dd>
+                  {e().message} <code class="code">{e().code}</code>
+                </dd>
+              </>
+            )}
+          </Show>
+          <dt>Device</dt>
+          <dd>{props.t.device.paired ? `paired ${fmtDate(props.t.device.pairedAt)}` : "not paired"}</dd>
+          <Show when={props.t.note}>
+            <dt>Note</dt>
+            <dd class="pre">{props.t.note}</dd>
+          </Show>
+        </dl>
+        <Show when={props.canWrite}>
+          <div class="actions">
+            <button type="button" class="secondary" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+            <Show
+              when={props.t.isMe}
+              fallback={
+                <button type="button" class="secondary" disabled={busy()} onClick={() => markMe(props.t.handle)}>
+                  This is me
+                </button>
+              }
+            >
+              <button type="button" class="secondary" disabled={busy()} onClick={() => markMe(null)}>
+                Not me
+              </button>
+            </Show>
+            <Show
+              when={confirmDelete()}
+              fallback={
+                <button type="button" class="danger" onClick={() => setConfirmDelete(true)}>
+                  Delete…
+                </button>
+              }
+            >
+              <span class="confirm-inline" role="group" aria-label="Confirm delete">
+                Delete {props.t.handle} and its token?
+                <button type="button" class="danger" disabled={busy()} onClick={del}>
+                  Delete
+                </button>
+                <button type="button" class="secondary" onClick={() => setConfirmDelete(false)}>
+                  Keep
+                </button>
+              </span>
+            </Show>
+          </div>
+        </Show>
+      </Show>
+      <ErrorNote error={error()} />
+      <Show when={props.t.status.state === "pairing_required"}>
+        <PairingPanel t={props.t} canWrite={props.canWrite} />
+      </Show>
+      <Show when={props.canWrite}>
+        <TokenPanel t={props.t} />
+      </Show>
+    </section>
+  );
+}
+
+async function readJsonFile(input: HTMLInputElement | undefined): Promise<unknown> {
+  const f = input?.files?.[0];
+  if (!f) return undefined;
+  const text = await f.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError("IMPORT_INVALID", `${f.name} is not valid JSON.`, 0);
+  }
+}
+
+function ReportView(props: { report: ImportReport | SyncReport }) {
+  const r = () => props.report;
+  const list = (label: string, items: string[]) => (
+    <li>
+      <strong>{label}:</strong> {items.length ? items.join(", ") : "none"}
+    </li>
+  );
+  return (
+    <div class="report" role="status">
+      <ul>
+        {list("Created", r().created)}
+        {list("Updated", r().updated)}
+        {list("Unchanged", r().unchanged)}
+        {list("Tokens set", r().tokensSet)}
+        <li>
+          <strong>Skipped:</strong>{" "}
+          {r().skipped.length ? r().skipped.map((s) => `${s.handle ?? "(no handle)"} — ${s.reason}`).join("; ") : "none"}
+        </li>
+      </ul>
+    </div>
+  );
+}
+
+function ImportPanel(props: { onClose: () => void }) {
+  let regInput: HTMLInputElement | undefined;
+  let tokInput: HTMLInputElement | undefined;
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<unknown>(null);
+  const [report, setReport] = createSignal<ImportReport | null>(null);
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setReport(null);
+    try {
+      const registry = await readJsonFile(regInput);
+      if (!registry) throw new ApiError("VALIDATION_FAILED", "Choose the registry.json file.", 0);
+      const tokens = await readJsonFile(tokInput);
+      const body = { registry, ...(tokens ? { tokens } : {}) } as Parameters<typeof api.importLegacy>[0];
+      setReport(await api.importLegacy(body));
+      await loadTeammates();
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="panel" onSubmit={submit} aria-labelledby="import-title">
+      <div class="panel-head">
+        <h3 id="import-title">Import from the old skill</h3>
+        <button type="button" class="secondary small" onClick={() => props.onClose()}>
+          Close
+        </button>
+      </div>
+      <p class="muted">Upload the agent-team-mesh skill's registry.json and, optionally, tokens.json.</p>
+      <div class="grid-form">
+        <Field label="registry.json" id="import-registry">
+          <input id="import-registry" type="file" accept=".json,application/json" ref={(el) => (regInput = el)} />
+        </Field>
+        <Field label="tokens.json (optional)" id="import-tokens">
+          <input id="import-tokens" type="file" accept=".json,application/json" ref={(el) => (tokInput = el)} />
+        </Field>
+      </div>
+      <div class="actions">
+        <button type="submit" disabled={busy()}>
+          {busy() ? "Importing…" : "Import"}
+        </button>
+      </div>
+      <ErrorNote error={error()} />
+      <Show when={report()}>{(r) => <ReportView report={r()} />}</Show>
+    </form>
+  );
+}
+
+export function TeamPage() {
+  const [selected, setSelected] = createSignal<string | null>(null);
+  const [panel, setPanel] = createSignal<"none" | "add" | "import">("none");
+  const [rowBusy, setRowBusy] = createSignal<Record<string, boolean>>({});
+  const [rowError, setRowError] = createSignal<Record<string, unknown>>({});
+  const [allBusy, setAllBusy] = createSignal(false);
+  const [pageError, setPageError] = createSignal<unknown>(null);
+  const [syncReport, setSyncReport] = createSignal<SyncReport | null>(null);
+  const [now, setNow] = createSignal(Date.now());
+  const canWrite = () => session.can("teammates:write");
+  const canPing = () => session.can("ping");
+
+  onMount(() => void loadTeammates());
+  const tick = setInterval(() => setNow(Date.now()), 15_000);
+  onCleanup(() => clearInterval(tick));
+
+  const checkOne = async (handle: string) => {
+    setRowBusy((b) => ({ ...b, [handle]: true }));
+    setRowError((e) => ({ ...e, [handle]: null }));
+    try {
+      const r = await api.ping(handle);
+      for (const t of r.teammates) upsertTeammate(t);
+    } catch (err) {
+      setRowError((e) => ({ ...e, [handle]: asApiError(err) }));
+    } finally {
+      setRowBusy((b) => ({ ...b, [handle]: false }));
+    }
+  };
+  const checkAll = async () => {
+    setAllBusy(true);
+    setPageError(null);
+    try {
+      const r = await api.ping();
+      for (const t of r.teammates) upsertTeammate(t);
+    } catch (err) {
+      setPageError(asApiError(err));
+    } finally {
+      setAllBusy(false);
+    }
+  };
+  const sync = async () => {
+    setAllBusy(true);
+    setPageError(null);
+    setSyncReport(null);
+    try {
+      setSyncReport(await api.sync());
+      await loadTeammates();
+    } catch (err) {
+      setPageError(asApiError(err));
+    } finally {
+      setAllBusy(false);
+    }
+  };
+  const sel = () => teammates.items.find((t) => t.handle === selected());
+
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>Team</h1>
+        <div class="actions">
+          <Show when={canPing()}>
+            <button type="button" disabled={allBusy() || teammates.items.length === 0} onClick={checkAll}>
+              {allBusy() ? "Checking…" : "Check all"}
+            </button>
+          </Show>
+          <Show when={canWrite()}>
+            <button type="button" class="secondary" onClick={() => setPanel(panel() === "add" ? "none" : "add")} aria-expanded={panel() === "add"}>
+              Add teammate
+            </button>
+            <button type="button" class="secondary" onClick={() => setPanel(panel() === "import" ? "none" : "import")} aria-expanded={panel() === "import"}>
+              Import…
+            </button>
+            <Show when={session.config().syncConfigured}>
+              <button type="button" class="secondary" disabled={allBusy()} onClick={sync}>
+                Sync registry
+              </button>
+            </Show>
+          </Show>
+        </div>
+      </div>
+      <ErrorNote error={pageError()} />
+      <Show when={syncReport()}>
+        {(r) => (
+          <div class="panel">
+            <h3>
+              Synced from {r().source} at {fmtTime(r().at)}
+            </h3>
+            <ReportView report={r()} />
+          </div>
+        )}
+      </Show>
+      <Show when={panel() === "add"}>
+        <section class="panel" aria-labelledby="add-title">
+          <h3 id="add-title">Add teammate</h3>
+          <TeammateForm
+            onSaved={(t) => {
+              upsertTeammate(t);
+              setPanel("none");
+              setSelected(t.handle);
+            }}
+            onCancel={() => setPanel("none")}
+          />
+        </section>
+      </Show>
+      <Show when={panel() === "import"}>
+        <ImportPanel onClose={() => setPanel("none")} />
+      </Show>
+      <ErrorNote error={teammates.error()}>
+        <button type="button" class="secondary small" onClick={() => void loadTeammates()}>
+          Retry
+        </button>
+      </ErrorNote>
+      <Show when={teammates.loading() && !teammates.loaded()}>
+        <p class="muted" role="status">
+          Loading teammates…
+        </p>
+      </Show>
+      <Show when={teammates.loaded() && teammates.items.length === 0}>
+        <p class="panel muted">No teammates yet.{canWrite() ? " Add one or import the old registry." : ""}</p>
+      </Show>
+      <Show when={teammates.items.length > 0}>
+        <div class="table-wrap">
+          <table class="data team-table">
+            <caption class="sr-only">Teammates and their live status</caption>
+            <thead>
+              <tr>
+                <th scope="col">Teammate</th>
+                <th scope="col">Status</th>
+                <th scope="col">Latency</th>
+                <th scope="col">Version</th>
+                <th scope="col">Last seen</th>
+                <th scope="col">Token</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={teammates.items}>
+                {(t) => (
+                  <tr data-handle={t.handle} classList={{ selected: selected() === t.handle }}>
+                    <td data-label="Teammate">
+                      <strong>{t.displayName || t.name}</strong> <span class="muted">@{t.handle}</span>
+                      <Show when={t.isMe}>
+                        <span class="tag">me</span>
+                      </Show>
+                    </td>
+                    <td data-label="Status">
+                      <StatusBadge status={t.status.state} />
+                      <Show when={t.status.error && t.status.state !== "online"}>
+                        <small class="muted block" title={t.status.error?.message}>
+                          {t.status.error?.code}
+                        </small>
+                      </Show>
+                    </td>
+                    <td data-label="Latency">{fmtMs(t.status.latencyMs)}</td>
+                    <td data-label="Version">{t.status.version ?? "—"}</td>
+                    <td data-label="Last seen">
+                      <span title={fmtTime(t.status.lastSeenAt)}>{fmtAgo(t.status.lastSeenAt, now())}</span>
+                    </td>
+                    <td data-label="Token">{t.credential.set ? `set ${fmtDate(t.credential.setAt)}` : "not set"}</td>
+                    <td class="row-actions">
+                      <Show when={canPing()}>
+                        <button
+                          type="button"
+                          class="secondary small"
+                          disabled={!!rowBusy()[t.handle]}
+                          onClick={() => checkOne(t.handle)}
+                          aria-label={`Check ${t.handle} now`}
+                        >
+                          {rowBusy()[t.handle] ? "Checking…" : "Check now"}
+                        </button>
+                      </Show>
+                      <button
+                        type="button"
+                        class="secondary small"
+                        aria-expanded={selected() === t.handle}
+                        aria-label={`Details for ${t.handle}`}
+                        onClick={() => setSelected(selected() === t.handle ? null : t.handle)}
+                      >
+                        {selected() === t.handle ? "Hide" : "Details"}
+                      </button>
+                      <ErrorNote error={rowError()[t.handle]} />
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+      <Show when={sel()}>{(t) => <Details t={t()} canWrite={canWrite()} onClose={() => setSelected(null)} />}</Show>
+    </div>
+  );
+}

@@ -1,0 +1,118 @@
+// Add / edit a teammate. Validation messages come from the API (VALIDATION_FAILED details) and
+// are shown next to their field; anything else is shown under the form with its code.
+import { Show, createSignal } from "solid-js";
+import type { Teammate, TeammateCreate } from "../../../shared/api/teammates.ts";
+import { ApiError, api, fieldErrors } from "../api/client.ts";
+import { ErrorNote } from "../components/ErrorNote.tsx";
+import { Field, describedBy } from "../components/Field.tsx";
+
+type Key = "handle" | "name" | "displayName" | "gatewayUrl" | "hostname" | "tlsFingerprint" | "note" | "token";
+
+export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate) => void; onCancel: () => void }) {
+  const t = props.teammate;
+  const editing = !!t;
+  const [v, setV] = createSignal<Record<Key, string>>({
+    handle: t?.handle ?? "",
+    name: t?.name ?? "",
+    displayName: t?.displayName ?? "",
+    gatewayUrl: t?.gatewayUrl ?? "",
+    hostname: t?.hostname ?? "",
+    tlsFingerprint: t?.tlsFingerprint ?? "",
+    note: t?.note ?? "",
+    token: "",
+  });
+  const [error, setError] = createSignal<unknown>(null);
+  const [local, setLocal] = createSignal<Partial<Record<Key, string>>>({});
+  const [busy, setBusy] = createSignal(false);
+  const errs = () => ({ ...fieldErrors(error()), ...local() }) as Partial<Record<string, string>>;
+  const set = (k: Key, value: string) => setV((o) => ({ ...o, [k]: value }));
+  const idp = editing ? `tm-edit-${t.handle}` : "tm-new";
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const val = v();
+    const miss: Partial<Record<Key, string>> = {};
+    if (!editing && !val.handle.trim()) miss.handle = "A handle is required.";
+    if (!val.name.trim()) miss.name = "A name is required.";
+    setLocal(miss);
+    if (Object.keys(miss).length) return;
+    const opt = (s: string) => (s.trim() === "" ? null : s.trim());
+    const body = {
+      name: val.name.trim(),
+      displayName: opt(val.displayName),
+      gatewayUrl: opt(val.gatewayUrl),
+      hostname: opt(val.hostname),
+      tlsFingerprint: opt(val.tlsFingerprint),
+      note: val.note.trim() === "" ? null : val.note,
+    };
+    setBusy(true);
+    setError(null);
+    try {
+      let saved: Teammate;
+      if (editing) saved = await api.updateTeammate(t.handle, body);
+      else {
+        const create: TeammateCreate = { handle: val.handle.trim(), ...body };
+        if (val.token) create.token = val.token;
+        saved = await api.createTeammate(create);
+      }
+      set("token", "");
+      props.onSaved(saved);
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError("NETWORK_ERROR", String(err), 0));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const input = (k: Key, label: string, o: { hint?: string; type?: string; placeholder?: string; auto?: string } = {}) => {
+    const id = `${idp}-${k}`;
+    return (
+      <Field label={label} id={id} error={errs()[k]} hint={o.hint}>
+        <input
+          id={id}
+          name={k}
+          type={o.type ?? "text"}
+          placeholder={o.placeholder}
+          autocomplete={o.auto ?? "off"}
+          spellcheck={false}
+          value={v()[k]}
+          onInput={(e) => set(k, e.currentTarget.value)}
+          aria-invalid={!!errs()[k]}
+          aria-describedby={describedBy(id, errs()[k], o.hint)}
+        />
+      </Field>
+    );
+  };
+
+  return (
+    <form class="teammate-form grid-form" onSubmit={submit} novalidate aria-label={editing ? `Edit ${t.handle}` : "Add teammate"}>
+      <Show when={!editing}>{input("handle", "Handle", { hint: "a-z 0-9 . _ - (e.g. alice)" })}</Show>
+      {input("name", "Name")}
+      {input("displayName", "Display name")}
+      {input("gatewayUrl", "Gateway URL", { placeholder: "wss://host:18789", hint: "ws:// or wss://" })}
+      {input("hostname", "Hostname")}
+      {input("tlsFingerprint", "TLS fingerprint (SHA-256)", { hint: "optional pin of the gateway certificate" })}
+      <Field label="Note" id={`${idp}-note`} error={errs().note} class="wide">
+        <textarea id={`${idp}-note`} rows="2" value={v().note} onInput={(e) => set("note", e.currentTarget.value)} />
+      </Field>
+      <Show when={!editing}>
+        {input("token", "Gateway token (write-only)", {
+          type: "password",
+          auto: "new-password",
+          hint: "optional now; can be set later. Never shown again.",
+        })}
+      </Show>
+      <div class="wide">
+        <ErrorNote error={error()} />
+      </div>
+      <div class="actions wide">
+        <button type="submit" disabled={busy()}>
+          {busy() ? "Saving…" : editing ? "Save changes" : "Add teammate"}
+        </button>
+        <button type="button" class="secondary" onClick={() => props.onCancel()}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,102 @@
+// Session store: who is signed in, the server's limits/config, first-run setup state.
+import { createSignal } from "solid-js";
+import type { Me } from "../../../shared/api/auth.ts";
+import { MESSAGE_HARD_LIMIT_DEFAULT, MESSAGE_SOFT_LIMIT_DEFAULT, ROUNDS_MAX, TIMEOUT_SEC_DEFAULT, TIMEOUT_SEC_MAX } from "../../../shared/limits.ts";
+import { ApiError, api, onUnauthenticated, type MeshConfig } from "../api/client.ts";
+import { connectEvents, disconnectEvents } from "../api/events.ts";
+import { roleCan, type Permission } from "../lib/perms.ts";
+
+export type SessionState = "loading" | "signed-out" | "signed-in" | "error";
+
+const [state, setState] = createSignal<SessionState>("loading");
+const [me, setMe] = createSignal<Me | null>(null);
+const [setupRequired, setSetupRequired] = createSignal(false);
+const [config, setConfig] = createSignal<MeshConfig>({
+  msgSoftLimit: MESSAGE_SOFT_LIMIT_DEFAULT,
+  msgHardLimit: MESSAGE_HARD_LIMIT_DEFAULT,
+  roundsMax: ROUNDS_MAX,
+  timeoutSecMax: TIMEOUT_SEC_MAX,
+  timeoutSecDefault: TIMEOUT_SEC_DEFAULT,
+  syncConfigured: false,
+  fallbackConfigured: false,
+  version: "",
+});
+const [loadError, setLoadError] = createSignal<ApiError | null>(null);
+const [expired, setExpired] = createSignal(false);
+
+export const session = {
+  state,
+  me,
+  setupRequired,
+  config,
+  loadError,
+  /** true when the session ended on its own (401 while signed in). */
+  expired,
+  can: (p: Permission) => roleCan(me()?.role, p),
+};
+
+async function signedIn(m: Me): Promise<void> {
+  setMe(m);
+  setExpired(false);
+  setState("signed-in");
+  connectEvents();
+  try {
+    setConfig(await api.config());
+  } catch {
+    // defaults from shared/limits.ts stay in place
+  }
+}
+
+function signedOut(): void {
+  disconnectEvents();
+  setMe(null);
+  setState("signed-out");
+}
+
+onUnauthenticated(() => {
+  if (state() === "signed-in") {
+    setExpired(true);
+    signedOut();
+  }
+});
+
+export async function loadSession(): Promise<void> {
+  setState("loading");
+  setLoadError(null);
+  try {
+    const m = await api.me();
+    await signedIn(m);
+    return;
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 401) {
+      setLoadError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+      setState("error");
+      return;
+    }
+  }
+  try {
+    setSetupRequired((await api.setupState()).setupRequired);
+  } catch {
+    setSetupRequired(false);
+  }
+  signedOut();
+}
+
+export async function login(username: string, password: string): Promise<void> {
+  await signedIn(await api.login({ username, password }));
+}
+
+export async function setup(setupCode: string, username: string, password: string): Promise<void> {
+  const m = await api.setup({ setupCode, username, password });
+  setSetupRequired(false);
+  await signedIn(m);
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await api.logout();
+  } finally {
+    setExpired(false);
+    signedOut();
+  }
+}
