@@ -1,6 +1,6 @@
 // The append-only, hash-chained audit trail over `audit_entries` (see chain.ts for the hashes).
 import { createHash, randomBytes } from "node:crypto";
-import { z } from "zod";
+import type { z } from "zod";
 import { AuditQuery as AuditQuerySchema, type AuditEntry, type AuditVerify } from "../../shared/api/audit.ts";
 import type { Db } from "../db/connection.ts";
 import { ApiError } from "../http/errors.ts";
