@@ -1,5 +1,5 @@
-import { startTestServer, type TestServer } from "../support/server.ts";
-import { testRegistryOptions } from "../support/registry-shim.ts";
+import { startTestServer, testRegistryOptions, type TestServer } from "../support/server.ts";
+
 
 describe("app: health, errors, config, openapi, static", () => {
   let srv: TestServer;

@@ -8,6 +8,8 @@
 //   await srv.kill("SIGKILL"); await srv.restart();      // child only: crash and start again
 //   await srv.stop();                                    // graceful stop, removes the temp dir
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -16,6 +18,12 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "../../server/config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startServer, type RunningServer, type StartOptions } from "../../server/main.ts";
+import { makeRegistry } from "../unit/messaging/harness.ts";
+
+/** TEMPORARY: a hand-made registry for in-process servers until server/teammates lands. */
+export function testRegistryOptions(me: string | null = null): StartOptions {
+  return { registry: ({ db, vault }) => makeRegistry(db, vault, () => me) };
+}
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const ADMIN_PASSWORD = "admin-password-for-tests-0";
@@ -240,4 +248,46 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
   };
   return srv;
+}
+
+// ---- helpers for tests that use the server ----------------------------------------------
+
+export interface WebhookSink {
+  url: string;
+  received: Record<string, unknown>[];
+  /** Status to answer with (default 204). */
+  status: number;
+  stop(): Promise<void>;
+}
+
+export async function startWebhookSink(): Promise<WebhookSink> {
+  const sink: WebhookSink = { url: "", received: [], status: 204, stop: async () => undefined };
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d: Buffer) => (body += d.toString()));
+    req.on("end", () => {
+      try {
+        sink.received.push(JSON.parse(body) as Record<string, unknown>);
+      } catch {
+        sink.received.push({ invalid: body });
+      }
+      res.statusCode = sink.status;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook?secret=webhook-secret-xyz`;
+  sink.stop = () => new Promise((r) => server.close(() => r()));
+  return sink;
+}
+
+export async function until<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await fn();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`until: condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last).slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+    last = await fn();
+  }
+  return last;
 }
