@@ -4,6 +4,7 @@ import { apiDocsRoutes } from "./api-docs/routes.ts";
 import type { AuthKit } from "./http/auth-kit.ts";
 import { apiKeysRoutes, authRoutes, usersRoutes } from "./auth/index.ts";
 import { auditRoutes } from "./audit/index.ts";
+import { teammatesRoutes } from "./teammates/index.ts";
 import { createAuthKit } from "./http/auth-adapter.ts";
 import { accessLog, errorHandler, notFound, requestId, shutdownGate } from "./http/middleware.ts";
 import { staticRoutes } from "./http/static.ts";
@@ -48,6 +49,7 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   app.route("/api/v1", authRoutes(services));
   app.route("/api/v1", usersRoutes(services));
   app.route("/api/v1", apiKeysRoutes(services));
+  app.route("/api/v1", teammatesRoutes(services));
   app.route("/api/v1", auditRoutes(services));
   app.route(
     "/api/v1",

@@ -25,7 +25,7 @@ export interface StartOptions extends ServiceOverrides {
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config);
-  const services = await createServices(config, { ...opts, logger });
+  const services = createServices(config, { ...opts, logger });
   services.recover();
   let shuttingDown = false;
   const { app, auth } = buildApp(services, { isShuttingDown: () => shuttingDown });

@@ -17,7 +17,7 @@ import { createPresence, type PresenceService } from "./messaging/presence.ts";
 import { createMessageService, type MessageService } from "./messaging/send.ts";
 import { createAuditLog } from "./audit/log.ts";
 import { createVault, loadMasterKey } from "./vault/index.ts";
-import type { Registry } from "./teammates/types.ts";
+import { createRegistry, startSyncTimer } from "./teammates/index.ts";
 import type { Principal } from "./auth/types.ts";
 import { authServiceOf, can, type AuthService } from "./auth/index.ts";
 
@@ -39,19 +39,9 @@ export interface Services extends CoreDeps {
 export interface ServiceOverrides {
   logger?: Logger;
   connector?: GatewayConnector;
-  registry?: RegistryFactory;
 }
 
-type RegistryFactory = (deps: { db: Db; config: Config; logger: Logger } & Pick<CoreDeps, "vault" | "audit" | "bus">) => Registry;
-
-async function defaultRegistryFactory(): Promise<RegistryFactory> {
-  // TEMPORARY until server/teammates lands: resolved at run time.
-  const spec = "./teammates/index.ts";
-  const mod = (await import(spec)) as { createRegistry: RegistryFactory };
-  return mod.createRegistry;
-}
-
-export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
+export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
   const logger = overrides.logger ?? createLogger(config);
   const db = openDatabase(config.dbFile);
   let open = true;
@@ -62,8 +52,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const bus = createEventBus(logger);
     const publishAudit = (entry: AuditEntry) => bus.publish({ type: "audit.appended", entry });
     const audit = createAuditLog({ db, vault, onAppend: publishAudit, onComplete: publishAudit });
-    const makeRegistry = overrides.registry ?? (await defaultRegistryFactory());
-    const registry = makeRegistry({ db, config, logger, vault, audit, bus });
+    // Late-bound: the connector and presence are built after the registry.
+    let onCredentialsChanged: (teammateId: number) => void = () => undefined;
+    const registry = createRegistry({ db, config, vault, audit, logger, bus, onCredentialsChanged: (id) => onCredentialsChanged(id) });
     const connector =
       overrides.connector ??
       createGatewayConnector({
@@ -84,6 +75,15 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       canConfirm: (p: Principal) => can(p.role, "broadcast:confirm"),
     });
     const presence = createPresence(messagingDeps);
+    // Address, pin or token changed: drop the pooled connection and probe again (in the background).
+    onCredentialsChanged = (id) => {
+      connector.forget(id);
+      const t = registry.list().find((r) => r.id === id);
+      if (t && open) {
+        presence.ping([t], "system").catch((err: unknown) => logger.warn({ err, teammate: t.handle }, "re-probe after credential change failed"));
+      }
+    };
+    const stopSync = startSyncTimer({ registry, config, logger });
     metrics.setSources({
       openConnections: () => connector.openConnections(),
       teammatesByState: () => {
@@ -119,6 +119,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       async close() {
         if (!open) return;
         open = false;
+        stopSync();
         await connector.close().catch((err: unknown) => logger.warn({ err }, "closing gateway connections failed"));
         db.$client.close();
       },

@@ -20,7 +20,7 @@ type LocalProbe = Omit<ProbeResult, "state"> & { state: ProbeResult["state"] | "
 export function createPresence(deps: Omit<MessagingDeps, "fallback" | "inflight">): PresenceService {
   async function probeOne(t: TeammateRecord, timeoutMs: number): Promise<LocalProbe> {
     if (!t.gatewayUrl) {
-      return { state: "no_address", latencyMs: 0, paired: false, error: { code: "GATEWAY_UNREACHABLE", message: "no gateway address" } };
+      return { state: "no_address", latencyMs: 0, paired: false };
     }
     if (!deps.registry.hasToken(t.id)) {
       return { state: "no_credentials", latencyMs: 0, paired: false };

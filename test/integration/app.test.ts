@@ -1,10 +1,10 @@
-import { startTestServer, testRegistryOptions, type TestServer } from "../support/server.ts";
+import { startTestServer, type TestServer } from "../support/server.ts";
 
 
 describe("app: health, errors, config, openapi, static", () => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startTestServer({ startOptions: testRegistryOptions() });
+    srv = await startTestServer();
   });
   afterAll(async () => {
     await srv.stop();

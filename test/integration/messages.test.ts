@@ -1,6 +1,6 @@
 // POST /messages and friends on the real server (loopback port, SQLite file) against fake gateways.
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
-import { startTestServer, startWebhookSink, testRegistryOptions, until, type TestServer, type WebhookSink } from "../support/server.ts";
+import { startTestServer, startWebhookSink, until, type TestServer, type WebhookSink } from "../support/server.ts";
 
 const TOKEN = "gw-token-never-shown-8c1f2e";
 
@@ -21,7 +21,6 @@ describe("messages", () => {
     hook = await startWebhookSink();
     srv = await startTestServer({
       env: { MESH_FALLBACK_WEBHOOK_URL: hook.url, MESH_EMAIL_DOMAIN: "example.com" },
-      startOptions: testRegistryOptions(),
     });
     key = await srv.keyFor("operator");
     await srv.addTeammate({ handle: "bob", name: "Bob Builder", gatewayUrl: gw.url, token: TOKEN });

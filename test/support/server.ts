@@ -18,12 +18,6 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "../../server/config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startServer, type RunningServer, type StartOptions } from "../../server/main.ts";
-import { makeRegistry } from "../unit/messaging/harness.ts";
-
-/** TEMPORARY: a hand-made registry for in-process servers until server/teammates lands. */
-export function testRegistryOptions(me: string | null = null): StartOptions {
-  return { registry: ({ db, vault }) => makeRegistry(db, vault, () => me) };
-}
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const ADMIN_PASSWORD = "admin-password-for-tests-0";
@@ -217,11 +211,6 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       const body = { name: t.handle, ...t };
       const res = await srv.api("POST", "/api/v1/teammates", body, { key: await srv.adminKey() });
       if (res.status === 201) return;
-      if (res.status === 404 && running && (res.body as { error?: { code?: string } }).error?.code === "NOT_FOUND") {
-        // TEMPORARY while the teammates routes are not mounted: straight into the registry.
-        running.services.registry.create({ ...body, displayName: t.displayName ?? null } as never, "test");
-        return;
-      }
       throw new Error(`addTeammate ${t.handle}: ${res.status} ${res.text}`);
     },
     async kill(signal) {
