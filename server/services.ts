@@ -3,7 +3,7 @@
 // messaging. close() undoes it (connector, then the database).
 import type { AuditEntry } from "../shared/api/audit.ts";
 import type { Config } from "./config.ts";
-import { applyMigrations, openDatabase, type Db } from "./db/connection.ts";
+import { applyMigrations, openDatabase } from "./db/connection.ts";
 import type { CoreDeps } from "./deps.ts";
 import { createEventBus } from "./events/bus.ts";
 import { createGatewayConnector, type GatewayConnector } from "./gateway/index.ts";
