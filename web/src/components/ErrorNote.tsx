@@ -1,5 +1,5 @@
 // An API error shown in plain words next to what caused it, with its code visible.
-import { Show, type JSX } from "solid-js";
+import { For, Show, type JSX } from "solid-js";
 import { ApiError } from "../api/client.ts";
 
 const HINTS: Record<string, string> = {
@@ -31,6 +31,14 @@ const HINTS: Record<string, string> = {
   INTERNAL: "The server hit an internal error.",
 };
 
+function issueList(details: unknown): string[] {
+  const issues = (details as { issues?: unknown } | null)?.issues;
+  if (!Array.isArray(issues)) return [];
+  return issues
+    .filter((i): i is { path?: unknown; message: string } => !!i && typeof (i as { message?: unknown }).message === "string")
+    .map((i) => (i.path ? `${Array.isArray(i.path) ? i.path.join(".") : String(i.path)}: ${i.message}` : i.message));
+}
+
 function forbiddenDetail(details: unknown): string | null {
   if (!details || typeof details !== "object") return null;
   const d = details as { needs?: unknown; roles?: unknown };
@@ -46,9 +54,15 @@ export function ErrorNote(props: { error: unknown; id?: string; children?: JSX.E
     if (e instanceof ApiError) {
       const hint = HINTS[e.code];
       const extra = e.code === "FORBIDDEN" ? forbiddenDetail(e.details) : null;
-      return { code: e.code, title: hint ?? e.message, message: hint && e.message !== hint ? e.message : null, extra };
+      return {
+        code: e.code,
+        title: hint ?? e.message,
+        message: hint && e.message !== hint ? e.message : null,
+        extra,
+        issues: e.code === "VALIDATION_FAILED" ? issueList(e.details) : [],
+      };
     }
-    return { code: "ERROR", title: e instanceof Error ? e.message : String(e), message: null, extra: null };
+    return { code: "ERROR", title: e instanceof Error ? e.message : String(e), message: null, extra: null, issues: [] };
   };
   return (
     <Show when={info()}>
@@ -62,6 +76,11 @@ export function ErrorNote(props: { error: unknown; id?: string; children?: JSX.E
           </Show>
           <Show when={i().extra}>
             <p class="muted">{i().extra}</p>
+          </Show>
+          <Show when={i().issues.length}>
+            <ul class="issues">
+              <For each={i().issues}>{(m) => <li>{m}</li>}</For>
+            </ul>
           </Show>
           {props.children}
         </div>

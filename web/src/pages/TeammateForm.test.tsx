@@ -1,0 +1,71 @@
+import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { mockFetch } from "../lib/test-utils.ts";
+import { teammate } from "../lib/fixtures.ts";
+import { TeammateForm } from "./TeammateForm.tsx";
+
+describe("teammate form", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("shows required-field messages without calling the API", async () => {
+    const { calls } = mockFetch({});
+    render(() => <TeammateForm onSaved={() => {}} onCancel={() => {}} />);
+    fireEvent.click(screen.getByRole("button", { name: "Add teammate" }));
+    expect(await screen.findByText("A handle is required.")).toBeInTheDocument();
+    expect(screen.getByText("A name is required.")).toBeInTheDocument();
+    expect(calls).toHaveLength(0);
+  });
+
+  it("shows the API's validation messages next to their fields", async () => {
+    const { calls } = mockFetch({
+      "POST /teammates": {
+        status: 400,
+        body: {
+          error: {
+            code: "VALIDATION_FAILED",
+            message: "Invalid request json",
+            details: {
+              target: "json",
+              issues: [
+                { path: "gatewayUrl", message: "gatewayUrl must start with ws:// or wss://", code: "invalid_format" },
+                { path: "handle", message: "handle: 1-64 of a-z 0-9 . _ -, starting with a letter or digit", code: "invalid_format" },
+              ],
+            },
+          },
+        },
+      },
+    });
+    const onSaved = vi.fn();
+    render(() => <TeammateForm onSaved={onSaved} onCancel={() => {}} />);
+    fireEvent.input(screen.getByLabelText("Handle"), { target: { value: "-bad" } });
+    fireEvent.input(screen.getByLabelText("Name"), { target: { value: "Bad" } });
+    fireEvent.input(screen.getByLabelText("Gateway URL"), { target: { value: "http://x" } });
+    fireEvent.input(screen.getByLabelText("Gateway token (write-only)"), { target: { value: "s3cret" } });
+    fireEvent.click(screen.getByRole("button", { name: "Add teammate" }));
+
+    const url = screen.getByLabelText("Gateway URL");
+    await waitFor(() => expect(url).toHaveAttribute("aria-invalid", "true"));
+    const errId = url.getAttribute("aria-describedby")?.split(" ").find((id) => id.endsWith("-err"));
+    expect(document.getElementById(errId!)).toHaveTextContent("gatewayUrl must start with ws:// or wss://");
+    expect(screen.getByLabelText("Handle")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getAllByText("VALIDATION_FAILED").length).toBeGreaterThan(0);
+    expect(onSaved).not.toHaveBeenCalled();
+    expect(calls[0]?.body).toMatchObject({ handle: "-bad", name: "Bad", gatewayUrl: "http://x", token: "s3cret" });
+    // the token field is write-only: a password input
+    expect(screen.getByLabelText("Gateway token (write-only)")).toHaveAttribute("type", "password");
+  });
+
+  it("edits with PATCH and without handle or token", async () => {
+    const t = teammate("alice");
+    const { calls } = mockFetch({ "PATCH /teammates/alice": { body: { ...t, name: "Alicia" } } });
+    const onSaved = vi.fn();
+    render(() => <TeammateForm teammate={t} onSaved={onSaved} onCancel={() => {}} />);
+    expect(screen.queryByLabelText("Handle")).toBeNull();
+    expect(screen.queryByLabelText(/token/i)).toBeNull();
+    fireEvent.input(screen.getByLabelText("Name"), { target: { value: "Alicia" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(calls[0]?.method).toBe("PATCH");
+    expect(calls[0]?.body).not.toHaveProperty("token");
+    expect(calls[0]?.body).not.toHaveProperty("handle");
+  });
+});
