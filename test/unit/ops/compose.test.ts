@@ -24,7 +24,7 @@ function composeValidator() {
   ajv.addFormat("duration", DURATION);
   ajv.addFormat("ports", true);
   ajv.addFormat("expose", true);
-  return ajv.compile(modernised(composeSchema));
+  return ajv.compile(modernised(composeSchema) as object);
 }
 
 /**
