@@ -124,7 +124,9 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
       return { outcome: "error", latencyMs: 0, error: toGatewayError(err, "send").toInfo() };
     }
     const withKey: SendOptions = { ...o, idempotencyKey: o.idempotencyKey ?? randomUUID() };
-    return queue.run(sessionQueueKey(target.teammateId, target.url, o.sessionKey), async () => {
+    let dequeued = false;
+    const queued = queue.run(sessionQueueKey(target.teammateId, target.url, o.sessionKey), async (): Promise<SendResult> => {
+      dequeued = true;
       if (o.signal?.aborted) {
         return { outcome: "error", latencyMs: Date.now() - started, error: { code: "GATEWAY_ERROR", message: "The send was aborted before it started.", details: { aborted: true } } };
       }
@@ -142,6 +144,22 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
       } finally {
         lease.release();
       }
+    });
+    const signal = o.signal;
+    if (!signal) return queued;
+    // An abort while waiting in the session queue ends the send at once; the queued task then sees
+    // the aborted signal and returns without sending anything.
+    return new Promise<SendResult>((resolve) => {
+      const onAbort = () => {
+        if (dequeued) return; // running: send() itself aborts the run and reports it
+        resolve({ outcome: "error", latencyMs: Date.now() - started, error: { code: "GATEWAY_ERROR", message: "The send was aborted before it started.", details: { aborted: true } } });
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      void queued.then((r) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(r);
+      });
     });
   }
 

@@ -11,7 +11,7 @@
 //   No such row → `delivered_no_reply` (e.g. the message was steered into another active run).
 import { randomUUID } from "node:crypto";
 import type { GatewayConnection } from "./connection.ts";
-import { GatewayError, toGatewayError } from "./errors.ts";
+import { GatewayError, redact, toGatewayError } from "./errors.ts";
 import { findRunReply, messageText } from "./reply-matching.ts";
 import type { SendOptions, SendResult } from "./types.ts";
 
@@ -48,7 +48,7 @@ function runErrorFrom(payload: Record<string, unknown>, runId: string, source: "
     source,
     ...(typeof payload.errorKind === "string" ? { errorKind: payload.errorKind } : {}),
     ...(typeof payload.stopReason === "string" ? { stopReason: payload.stopReason } : {}),
-    ...(errorMessage ? { gatewayMessage: errorMessage.slice(0, 500) } : {}),
+    ...(errorMessage ? { gatewayMessage: redact(errorMessage).slice(0, 500) } : {}),
     ...(rec(payload.errorDetail) ? { errorDetail: payload.errorDetail } : {}),
   };
   return new GatewayError("GATEWAY_ERROR", "The agent run failed on the gateway.", details);

@@ -90,14 +90,14 @@ describe("gateway connector on the fake gateway", () => {
   });
 
   it("times out, keeps the run id, and fetches the late reply afterwards", async () => {
-    const r = await connector.send(target(), { sessionKey: "slow", message: "[[delay:700]] late one", timeoutMs: 250 });
+    const r = await connector.send(target(), { sessionKey: "slow", message: "[[delay:1500]] late one", timeoutMs: 250 });
     expect(r.outcome).toBe("timeout");
     expect(r.runId).toBeTruthy();
     expect(r.latencyMs).toBeLessThan(600);
     const early = await connector.fetchLateReply(target(), { sessionKey: "slow", runId: r.runId ?? "", timeoutMs: 50 });
     expect(early.outcome).toBe("timeout");
-    await sleep(700);
-    const late = await connector.fetchLateReply(target(), { sessionKey: "slow", runId: r.runId ?? "" });
+    // not finished yet, but fetchLateReply waits for it within its timeout
+    const late = await connector.fetchLateReply(target(), { sessionKey: "slow", runId: r.runId ?? "", timeoutMs: 3000 });
     expect(late).toMatchObject({ outcome: "replied", reply: "echo: late one", runId: r.runId });
   });
 
@@ -121,6 +121,19 @@ describe("gateway connector on the fake gateway", () => {
     ctl.abort();
     const r = await p;
     expect(r).toMatchObject({ outcome: "error", runId, error: { code: "GATEWAY_ERROR", details: { aborted: true } } });
+
+    // aborted while still waiting in the session queue: ends at once, nothing is sent
+    const busy = connector.send(target(), { sessionKey: "abq", message: "[[delay:600]] busy", timeoutMs: 5000 });
+    const ctl2 = new AbortController();
+    const before = gw.received.length;
+    const queuedSend = connector.send(target(), { sessionKey: "abq", message: "queued, then aborted", timeoutMs: 5000, signal: ctl2.signal });
+    await sleep(50);
+    const t0 = Date.now();
+    ctl2.abort();
+    expect(await queuedSend).toMatchObject({ outcome: "error", error: { details: { aborted: true } } });
+    expect(Date.now() - t0).toBeLessThan(100);
+    expect(await busy).toMatchObject({ outcome: "replied", reply: "echo: busy" });
+    expect(gw.received.slice(before)).not.toContain("queued, then aborted");
 
     let run2 = "";
     const p2 = connector.send(target(), { sessionKey: "ab2", message: "[[delay:2000]] never", timeoutMs: 5000, onAccepted: (id) => (run2 = id) });
