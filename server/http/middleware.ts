@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { routePath } from "hono/route";
+import { matchedRoutes } from "hono/route";
 import { ZodError } from "zod";
 import type { Logger } from "../logger.ts";
 import { ApiError, errorBody } from "./errors.ts";
@@ -35,9 +35,11 @@ export function accessLog(logger: Logger, observe?: RequestObserver): Middleware
     const started = performance.now();
     await next();
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    // The endpoint's pattern (bounded label set): the first matched route that is not an
+    // app-wide middleware (those are registered for method ALL).
     let route: string;
     try {
-      route = routePath(c, -1) || "(unmatched)";
+      route = matchedRoutes(c).find((r) => r.method !== "ALL")?.path ?? "(unmatched)";
     } catch {
       route = "(unmatched)";
     }

@@ -49,3 +49,25 @@ describe("metrics", () => {
     expect(admin.status).toBe(200);
   });
 });
+
+describe("access log", () => {
+  it("labels requests with the route pattern, never the query string", async () => {
+    const srv = await startTestServer();
+    try {
+      const key = await srv.keyFor("auditor");
+      await srv.api("GET", "/api/v1/status?secret=s3cr3t-query", undefined, { key });
+      await srv.api("GET", "/api/v1/messages/abc-123", undefined, { key });
+      const lines = srv
+        .output()
+        .split("\n")
+        .filter((l) => l.includes('"msg":"request"'))
+        .map((l) => JSON.parse(l) as { route: string; path: string; status: number; requestId: string });
+      expect(lines.find((l) => l.path === "/api/v1/status")).toMatchObject({ route: "/api/v1/status", status: 200 });
+      expect(lines.find((l) => l.path === "/api/v1/messages/abc-123")).toMatchObject({ route: "/api/v1/messages/:id", status: 404 });
+      expect(lines.every((l) => typeof l.requestId === "string")).toBe(true);
+      expect(srv.output()).not.toContain("s3cr3t-query");
+    } finally {
+      await srv.stop();
+    }
+  });
+});
