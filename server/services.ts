@@ -16,7 +16,7 @@ import { createInFlight, type InFlight } from "./messaging/inflight.ts";
 import { createPresence, type PresenceService } from "./messaging/presence.ts";
 import { createMessageService, type MessageService } from "./messaging/send.ts";
 import { createAuditLog } from "./audit/log.ts";
-import { createVault, loadMasterKey } from "./vault/index.ts";
+import { createVault, loadMasterKey, vaultInitialized } from "./vault/index.ts";
 import { createRegistry, startSyncTimer } from "./teammates/index.ts";
 import type { Principal } from "./auth/types.ts";
 import { authServiceOf, can, type AuthService } from "./auth/index.ts";
@@ -47,7 +47,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   let open = true;
   try {
     applyMigrations(db);
-    const master = loadMasterKey(config);
+    const master = loadMasterKey(config, { vaultExists: vaultInitialized(db) });
     const vault = createVault(db, master.key);
     const bus = createEventBus(logger);
     const publishAudit = (entry: AuditEntry) => bus.publish({ type: "audit.appended", entry });

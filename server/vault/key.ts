@@ -1,6 +1,6 @@
 // Where the vault master key comes from: MESH_VAULT_KEY (base64 of 32 bytes), else the key file
 // <dataDir>/vault.key, created on first start with mode 0600 and never overwritten.
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { KEY_BYTES, VaultKeyError, keyIdOf } from "./crypto.ts";
@@ -47,14 +47,24 @@ export function readKeyFile(path: string): Buffer {
   return decodeKey(readFileSync(path, "utf8"), path);
 }
 
-/** Loads the master key, generating the key file on first start. */
-export function loadMasterKey(config: { vaultKey?: string | undefined; dataDir: string }): MasterKey {
+/**
+ * Loads the master key, generating the key file on first start. `vaultExists` (the database
+ * already holds a key check value) forbids generating: a missing key file then is a lost key,
+ * and a fresh one would only hide that.
+ */
+export function loadMasterKey(config: { vaultKey?: string | undefined; dataDir: string }, opts: { vaultExists?: boolean } = {}): MasterKey {
   if (config.vaultKey) {
     const key = decodeKey(config.vaultKey, "MESH_VAULT_KEY");
     return { key, keyId: keyIdOf(key), source: "env", file: null };
   }
   mkdirSync(config.dataDir, { recursive: true });
   const file = keyFilePath(config.dataDir);
+  if (opts.vaultExists && !existsSync(file)) {
+    throw new VaultKeyError(
+      `The database's credentials are sealed under a vault key, but the key file ${file} is missing and MESH_VAULT_KEY is unset. ` +
+        "Restore the key file from where you keep it (or set MESH_VAULT_KEY); a new key cannot open the existing credentials.",
+    );
+  }
   try {
     const key = randomBytes(KEY_BYTES);
     writeKeyFile(file, key);

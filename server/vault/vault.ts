@@ -8,6 +8,11 @@ import type { CredentialInfo, CredentialKind, Vault } from "./types.ts";
 
 /** settings key of the key check value: a random value sealed under the master key. */
 export const KEY_CHECK_SETTING = "vault_key_check";
+/** True once a vault key has been bound to this database (its key check value is stored). */
+export function vaultInitialized(db: Db): boolean {
+  return db.$client.prepare("select 1 from settings where key = ?").get(KEY_CHECK_SETTING) !== undefined;
+}
+
 /** settings keys of sealed settings are "sealed:<name>". */
 export const SEALED_SETTING_PREFIX = "sealed:";
 

@@ -223,6 +223,15 @@ describe("export", () => {
     expect(csvRow(["a", "b,c"])).toBe('a,"b,c"\r\n');
   });
 
+  it("defuses spreadsheet formulas in CSV text cells (replies are untrusted)", () => {
+    expect(csvCell("=HYPERLINK(\"http://x\")")).toBe('"\'=HYPERLINK(""http://x"")"');
+    expect(csvCell("+1+1")).toBe("'+1+1");
+    expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
+    expect(csvCell("-2")).toBe("'-2");
+    expect(csvCell(-2)).toBe("-2"); // numbers stay numbers
+    expect(csvCell("a=b")).toBe("a=b");
+  });
+
   it("streams NDJSON and CSV in id order with the filters", async () => {
     log.append({ actor: "a", kind: "send", outcome: "replied", teammate: "bob", message: 'he said "hi",\nthen left', reply: "ok" });
     log.append({ actor: "a", kind: "ping", outcome: "ok", teammate: "carol" });

@@ -172,6 +172,12 @@ describe("master key", () => {
     expect(first.keyId).toMatch(/^[0-9a-f]{12}$/);
   });
 
+  it("never generates a new key for a database whose vault already has one", () => {
+    const dir = join(t.dir, "lost");
+    expect(() => loadMasterKey({ dataDir: dir }, { vaultExists: true })).toThrow(/key file .* is missing/);
+    expect(existsSync(join(dir, "vault.key"))).toBe(false);
+  });
+
   it("refuses a key file readable by others and a malformed key", () => {
     const file = join(t.dir, "vault.key");
     writeFileSync(file, randomBytes(32).toString("base64"), { mode: 0o644 });
