@@ -1,7 +1,7 @@
 // Broadcasts, always in two steps: create (recipients frozen, awaiting confirmation, a
 // confirmation token that binds id, message hash, recipients and expiry) then confirm (atomic
 // awaiting → sending, fan-out with bounded concurrency). Cancel and retry as documented in
-// docs/messaging.md.
+// server/messaging/README.md.
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { utf8Bytes } from "../../shared/limits.ts";
