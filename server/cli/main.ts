@@ -44,7 +44,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<ExitCode>
     }
     const apiKey = io.env.MESH_API_KEY?.trim();
     if (!apiKey) {
-      return fail(io, json, EXIT.AUTH, "UNAUTHENTICATED", "MESH_API_KEY is not set: create an API key in the dashboard (Settings → API keys) and export it");
+      return fail(io, json, EXIT.AUTH, "UNAUTHENTICATED", "MESH_API_KEY is not set: create an API key in the dashboard (API keys page, /keys) and export it");
     }
     const client = new ApiClient(cmd.url ?? io.env.MESH_URL ?? DEFAULT_URL, apiKey);
     return await runApiCommand(cmd, { io, client, json });
