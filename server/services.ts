@@ -75,15 +75,9 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       canConfirm: (p: Principal) => can(p.role, "broadcast:confirm"),
     });
     const presence = createPresence(messagingDeps);
-    // Address, pin or token changed: drop the pooled connection and, for a teammate that was
-    // probed before, probe again in the background (a new teammate stays `unknown` until pinged).
-    onCredentialsChanged = (id) => {
-      connector.forget(id);
-      const t = registry.list().find((r) => r.id === id);
-      if (t && open && registry.toApi(t).status.state !== "unknown") {
-        presence.ping([t], "system").catch((err: unknown) => logger.warn({ err, teammate: t.handle }, "re-probe after credential change failed"));
-      }
-    };
+    // Address, pin or token changed (or deleted): drop the pooled connection. (The probe after
+    // PUT /teammates/{handle}/token is started by app.ts.)
+    onCredentialsChanged = (id) => connector.forget(id);
     const stopSync = startSyncTimer({ registry, config, logger });
     metrics.setSources({
       openConnections: () => connector.openConnections(),

@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { staticRoutes } from "../../server/http/static.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 
@@ -69,5 +73,30 @@ describe("app: health, errors, config, openapi, static", () => {
     const ping = await srv.api("POST", "/api/v1/ping", {}, { key: await srv.keyFor("auditor") });
     expect(ping.status).toBe(403);
     expect(ping.body.error).toMatchObject({ code: "FORBIDDEN", details: { needs: "ping" } });
+  });
+});
+
+describe("static web app", () => {
+  it("serves files, falls back to index.html for app routes, never for API paths or traversal", async () => {
+    const root = mkdtempSync(join(tmpdir(), "mesh-web-"));
+    try {
+      mkdirSync(join(root, "assets"));
+      writeFileSync(join(root, "index.html"), "<!doctype html><title>Team Mesh</title>");
+      writeFileSync(join(root, "assets", "app.js"), "console.log(1)");
+      const app = staticRoutes(root);
+      const page = await app.request("/teammates/bob");
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toContain("text/html");
+      expect(await page.text()).toContain("Team Mesh");
+      const js = await app.request("/assets/app.js");
+      expect(js.headers.get("content-type")).toContain("javascript");
+      expect(js.headers.get("cache-control")).toContain("immutable");
+      expect((await app.request("/assets/missing.js")).status).toBe(404);
+      expect((await app.request("/api/v1/whatever")).status).toBe(404);
+      expect((await app.request("/../../etc/passwd")).status).not.toBe(500);
+      expect(await (await app.request("/%2e%2e/%2e%2e/etc/hostname")).text()).not.toMatch(/^[a-z0-9-]+\n$/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,98 @@
+// Presence: GET /status, POST /ping, POST /teammates/{handle}/pair.
+import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
+import { startTestServer, until, type TestServer } from "../support/server.ts";
+
+const TOKEN = "gw-token-presence-6f6f";
+
+describe("presence", () => {
+  let srv: TestServer;
+  let up: FakeGateway;
+  let pairing: FakeGateway;
+  let key: string;
+  beforeAll(async () => {
+    up = await startFakeGateway({ token: TOKEN });
+    pairing = await startFakeGateway({ token: TOKEN, faults: { pairingRequired: true } });
+    srv = await startTestServer({ env: { MESH_PING_CONCURRENCY: "2", MESH_PING_TIMEOUT_SEC: "3" } });
+    key = await srv.keyFor("operator");
+    await srv.addTeammate({ handle: "up", name: "Up", gatewayUrl: up.url, token: TOKEN });
+    await srv.addTeammate({ handle: "down", name: "Down", gatewayUrl: "ws://127.0.0.1:9", token: TOKEN });
+    await srv.addTeammate({ handle: "bad-token", name: "Bad Token", gatewayUrl: up.url, token: "wrong-token" });
+    await srv.addTeammate({ handle: "no-addr", name: "No Address", gatewayUrl: null });
+    await srv.addTeammate({ handle: "no-cred", name: "No Credentials", gatewayUrl: up.url });
+    await srv.addTeammate({ handle: "pair", name: "Needs Pairing", gatewayUrl: pairing.url, token: TOKEN });
+  });
+  afterAll(async () => {
+    await srv.stop();
+    await up.stop();
+    await pairing.stop();
+  });
+
+  it("status shows last known states without probing", async () => {
+    const before = up.connects.length;
+    const res = await srv.api("GET", "/api/v1/status", undefined, { key });
+    expect(res.status).toBe(200);
+    const states = Object.fromEntries(res.body.teammates.map((t: { handle: string; status: { state: string; checkedAt: string | null } }) => [t.handle, t.status.checkedAt]));
+    expect(states).toEqual({ up: null, down: null, "bad-token": null, "no-addr": null, "no-cred": null, pair: null });
+    expect(up.connects.length).toBe(before);
+  });
+
+  it("ping everyone: each state, no network call for no address / no credentials, one audit entry", async () => {
+    const connectsBefore = up.connects.length;
+    const res = await srv.api("POST", "/api/v1/ping", {}, { key });
+    expect(res.status).toBe(200);
+    const states = Object.fromEntries(res.body.teammates.map((t: { handle: string; status: { state: string } }) => [t.handle, t.status.state]));
+    expect(states).toEqual({
+      up: "online",
+      down: "unreachable",
+      "bad-token": "auth_failed",
+      "no-addr": "no_address",
+      "no-cred": "no_credentials",
+      pair: "pairing_required",
+    });
+    // up + bad-token connect to `up`; no-cred (same gateway, no token) never does
+    expect(up.connects.length - connectsBefore).toBe(2);
+    const audit = await srv.api("GET", "/api/v1/audit?kind=ping", undefined, { key });
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0]).toMatchObject({ outcome: "failed", details: { count: 6, states } });
+    const status = await srv.api("GET", "/api/v1/status", undefined, { key });
+    expect(status.body.teammates.find((t: { handle: string }) => t.handle === "up").status.state).toBe("online");
+  });
+
+  it("a new token drops the teammate's connection and probes again", async () => {
+    const admin = await srv.adminKey();
+    const res = await srv.api("PUT", "/api/v1/teammates/bad-token/token", { token: TOKEN }, { key: admin });
+    expect(res.status).toBe(200);
+    const after = await until(
+      () => srv.api("GET", "/api/v1/teammates/bad-token", undefined, { key }),
+      (r) => r.body.status.state === "online",
+    );
+    expect(after.body.credential.set).toBe(true);
+    const audit = await srv.api("GET", "/api/v1/audit?kind=ping&teammate=bad-token", undefined, { key });
+    expect(audit.body.items[0]).toMatchObject({ actor: expect.stringMatching(/^key:/), outcome: "ok" });
+  });
+
+  it("pairing: entering and leaving pairing_required are audited; pair shows the request", async () => {
+    const first = await srv.api("POST", "/api/v1/teammates/pair/pair", undefined, { key: await srv.adminKey() });
+    expect(first.status).toBe(200);
+    expect(first.body.status.state).toBe("pairing_required");
+    const requestId = first.body.status.pairing?.requestId as string;
+    expect(requestId).toEqual(expect.any(String));
+    pairing.approve(requestId);
+    const second = await srv.api("POST", "/api/v1/teammates/pair/pair", undefined, { key: await srv.adminKey() });
+    expect(second.body.status.state).toBe("online");
+    const audit = await srv.api("GET", "/api/v1/audit?kind=pairing&teammate=pair", undefined, { key });
+    const outcomes = audit.body.items.map((e: { outcome: string; details: { to: string } }) => `${e.outcome}:${e.details.to}`).reverse();
+    expect(outcomes).toEqual(["pairing_required:pairing_required", "ok:online"]);
+  });
+
+  it("ping one by name; unknown and forbidden callers", async () => {
+    const one = await srv.api("POST", "/api/v1/ping", { to: "Up", timeoutSec: 2 }, { key });
+    expect(one.body.teammates).toHaveLength(1);
+    expect(one.body.teammates[0].status.state).toBe("online");
+    expect((await srv.api("POST", "/api/v1/ping", { to: "ghost" }, { key })).status).toBe(404);
+    expect((await srv.api("POST", "/api/v1/teammates/ghost/pair", undefined, { key: await srv.adminKey() })).status).toBe(404);
+    // pair needs teammates:write (operators do not have it)
+    expect((await srv.api("POST", "/api/v1/teammates/up/pair", undefined, { key })).status).toBe(403);
+    expect((await srv.api("POST", "/api/v1/ping", {}, { key: await srv.keyFor("auditor") })).status).toBe(403);
+  });
+});
