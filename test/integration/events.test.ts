@@ -60,6 +60,8 @@ describe("events WebSocket", () => {
       );
       const status = events.find((e) => e.type === "teammate.status");
       expect(status).toMatchObject({ handle: "bob", status: { state: "online" } });
+      const delta = events.find((e) => e.type === "message.delta" && e.id === send.body.id);
+      expect(delta).toMatchObject({ round: 1, text: expect.any(String) });
       const finalMsg = events.filter((e) => e.type === "message.updated" && e.message.id === send.body.id).at(-1);
       expect(finalMsg).toMatchObject({ message: { status: "replied" } });
       const recipient = events.filter((e) => e.type === "broadcast.recipient").at(-1);
