@@ -1,0 +1,84 @@
+// Real Chromium for e2e tests (playwright-core, Debian's /usr/bin/chromium), a fresh profile per
+// launch, and a helper that saves screenshots to test-results/screenshots/.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { REPO_ROOT } from "../support/server.ts";
+
+export const CHROMIUM = process.env.MESH_CHROMIUM ?? "/usr/bin/chromium";
+export const SCREENSHOT_DIR = join(REPO_ROOT, "test-results", "screenshots");
+
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** Every uncaught page error and console error, to assert none happened. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function launch(opts: { width?: number; height?: number; colorScheme?: "light" | "dark" } = {}): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), "team-mesh-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 860 },
+    colorScheme: opts.colorScheme ?? "light",
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  return {
+    context,
+    page,
+    errors,
+    async close() {
+      await context.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+function newest(dir: string): number {
+  let max = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === "dist" || e.name === "node_modules") continue;
+    const p = join(dir, e.name);
+    max = Math.max(max, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return max;
+}
+
+/** Builds web/dist when missing or older than web/ and shared/ (the server serves it). */
+export function ensureWebBuild(): void {
+  const index = join(REPO_ROOT, "web/dist/index.html");
+  if (existsSync(index) && statSync(index).mtimeMs > Math.max(newest(join(REPO_ROOT, "web")), newest(join(REPO_ROOT, "shared")))) return;
+  const r = spawnSync("npx", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"], {
+    cwd: REPO_ROOT,
+    stdio: "inherit",
+  });
+  if (r.status !== 0) throw new Error(`web build failed (${r.status ?? r.signal})`);
+}
