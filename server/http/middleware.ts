@@ -87,7 +87,7 @@ export function errorHandler(logger: Logger): ErrorHandler {
         return c.json(errorBody("INVALID_JSON", "The request body is not valid JSON"), 400);
       }
       if (err.status === 415) {
-        return c.json(errorBody("VALIDATION_FAILED", "Unsupported media type: send application/json"), 415 as 400);
+        return c.json(errorBody("VALIDATION_FAILED", "Unsupported media type: send application/json", { contentType: c.req.header("content-type") ?? null }), 400);
       }
       if (err.status === 401) return c.json(errorBody("UNAUTHENTICATED", err.message || "Sign in first"), 401);
       if (err.status === 403) return c.json(errorBody("FORBIDDEN", err.message || "Forbidden"), 403);

@@ -46,6 +46,9 @@ describe("app: health, errors, config, openapi, static", () => {
     const bad = await srv.api("POST", "/api/v1/messages", "{not json", { key });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("INVALID_JSON");
+    const form = await srv.api("POST", "/api/v1/messages", "to=bob&message=x", { key, headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    expect(form.status).toBe(400);
+    expect(form.body.error.code).toBe("VALIDATION_FAILED");
     const invalid = await srv.api("POST", "/api/v1/messages", { to: "", message: "x", rounds: 11 }, { key });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.code).toBe("VALIDATION_FAILED");
