@@ -113,6 +113,8 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  // A stray rejection is a bug to log, not a reason to drop every in-flight send.
+  process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled promise rejection"));
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
 }
