@@ -58,6 +58,11 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
               <summary>Message ({x.messageBytes} bytes)</summary>
               <ReplyText text={x.message} label="Message sent" />
             </details>
+            <Show when={x.reply != null || delta(x.round)}>
+              <h4 class="reply-label">
+                {x.reply != null ? "Reply" : FINAL.has(x.status) ? "Partial reply (before it stopped)" : "Reply (arriving…)"}
+              </h4>
+            </Show>
             <Show
               when={x.reply != null}
               fallback={
@@ -76,6 +81,12 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
               }
             >
               <ReplyText text={x.reply} label="Reply" />
+            </Show>
+            <Show when={x.status === "timeout" && !x.error}>
+              <p class="error-inline">
+                No reply within {m().timeoutSec} s. The agent may still be working: fetch the late reply in a while.{" "}
+                <code class="code">GATEWAY_TIMEOUT</code>
+              </p>
             </Show>
             <Show when={x.error}>
               {(e) => (

@@ -11,6 +11,9 @@ import { session } from "../stores/session.ts";
 import { loadTeammates, removeTeammate, teammates, upsertTeammate } from "../stores/teammates.ts";
 import { TeammateForm } from "./TeammateForm.tsx";
 
+/** States that come from talking to the gateway (the others are known without a probe). */
+const PROBED = new Set(["online", "unreachable", "auth_failed", "pairing_required", "error"]);
+
 const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
 
 function TokenPanel(props: { t: Teammate }) {
@@ -160,7 +163,12 @@ function Details(props: { t: Teammate; canWrite: boolean; onClose: () => void })
     }
   };
   return (
-    <section class="panel details" aria-label={`Teammate ${props.t.handle}`}>
+    <section
+      class="panel details"
+      aria-label={`Teammate ${props.t.handle}`}
+      tabindex="-1"
+      ref={(el) => queueMicrotask(() => el.focus({ preventScroll: false }))}
+    >
       <div class="panel-head">
         <h3>
           {props.t.displayName || props.t.name} <span class="muted">@{props.t.handle}</span>
@@ -500,7 +508,7 @@ export function TeamPage() {
                         </small>
                       </Show>
                     </td>
-                    <td data-label="Latency">{fmtMs(t.status.latencyMs)}</td>
+                    <td data-label="Latency">{PROBED.has(t.status.state) ? fmtMs(t.status.latencyMs) : "—"}</td>
                     <td data-label="Version">{t.status.version ?? "—"}</td>
                     <td data-label="Last seen">
                       <span title={fmtTime(t.status.lastSeenAt)}>{fmtAgo(t.status.lastSeenAt, now())}</span>

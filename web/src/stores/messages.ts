@@ -17,15 +17,21 @@ export const messages = state;
 
 export function putMessage(m: Message): void {
   setState("byId", m.id, m);
-  if (FINAL.has(m.status)) setState("deltas", produce((d) => void delete d[m.id]));
+  // a timed-out message keeps its partial text (shown until a late reply replaces it)
+  if (FINAL.has(m.status) && m.status !== "timeout") setState("deltas", produce((d) => void delete d[m.id]));
 }
 
-export function appendDelta(id: string, round: number, text: string): void {
+/**
+ * Applies a `message.delta`. The server sends the reply text so far (cumulative); a chunk that
+ * does not extend what we have is treated as an increment, so both forms render correctly.
+ */
+export function applyDelta(id: string, round: number, text: string): void {
   setState(
     "deltas",
     produce((d) => {
       const rounds = (d[id] ??= {});
-      rounds[round] = (rounds[round] ?? "") + text;
+      const prev = rounds[round] ?? "";
+      rounds[round] = text.startsWith(prev) ? text : prev + text;
     }),
   );
 }
@@ -34,7 +40,7 @@ subscribe((e) => {
   if (e.type === "message.updated") putMessage(e.message);
   else if (e.type === "message.delta") {
     const cur = state.byId[e.id];
-    if (!cur || !FINAL.has(cur.status)) appendDelta(e.id, e.round, e.text);
+    if (!cur || !FINAL.has(cur.status)) applyDelta(e.id, e.round, e.text);
   }
 });
 

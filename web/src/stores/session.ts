@@ -38,13 +38,14 @@ export const session = {
 async function signedIn(m: Me): Promise<void> {
   setMe(m);
   setExpired(false);
-  setState("signed-in");
-  connectEvents();
   try {
+    // limits first, so forms never start with the wrong ones
     setConfig(await api.config());
   } catch {
     // defaults from shared/limits.ts stay in place
   }
+  setState("signed-in");
+  connectEvents();
 }
 
 function signedOut(): void {
