@@ -153,7 +153,7 @@ describe("dashboard in Chromium", () => {
     expect(await confirm.locator('[data-testid="skipped"] li[data-handle="dave"]').textContent()).toContain("no credentials");
     expect(await confirm.getByRole("button", { name: "Send to 3 agents" }).isEnabled()).toBe(true);
     await confirm.getByRole("button", { name: "Cancel", exact: true }).click();
-    await page.getByText("Broadcast cancelled. Nothing was sent.").waitFor();
+    await page.getByText(/cancelled before confirmation: nothing was sent/).waitFor();
     await page.waitForTimeout(1000);
     expect({ alice: gw.alice.received.length, bob: gw.bob.received.length, carol: gw.carol.received.length, dave: gw.dave.received.length }).toEqual(before);
   });
@@ -268,7 +268,7 @@ describe("dashboard in Chromium", () => {
           await p.getByRole("region", { name: "Confirm broadcast" }).waitFor();
           await shot(p, "mobile-broadcast-confirm");
           await p.getByRole("button", { name: "Cancel", exact: true }).click();
-          await p.getByText("Broadcast cancelled. Nothing was sent.").waitFor();
+          await p.getByText(/cancelled before confirmation: nothing was sent/).waitFor();
           await p.goto(`${srv.url}/#/broadcast`);
           await p.locator("a", { hasText: "All hands: deploy at 15:00" }).first().click();
           await p.locator('.board-table tr[data-status="replied"]').first().waitFor();

@@ -43,7 +43,13 @@ export function BroadcastBoard(props: { broadcast: Broadcast }) {
         <summary>Message</summary>
         <ReplyText text={b().message} label="Broadcast message" />
       </details>
-      <Show when={b().recipients.length}>
+      <Show when={!b().confirmedAt && (b().state === "cancelled" || b().state === "expired")}>
+        <p class="banner ok" role="status">
+          This broadcast was {b().state === "expired" ? "never confirmed and expired" : "cancelled before confirmation"}:
+          nothing was sent to anyone.
+        </p>
+      </Show>
+      <Show when={b().recipients.length && b().confirmedAt}>
         <p role="status" aria-live="polite">
           {done()} of {b().recipients.length} finished
           <Show when={failed()}>, {failed()} failed</Show>.

@@ -88,7 +88,6 @@ function Compose() {
 
 function Detail(props: { id: string }) {
   const [error, setError] = createSignal<unknown>(null);
-  const [note, setNote] = createSignal("");
   const b = () => broadcasts.byId[props.id];
   let timer: ReturnType<typeof setTimeout> | undefined;
   const poll = async () => {
@@ -112,7 +111,6 @@ function Detail(props: { id: string }) {
       () => {
         clearTimeout(timer);
         timer = undefined;
-        setNote("");
         void poll();
       },
     ),
@@ -132,11 +130,6 @@ function Detail(props: { id: string }) {
         <a href="#/broadcast">← All broadcasts</a>
       </p>
       <ErrorNote error={error()} />
-      <Show when={note()}>
-        <p class="banner ok" role="status">
-          {note()}
-        </p>
-      </Show>
       <Show when={b()} fallback={<Show when={!error()}><p class="muted" role="status">Loading broadcast…</p></Show>}>
         {(bc) => (
           <Show when={bc().state === "awaiting_confirmation"} fallback={<BroadcastBoard broadcast={bc()} />}>
@@ -149,7 +142,6 @@ function Detail(props: { id: string }) {
               }}
               onCancelled={(nb) => {
                 putBroadcast(nb);
-                setNote("Broadcast cancelled. Nothing was sent.");
               }}
             />
           </Show>

@@ -292,6 +292,9 @@ function ReportView(props: { report: ImportReport | SyncReport }) {
         {list("Updated", r().updated)}
         {list("Unchanged", r().unchanged)}
         {list("Tokens set", r().tokensSet)}
+        <Show when={"missing" in r() && (r() as SyncReport).missing?.length}>
+          {list("In the registry but not in the source (kept)", (r() as SyncReport).missing ?? [])}
+        </Show>
         <li>
           <strong>Skipped:</strong>{" "}
           {r().skipped.length ? r().skipped.map((s) => `${s.handle ?? "(no handle)"} — ${s.reason}`).join("; ") : "none"}
