@@ -80,6 +80,30 @@ export interface BroadcastOptions {
 
 const KEY_SETTING = "broadcast_key";
 
+type SkipReason = "self" | "no_address" | "no_credentials";
+
+/**
+ * Why nobody would receive a broadcast, naming who is skipped and why, e.g. "Nobody to broadcast
+ * to: me is you (this server's own agent); carol has no gateway address. Nothing was stored."
+ */
+export function noRecipientsMessage(skipped: readonly { handle: string; reason: SkipReason }[]): string {
+  if (skipped.length === 0) return "Nobody to broadcast to: there are no teammates yet. Nothing was stored.";
+  const names = (reason: SkipReason) => {
+    const handles = skipped.filter((s) => s.reason === reason).map((s) => s.handle);
+    const shown = handles.slice(0, 5).join(", ");
+    return { n: handles.length, text: handles.length > 5 ? `${shown} and ${handles.length - 5} more` : shown };
+  };
+  const self = names("self");
+  const noAddress = names("no_address");
+  const noToken = names("no_credentials");
+  const parts = [
+    self.n ? `${self.text} is you (this server's own agent)` : null,
+    noAddress.n ? `${noAddress.text} ${noAddress.n === 1 ? "has" : "have"} no gateway address` : null,
+    noToken.n ? `${noToken.text} ${noToken.n === 1 ? "has" : "have"} no gateway token` : null,
+  ].filter((x): x is string => x !== null);
+  return `Nobody to broadcast to: ${parts.join("; ")}. Nothing was stored.`;
+}
+
 export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptions): BroadcastService {
   const sqlite = deps.db.$client;
   const q = {
@@ -352,7 +376,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
         };
       }
       if (recipients.length === 0) {
-        throw new ApiError("NO_RECIPIENTS", "No teammate has both an address and credentials", {
+        throw new ApiError("NO_RECIPIENTS", noRecipientsMessage(skipped), {
           skipped: skipped.map((s) => ({ handle: s.handle, reason: s.reason })),
         });
       }

@@ -224,3 +224,86 @@ describe("broadcast expiry", () => {
     expect(gw.received).toEqual([]);
   });
 });
+
+describe("broadcast with nobody eligible", () => {
+  let srv: TestServer;
+  let gw: FakeGateway;
+  let operator: string;
+  beforeAll(async () => {
+    gw = await startFakeGateway({ token: TOKEN });
+    srv = await startTestServer({ env: { MESH_MY_EMAIL: "me@example.com" } });
+    operator = await srv.keyFor("operator");
+  });
+  afterAll(async () => {
+    await srv.stop();
+    await gw.stop();
+  });
+
+  const stored = async () => {
+    const list = await srv.api("GET", "/api/v1/broadcasts", undefined, { key: operator });
+    const audit = await srv.api("GET", "/api/v1/audit?kind=broadcast", undefined, { key: operator });
+    return { broadcasts: list.body.items, audit: audit.body.items };
+  };
+
+  it("an empty registry: 409 NO_RECIPIENTS that says so; nothing stored", async () => {
+    const res = await srv.api("POST", "/api/v1/broadcasts", { message: "anyone?" }, { key: operator });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toEqual({ code: "NO_RECIPIENTS", message: expect.stringContaining("there are no teammates yet"), details: { skipped: [] } });
+    expect(await stored()).toEqual({ broadcasts: [], audit: [] });
+  });
+
+  it("only me: 409 NO_RECIPIENTS naming me as the reason; nothing stored or sent", async () => {
+    await srv.addTeammate({ handle: "me", name: "Myself", gatewayUrl: gw.url, token: TOKEN });
+    const res = await srv.api("POST", "/api/v1/broadcasts", { message: "just me" }, { key: operator });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe("NO_RECIPIENTS");
+    expect(res.body.error.message).toBe("Nobody to broadcast to: me is you (this server's own agent). Nothing was stored.");
+    expect(res.body.error.details).toEqual({ skipped: [{ handle: "me", reason: "self" }] });
+    expect(await stored()).toEqual({ broadcasts: [], audit: [] });
+    expect(gw.received).toEqual([]);
+  });
+
+  it("me plus address-less and token-less teammates: still 409, every skip reason named", async () => {
+    await srv.addTeammate({ handle: "carol", name: "Carol Nowhere", gatewayUrl: null });
+    await srv.addTeammate({ handle: "dan", name: "Dan Nowhere", gatewayUrl: null });
+    await srv.addTeammate({ handle: "dave", name: "Dave Tokenless", gatewayUrl: gw.url });
+    const res = await srv.api("POST", "/api/v1/broadcasts", { message: "hello team" }, { key: operator });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe("NO_RECIPIENTS");
+    expect(res.body.error.message).toBe(
+      "Nobody to broadcast to: me is you (this server's own agent); carol, dan have no gateway address; dave has no gateway token. Nothing was stored.",
+    );
+    expect(res.body.error.details.skipped).toEqual([
+      { handle: "carol", reason: "no_address" },
+      { handle: "dan", reason: "no_address" },
+      { handle: "dave", reason: "no_credentials" },
+      { handle: "me", reason: "self" },
+    ]);
+    // the same with an Idempotency-Key: the error is not turned into a stored broadcast on replay
+    const again = await srv.api("POST", "/api/v1/broadcasts", { message: "hello team" }, { key: operator, headers: { "Idempotency-Key": "no-recipients-1" } });
+    expect(again.status).toBe(409);
+    expect(await stored()).toEqual({ broadcasts: [], audit: [] });
+    expect(gw.received).toEqual([]);
+  });
+
+  it("a dry run still answers 200 with the empty recipient list and the reasons", async () => {
+    const res = await srv.api("POST", "/api/v1/broadcasts", { message: "preview", dryRun: true }, { key: operator });
+    expect(res.status).toBe(200);
+    expect(res.body.recipients).toEqual([]);
+    expect(res.body.skipped.map((s: { handle: string; reason: string }) => `${s.handle}:${s.reason}`)).toEqual([
+      "carol:no_address",
+      "dan:no_address",
+      "dave:no_credentials",
+      "me:self",
+    ]);
+  });
+
+  it("once one teammate becomes eligible, the broadcast is created for exactly that one", async () => {
+    const token = await srv.api("PUT", "/api/v1/teammates/dave/token", { token: TOKEN }, { key: await srv.adminKey() });
+    expect(token.status).toBe(200);
+    const res = await srv.api("POST", "/api/v1/broadcasts", { message: "now dave" }, { key: operator });
+    expect(res.status).toBe(201);
+    expect(res.body.recipients.map((r: { handle: string }) => r.handle)).toEqual(["dave"]);
+    await srv.api("POST", `/api/v1/broadcasts/${res.body.id}/cancel`, undefined, { key: operator });
+  });
+});

@@ -67,6 +67,54 @@ describe("messages", () => {
     expect(gw.received).toHaveLength(1);
   });
 
+  it("a reply above the hard limit ends the rounds: the next round is not sent and its exchange says why", async () => {
+    const huge = "€".repeat(3000); // 9000 bytes: above the 8192-byte hard limit
+    const loud = await startFakeGateway({ token: TOKEN, reply: (m) => (m.startsWith("tell me everything") ? huge : `re: ${m}`) });
+    try {
+      await srv.addTeammate({ handle: "loud", name: "Loud Larry", gatewayUrl: loud.url, token: TOKEN });
+      const res = await send({ to: "loud", message: "tell me everything", rounds: 3, fallback: false });
+      expect(res.status).toBe(200);
+      // only round 1 went out; the oversized reply was kept, not passed on
+      expect(loud.received).toEqual(["tell me everything"]);
+      expect(res.body.status).toBe("error");
+      expect(res.body.completedAt).not.toBeNull();
+      expect(res.body.exchanges).toHaveLength(2);
+      expect(res.body.exchanges[0]).toMatchObject({ round: 1, status: "replied", reply: huge, error: null });
+      expect(res.body.exchanges[1]).toMatchObject({
+        round: 2,
+        status: "error",
+        messageBytes: 9000,
+        reply: null,
+        runId: null,
+        auditId: null,
+        error: { code: "MESSAGE_TOO_LARGE", message: "round 2: 9000 bytes is above the 8192-byte limit" },
+      });
+      // nothing was sent for round 2, so the audit trail has exactly the one send
+      const audit = await srv.api("GET", `/api/v1/audit?messageId=${res.body.id}`, undefined, { key });
+      expect(audit.body.items.map((e: { kind: string; outcome: string }) => `${e.kind}:${e.outcome}`)).toEqual(["send:replied"]);
+      // the stored message is the same as the answer
+      expect((await srv.api("GET", `/api/v1/messages/${res.body.id}`, undefined, { key })).body).toEqual(res.body);
+    } finally {
+      await srv.api("DELETE", "/api/v1/teammates/loud", undefined, { key: await srv.adminKey() });
+      await loud.stop();
+    }
+  });
+
+  it("a reply exactly at the hard limit is passed on to the next round", async () => {
+    const atLimit = "a".repeat(8192);
+    const loud = await startFakeGateway({ token: TOKEN, reply: (m) => (m === "fill it up" ? atLimit : "ok") });
+    try {
+      await srv.addTeammate({ handle: "loud", name: "Loud Larry", gatewayUrl: loud.url, token: TOKEN });
+      const res = await send({ to: "loud", message: "fill it up", rounds: 2, fallback: false });
+      expect(res.body.status).toBe("replied");
+      expect(loud.received).toEqual(["fill it up", atLimit]);
+      expect(res.body.exchanges.map((e: { messageBytes: number; status: string }) => `${e.messageBytes}:${e.status}`)).toEqual(["10:replied", "8192:replied"]);
+    } finally {
+      await srv.api("DELETE", "/api/v1/teammates/loud", undefined, { key: await srv.adminKey() });
+      await loud.stop();
+    }
+  });
+
   it("resolves names: exact handle, unique part of a name, ambiguity, unknown", async () => {
     expect((await send({ to: "BOB", message: "a", dryRun: true })).body.to.handle).toBe("bob");
     expect((await send({ to: "tables", message: "a", dryRun: true })).body.to.handle).toBe("bobby");
