@@ -1,36 +1,52 @@
-// `npm test`: every check the project has, in order, failing on the first failure.
-// Ends with one plain "N passed, N failed, N skipped" line taken from vitest's JSON report.
+// `npm test`: every check the project has. Static checks first (stop at the first failure), then
+// vitest in phases so the heavy suites never compete for the 2 cores: fast suites together, then
+// the real-gateway interop suite, then end-to-end in Chromium. Every phase runs even if an
+// earlier one failed, and the run ends with one plain "N passed, N failed, N skipped" line.
+// Extra arguments go to every vitest phase (e.g. `npm test -- -t broadcast`).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 
-const steps = [
+const checks = [
   ["type check", "npx", ["tsc", "-p", "tsconfig.json"]],
   ["lint", "npx", ["eslint", "."]],
   ["web build + bundle budget", "node", ["scripts/check-bundle.mjs"]],
-  [
-    "vitest",
-    "npx",
-    ["vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/vitest.json", ...process.argv.slice(2)],
-  ],
+];
+const phases = [
+  ["fast: unit, fault, web components, integration", ["unit", "web", "integration"]],
+  ["interop: real OpenClaw gateways", ["interop"]],
+  ["e2e: dashboard in Chromium", ["e2e"]],
 ];
 
-rmSync("test-results/vitest.json", { force: true });
-mkdirSync("test-results", { recursive: true });
-let failed = false;
-for (const [name, cmd, args] of steps) {
-  if (name.startsWith("web build") && !existsSync("scripts/check-bundle.mjs")) continue;
+const run = (name, cmd, args) => {
   console.log(`\n== ${name}`);
   const r = spawnSync(cmd, args, { stdio: "inherit" });
-  if (r.status !== 0) {
-    console.error(`== ${name} failed (exit ${r.status ?? r.signal})`);
-    failed = true;
-    if (name !== "vitest") break;
-  }
-}
+  if (r.status !== 0) console.error(`== ${name} failed (exit ${r.status ?? r.signal})`);
+  return r.status === 0;
+};
 
-if (existsSync("test-results/vitest.json")) {
-  const report = JSON.parse(readFileSync("test-results/vitest.json", "utf8"));
-  const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  console.log(`\nvitest: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
-}
-process.exit(failed ? 1 : 0);
+rmSync("test-results/vitest", { recursive: true, force: true });
+mkdirSync("test-results/vitest", { recursive: true });
+
+for (const [name, cmd, args] of checks) if (!run(name, cmd, args)) process.exit(1);
+
+let ok = true;
+const totals = { passed: 0, failed: 0, skipped: 0 };
+phases.forEach(([name, projects], i) => {
+  const report = `test-results/vitest/phase-${i + 1}.json`;
+  const args = ["vitest", "run", ...projects.flatMap((p) => ["--project", p])];
+  args.push("--reporter=default", "--reporter=json", `--outputFile.json=${report}`);
+  // A filter given on the command line may match nothing in some phases.
+  if (process.argv.length > 2) args.push("--passWithNoTests", ...process.argv.slice(2));
+  if (!run(name, "npx", args)) ok = false;
+  if (!existsSync(report)) {
+    ok = false;
+    return;
+  }
+  const r = JSON.parse(readFileSync(report, "utf8"));
+  totals.passed += r.numPassedTests;
+  totals.failed += r.numFailedTests;
+  totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+});
+
+console.log(`\nvitest: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(ok && totals.failed === 0 ? 0 : 1);

