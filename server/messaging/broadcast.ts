@@ -17,6 +17,7 @@ import type { Principal } from "../auth/types.ts";
 import type { GatewayTarget } from "../gateway/types.ts";
 import { ApiError } from "../http/errors.ts";
 import { deliver } from "./deliver.ts";
+import type { FallbackReason } from "./fallback.ts";
 import { iso, isoOrNull } from "./outcome.ts";
 import { actorOf, checkHardLimit, sha256Hex, sizeWarnings, type MessagingDeps } from "./send.ts";
 
@@ -232,6 +233,16 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
     const todo = all.filter((r) => r.skip_reason === null && r.status === "queued");
     const concurrency = Math.max(1, deps.config.broadcastConcurrency);
     const fallbackOn = Boolean(row.fallback) && deps.fallback.enabled;
+    // Webhook calls run beside the fan-out (a slow or hanging webhook never holds a worker, so
+    // other recipients are not delayed) and are awaited before the broadcast completes.
+    const notifications: Promise<unknown>[] = [];
+    const notify = (handle: string, reason: FallbackReason) => {
+      notifications.push(
+        deps.fallback.notify({ handle, message: row.message, reason, actor: principal.label, broadcastId: id }).catch((err: unknown) => {
+          deps.logger.warn({ err, broadcastId: id, teammate: handle }, "fallback notification failed unexpectedly");
+        }),
+      );
+    };
     let next = 0;
 
     const writeRecipient = (r: RecipientRow) => {
@@ -287,9 +298,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
         audit_id: result.auditId ?? r.audit_id,
       });
       writeRecipient(r);
-      if (result.status === "unreachable" && fallbackOn) {
-        await deps.fallback.notify({ handle: r.handle, message: row.message, reason: "unreachable", actor: principal.label, broadcastId: id });
-      }
+      if (result.status === "unreachable" && fallbackOn) notify(r.handle, "unreachable");
     }
 
     const workers = Array.from({ length: Math.min(concurrency, todo.length) }, async () => {
@@ -309,15 +318,10 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       }
     });
     if (notifySkipped && fallbackOn) {
-      for (const s of all.filter((r) => r.skip_reason === "no_address" || r.skip_reason === "no_credentials")) {
-        workers.push(
-          deps.fallback
-            .notify({ handle: s.handle, message: row.message, reason: s.skip_reason as "no_address" | "no_credentials", actor: principal.label, broadcastId: id })
-            .then(() => undefined),
-        );
-      }
+      for (const s of all) if (s.skip_reason === "no_address" || s.skip_reason === "no_credentials") notify(s.handle, s.skip_reason);
     }
     await Promise.all(workers);
+    await Promise.all(notifications);
 
     const reason = controller.signal.aborted ? (controller.signal.reason as string) : null;
     const finalStatus = reason === "interrupted" ? "interrupted" : "cancelled";
