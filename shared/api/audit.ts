@@ -1,39 +1,12 @@
 import { z } from "zod";
 import { Iso } from "./common.ts";
+import { AUDIT_KINDS, AUDIT_OUTCOMES } from "./enums.ts";
 import { AUDIT_PAGE_LIMIT_DEFAULT, AUDIT_PAGE_LIMIT_MAX } from "../limits.ts";
 
-export const AuditKind = z.enum([
-  "send",
-  "broadcast",
-  "ping",
-  "pairing",
-  "registry",
-  "credential",
-  "fallback",
-  "login",
-  "late_reply",
-  "settings",
-  "user",
-  "api_key",
-  "sync",
-  "system",
-]);
+export const AuditKind = z.enum(AUDIT_KINDS);
 export type AuditKind = z.infer<typeof AuditKind>;
 
-export const AuditOutcome = z.enum([
-  "pending",
-  "replied",
-  "delivered_no_reply",
-  "timeout",
-  "unreachable",
-  "auth_failed",
-  "pairing_required",
-  "error",
-  "cancelled",
-  "interrupted",
-  "ok",
-  "failed",
-]);
+export const AuditOutcome = z.enum(AUDIT_OUTCOMES);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
 export const AuditEntry = z.object({

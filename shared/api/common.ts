@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERROR_STATUS, type ErrorCode } from "../errors.ts";
+import { ROLES } from "./enums.ts";
 
 export const Iso = z.iso.datetime({ offset: true });
 export const Handle = z
@@ -19,7 +20,7 @@ export const ErrorBody = z.object({
 export const Warning = z.object({ code: z.string(), message: z.string() });
 export type Warning = z.infer<typeof Warning>;
 
-export const Role = z.enum(["admin", "operator", "requester", "auditor"]);
+export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
 /** Who did something: a signed-in user or an API key. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Actor, Iso, Warning } from "./common.ts";
+import { DELIVERY_STATUSES } from "./enums.ts";
 import {
   DEFAULT_SESSION,
   ROUNDS_MAX,
@@ -9,40 +10,9 @@ import {
 } from "../limits.ts";
 
 /** Where one delivery attempt to one agent ended. */
-export const DeliveryStatus = z.enum([
-  "queued",
-  "sending",
-  "replied",
-  "delivered_no_reply",
-  "timeout",
-  "unreachable",
-  "auth_failed",
-  "pairing_required",
-  "error",
-  "cancelled",
-  "interrupted",
-]);
+export const DeliveryStatus = z.enum(DELIVERY_STATUSES);
 export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
-export const FINAL_STATUSES: readonly DeliveryStatus[] = [
-  "replied",
-  "delivered_no_reply",
-  "timeout",
-  "unreachable",
-  "auth_failed",
-  "pairing_required",
-  "error",
-  "cancelled",
-  "interrupted",
-];
-/** Statuses a broadcast retry sends again. */
-export const FAILED_STATUSES: readonly DeliveryStatus[] = [
-  "timeout",
-  "unreachable",
-  "auth_failed",
-  "pairing_required",
-  "error",
-  "interrupted",
-];
+export { FAILED_STATUSES, FINAL_STATUSES } from "./enums.ts";
 
 export const Session = z
   .string()

@@ -1,16 +1,8 @@
 import { z } from "zod";
 import { Handle, Iso } from "./common.ts";
+import { TEAMMATE_STATES } from "./enums.ts";
 
-export const TeammateState = z.enum([
-  "unknown", // never checked
-  "online",
-  "unreachable",
-  "auth_failed",
-  "pairing_required",
-  "no_credentials",
-  "no_address",
-  "error",
-]);
+export const TeammateState = z.enum(TEAMMATE_STATES);
 export type TeammateState = z.infer<typeof TeammateState>;
 
 export const Pairing = z.object({ requestId: z.string(), approveCommand: z.string() });

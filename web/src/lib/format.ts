@@ -1,4 +1,6 @@
 // Small display helpers.
+import { FAILED_STATUSES, FINAL_STATUSES } from "../../../shared/api/enums.ts";
+
 export function fmtTime(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = new Date(iso);
@@ -119,15 +121,5 @@ export function tone(code: string): "good" | "warn" | "bad" | "busy" | "idle" {
   }
 }
 
-export const FINAL = new Set([
-  "replied",
-  "delivered_no_reply",
-  "timeout",
-  "unreachable",
-  "auth_failed",
-  "pairing_required",
-  "error",
-  "cancelled",
-  "interrupted",
-]);
-export const FAILED = new Set(["timeout", "unreachable", "auth_failed", "pairing_required", "error", "interrupted"]);
+export const FINAL = new Set<string>(FINAL_STATUSES);
+export const FAILED = new Set<string>(FAILED_STATUSES);

@@ -2,6 +2,7 @@
 // entry detail, export of the current filter, and hash-chain verification.
 import { For, Show, createSignal, onMount } from "solid-js";
 import type { AuditEntry } from "../../../shared/api/audit.ts";
+import { AUDIT_KINDS, AUDIT_OUTCOMES } from "../../../shared/api/enums.ts";
 import { ApiError, api } from "../api/client.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field } from "../components/Field.tsx";
@@ -9,13 +10,6 @@ import { ReplyText } from "../components/ReplyText.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { firstLine, fmtMs, fmtTime, words } from "../lib/format.ts";
 import { MAX_ROWS, audit, emptyFilters, filtersToQuery, loadMoreAudit, searchAudit, verifyAudit, type AuditFilters } from "../stores/audit.ts";
-
-const KINDS: AuditEntry["kind"][] = [
-  "send", "broadcast", "ping", "pairing", "registry", "credential", "fallback", "login", "late_reply", "settings", "user", "api_key", "sync", "system",
-];
-const OUTCOMES: AuditEntry["outcome"][] = [
-  "pending", "replied", "delivered_no_reply", "timeout", "unreachable", "auth_failed", "pairing_required", "error", "cancelled", "interrupted", "ok", "failed",
-];
 
 function EntryDetail(props: { entry: AuditEntry; onClose: () => void }) {
   const [full, setFull] = createSignal<AuditEntry>(props.entry);
@@ -110,7 +104,7 @@ export default function AuditPage() {
       <input id={`audit-${k}`} type={type} value={f()[k]} spellcheck={false} onInput={(e) => set(k, e.currentTarget.value)} />
     </Field>
   );
-  const select = (k: "kind" | "outcome", label: string, options: string[]) => (
+  const select = (k: "kind" | "outcome", label: string, options: readonly string[]) => (
     <Field label={label} id={`audit-${k}`}>
       <select id={`audit-${k}`} value={f()[k]} onChange={(e) => set(k, e.currentTarget.value)}>
         <option value="">any</option>
@@ -150,8 +144,8 @@ export default function AuditPage() {
           {text("q", "Search message and reply", "search")}
           {text("teammate", "Teammate")}
           {text("actor", "Actor")}
-          {select("kind", "Kind", KINDS)}
-          {select("outcome", "Outcome", OUTCOMES)}
+          {select("kind", "Kind", AUDIT_KINDS)}
+          {select("outcome", "Outcome", AUDIT_OUTCOMES)}
           {text("from", "From", "datetime-local")}
           {text("to", "To", "datetime-local")}
         </div>

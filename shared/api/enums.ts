@@ -1,0 +1,56 @@
+// The value lists of the API's enums, without zod: the dashboard imports them from here so its
+// bundle stays zod-free; shared/api/*.ts builds the zod enums from the same lists.
+
+export const ROLES = ["admin", "operator", "requester", "auditor"] as const;
+
+export const TEAMMATE_STATES = [
+  "unknown", // never checked
+  "online",
+  "unreachable",
+  "auth_failed",
+  "pairing_required",
+  "no_credentials",
+  "no_address",
+  "error",
+] as const;
+
+/** Where a delivery attempt ended: every status but queued and sending. */
+const FINAL = [
+  "replied",
+  "delivered_no_reply",
+  "timeout",
+  "unreachable",
+  "auth_failed",
+  "pairing_required",
+  "error",
+  "cancelled",
+  "interrupted",
+] as const;
+
+/** Where one delivery attempt to one agent is: queued, sending, or a final status. */
+export const DELIVERY_STATUSES = ["queued", "sending", ...FINAL] as const;
+type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const FINAL_STATUSES: readonly DeliveryStatus[] = FINAL;
+/** Statuses a broadcast retry sends again. */
+export const FAILED_STATUSES: readonly DeliveryStatus[] = ["timeout", "unreachable", "auth_failed", "pairing_required", "error", "interrupted"];
+
+export const AUDIT_KINDS = [
+  "send",
+  "broadcast",
+  "ping",
+  "pairing",
+  "registry",
+  "credential",
+  "fallback",
+  "login",
+  "late_reply",
+  "settings",
+  "user",
+  "api_key",
+  "sync",
+  "system",
+] as const;
+
+/** What an audit entry records as its outcome: pending, a final delivery status, ok or failed. */
+export const AUDIT_OUTCOMES = ["pending", ...FINAL, "ok", "failed"] as const;
