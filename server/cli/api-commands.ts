@@ -1,18 +1,6 @@
 // The commands that talk to the REST API.
 import { readFileSync, statSync } from "node:fs";
-import type { z } from "zod";
-import type {
-  AuditEntry,
-  Broadcast,
-  BroadcastPreview,
-  ImportReport,
-  Me,
-  Message,
-  SendPreview,
-  SyncReport,
-  Teammate,
-  Whoami,
-} from "../../shared/api/index.ts";
+import type * as Api from "../../shared/api/index.ts";
 import { ApiError, newIdempotencyKey, type ApiClient } from "./client.ts";
 import { UsageError, type Command } from "./args.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
@@ -34,7 +22,6 @@ import {
 import type { CliIO } from "./io.ts";
 
 type ApiCommand = Extract<Command, { url: string | undefined }>;
-type BroadcastPreviewT = z.infer<typeof BroadcastPreview>;
 type Accepted = { id: string; status: string; href: string };
 
 export interface ApiContext {
@@ -64,14 +51,14 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
   switch (cmd.name) {
     case "whoami": {
       const [w, me] = await Promise.all([
-        client.get<z.infer<typeof Whoami>>("/api/v1/whoami"),
-        client.get<z.infer<typeof Me>>("/api/v1/auth/me"),
+        client.get<Api.Whoami>("/api/v1/whoami"),
+        client.get<Api.Me>("/api/v1/auth/me"),
       ]);
       out(ctx, formatWhoami(w.body, me.body), { ...w.body, caller: me.body });
       return EXIT.OK;
     }
     case "list": {
-      const r = await client.get<{ items: Teammate[] }>("/api/v1/teammates");
+      const r = await client.get<{ items: Api.Teammate[] }>("/api/v1/teammates");
       out(ctx, formatTeammates(r.body.items, io.now()), r.body);
       return EXIT.OK;
     }
@@ -79,14 +66,14 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
       const body: Record<string, unknown> = {};
       if (cmd.to) body.to = cmd.to;
       if (cmd.timeoutSec) body.timeoutSec = cmd.timeoutSec;
-      const r = await client.post<{ teammates: Teammate[] }>("/api/v1/ping", body, { timeoutMs: 180_000 });
+      const r = await client.post<{ teammates: Api.Teammate[] }>("/api/v1/ping", body, { timeoutMs: 180_000 });
       out(ctx, formatPing(r.body.teammates), r.body);
       if (cmd.to && !r.body.teammates.some((t) => t.status.state === "online")) return EXIT.FAILED;
       return EXIT.OK;
     }
     case "send": {
       const message = await resolveMessage(io, cmd.message, "send");
-      const r = await client.post<Message | SendPreview | Accepted>(
+      const r = await client.post<Api.Message | Api.SendPreview | Accepted>(
         "/api/v1/messages",
         {
           to: cmd.to,
@@ -117,7 +104,7 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
     case "broadcast":
       return runBroadcast(cmd, ctx);
     case "sync": {
-      const r = await client.post<SyncReport>("/api/v1/teammates/sync", {}, { timeoutMs: 120_000 });
+      const r = await client.post<Api.SyncReport>("/api/v1/teammates/sync", {}, { timeoutMs: 120_000 });
       out(ctx, formatImportReport(r.body), r.body);
       return EXIT.OK;
     }
@@ -127,12 +114,12 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
       if (cmd.tokens !== undefined && (statSync(cmd.tokens).mode & 0o077) !== 0) {
         io.stderr(`warning: ${cmd.tokens} is readable by other users; after importing, delete it (the tokens now live in the encrypted vault)`);
       }
-      const r = await client.post<ImportReport>("/api/v1/teammates/import", tokens === undefined ? { registry } : { registry, tokens });
+      const r = await client.post<Api.ImportReport>("/api/v1/teammates/import", tokens === undefined ? { registry } : { registry, tokens });
       out(ctx, formatImportReport(r.body), r.body);
       return EXIT.OK;
     }
     case "audit": {
-      const r = await client.get<{ items: AuditEntry[]; nextCursor: string | null }>("/api/v1/audit", {
+      const r = await client.get<{ items: Api.AuditEntry[]; nextCursor: string | null }>("/api/v1/audit", {
         query: { teammate: cmd.to, limit: cmd.limit },
       });
       out(ctx, formatAudit(r.body.items), r.body);
@@ -141,14 +128,14 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
     case "status": {
       const id = encodeURIComponent(cmd.id);
       try {
-        const m = await client.get<Message>(`/api/v1/messages/${id}`);
+        const m = await client.get<Api.Message>(`/api/v1/messages/${id}`);
         out(ctx, formatMessage(m.body), m.body);
         return messageExitCode(m.body);
       } catch (err) {
         if (!(err instanceof ApiError) || err.status !== 404) throw err;
       }
       try {
-        const b = await client.get<Broadcast>(`/api/v1/broadcasts/${id}`);
+        const b = await client.get<Api.Broadcast>(`/api/v1/broadcasts/${id}`);
         out(ctx, formatBroadcast(b.body), b.body);
         return broadcastExitCode(b.body);
       } catch (err) {
@@ -191,9 +178,9 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
   const message = await resolveMessage(io, cmd.message, "broadcast");
   const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback };
 
-  let preview: BroadcastPreviewT | null = null;
+  let preview: Api.BroadcastPreview | null = null;
   if (cmd.dryRun || interactive) {
-    preview = (await client.post<BroadcastPreviewT>("/api/v1/broadcasts", { ...base, dryRun: true })).body;
+    preview = (await client.post<Api.BroadcastPreview>("/api/v1/broadcasts", { ...base, dryRun: true })).body;
     if (cmd.dryRun) {
       if (!ctx.json) warn(ctx, formatWarnings(preview.warnings));
       out(ctx, `Dry run: nothing was sent.\n${formatRecipientsPreview(preview)}`, preview);
@@ -211,7 +198,7 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
     }
   }
 
-  const created = (await client.post<Broadcast>("/api/v1/broadcasts", { ...base, dryRun: false }, { idempotencyKey: newIdempotencyKey() })).body;
+  const created = (await client.post<Api.Broadcast>("/api/v1/broadcasts", { ...base, dryRun: false }, { idempotencyKey: newIdempotencyKey() })).body;
   if (!ctx.json && !interactive) warn(ctx, formatWarnings(created.warnings));
   if (preview && !sameRecipients(preview.recipients, created.recipients)) {
     io.stderr(`The recipients changed since the preview:\n${formatRecipientsPreview(created)}`);
@@ -223,10 +210,10 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
   }
   if (!created.confirmationToken) return awaiting(ctx, created);
 
-  let confirmed: Broadcast;
+  let confirmed: Api.Broadcast;
   try {
     confirmed = (
-      await client.post<Broadcast>(
+      await client.post<Api.Broadcast>(
         `/api/v1/broadcasts/${encodeURIComponent(created.id)}/confirm`,
         { token: created.confirmationToken, wait: false },
         { idempotencyKey: newIdempotencyKey() },
@@ -240,13 +227,13 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
   const deadline = Date.now() + (cmd.timeoutSec * Math.max(1, confirmed.recipients.length) + 60) * 1000;
   while (confirmed.state === "sending" && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
-    confirmed = (await client.get<Broadcast>(`/api/v1/broadcasts/${encodeURIComponent(created.id)}`)).body;
+    confirmed = (await client.get<Api.Broadcast>(`/api/v1/broadcasts/${encodeURIComponent(created.id)}`)).body;
   }
   out(ctx, formatBroadcast(confirmed), confirmed);
   return broadcastExitCode(confirmed);
 }
 
-function awaiting(ctx: ApiContext, b: Broadcast): ExitCode {
+function awaiting(ctx: ApiContext, b: Api.Broadcast): ExitCode {
   out(
     ctx,
     `${formatBroadcast(b)}\nBroadcast ${b.id} is awaiting confirmation in the dashboard: a person with the operator or admin role must confirm it.\nFollow it with: team-mesh status ${b.id}`,

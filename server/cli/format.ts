@@ -1,6 +1,5 @@
 // Human output of the CLI: aligned tables and short summaries. Pure functions (tests call them).
 // Nothing here ever receives a credential: the API does not return any.
-import type { z } from "zod";
 import type {
   AuditEntry,
   Broadcast,
@@ -14,9 +13,6 @@ import type {
   Whoami,
   Warning,
 } from "../../shared/api/index.ts";
-
-type WhoamiT = z.infer<typeof Whoami>;
-type BroadcastPreviewT = z.infer<typeof BroadcastPreview>;
 
 /** Statuses that count as a successful delivery. */
 export const OK_STATUSES = new Set(["replied", "delivered_no_reply"]);
@@ -94,7 +90,7 @@ export function formatPing(items: readonly Teammate[]): string {
   return `${table(["HANDLE", "STATE", "LATENCY", "VERSION", "DETAIL"], rows)}\n\n${online}/${items.length} online`;
 }
 
-export function formatWhoami(w: WhoamiT, me: z.infer<typeof Me> | null): string {
+export function formatWhoami(w: Whoami, me: Me | null): string {
   const lines: string[] = [];
   if (w.me) {
     lines.push(`My agent: ${who(w.me)}${w.source === "env" ? " (from MESH_MY_EMAIL)" : ""}`);
@@ -141,7 +137,7 @@ export function formatAccepted(a: { id: string; status: string }): string {
   return `Accepted: message ${a.id} is ${a.status}.\nFollow it with: team-mesh status ${a.id}`;
 }
 
-export function formatRecipientsPreview(p: Pick<BroadcastPreviewT, "recipients" | "skipped" | "messageBytes" | "session">): string {
+export function formatRecipientsPreview(p: Pick<BroadcastPreview, "recipients" | "skipped" | "messageBytes" | "session">): string {
   const lines = [`Recipients (${p.recipients.length}): ${p.recipients.map(who).join(", ") || "none"}`];
   if (p.skipped.length) lines.push(`Skipped (${p.skipped.length}): ${p.skipped.map((s) => `${s.handle} (${s.reason.replace(/_/g, " ")})`).join(", ")}`);
   lines.push(`Message: ${p.messageBytes} bytes, session ${p.session}`);

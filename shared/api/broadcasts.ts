@@ -68,6 +68,7 @@ export const BroadcastPreview = z.object({
   skipped: z.array(Skipped),
   warnings: z.array(Warning),
 });
+export type BroadcastPreview = z.infer<typeof BroadcastPreview>;
 
 export const BroadcastConfirm = z.object({
   token: z.string().min(1),

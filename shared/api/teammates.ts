@@ -108,6 +108,7 @@ export const Whoami = z.object({
   me: Teammate.nullable(),
   source: z.enum(["env", "setting"]).nullable(),
 });
+export type Whoami = z.infer<typeof Whoami>;
 export const WhoamiSet = z.object({ handle: z.string().nullable() });
 
 export const PingRequest = z.object({
