@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { createAuditLog } from "../../../server/audit/index.ts";
 import type { AuditLog } from "../../../server/audit/types.ts";
 import { ALL_PERMISSIONS, can, createAuthService, createLoginLimiter, hashPassword, rolesWith, sha256Hex, verifyPassword, SESSION_TTL_MS, type AuthService } from "../../../server/auth/index.ts";
-import { ApiError } from "../../../server/http/errors.ts";
 import { createVault } from "../../../server/vault/index.ts";
+import { apiError } from "../../support/api-error.ts";
 import { tmpDb, type TmpDb } from "../vault/tmpdb.ts";
 
 let t: TmpDb;
@@ -14,15 +14,6 @@ const PW = "correct horse battery";
 
 function svc(adminPassword?: string): AuthService {
   return createAuthService({ db: t.db, config: { adminPassword }, audit, now });
-}
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error("expected an ApiError");
 }
 
 beforeEach(() => {

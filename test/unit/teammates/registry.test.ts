@@ -8,8 +8,8 @@ import type { AuditLog } from "../../../server/audit/types.ts";
 import { createRegistry, fillPattern, startSyncTimer, type MeshRegistry } from "../../../server/teammates/index.ts";
 import { createVault } from "../../../server/vault/index.ts";
 import type { Vault } from "../../../server/vault/types.ts";
-import { ApiError } from "../../../server/http/errors.ts";
 import type { ImportRequest } from "../../../shared/api/teammates.ts";
+import { apiError, apiErrorAsync } from "../../support/api-error.ts";
 import { tmpDb, type TmpDb } from "../vault/tmpdb.ts";
 
 const FIX = resolve(import.meta.dirname, "../../fixtures/legacy");
@@ -32,25 +32,6 @@ beforeEach(() => {
   reg = createRegistry({ db: t.db, config, vault, audit, onCredentialsChanged: (id) => changed.push(id) });
 });
 afterEach(() => t.cleanup());
-
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error("expected an ApiError");
-}
-async function apiErrorAsync(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error("expected an ApiError");
-}
 
 const auditRows = () => audit.query({ limit: 500 }).items;
 
