@@ -53,6 +53,21 @@ export async function startFakeApi(): Promise<FakeApi> {
   };
 }
 
+/**
+ * One stand-in API for the calling file or describe block: started before its tests and handed
+ * over with the CLI environment that points at it (API key `key`), reset before each test,
+ * closed after.
+ */
+export function useFakeApi(key: string, started: (api: FakeApi, env: Record<string, string>) => void): void {
+  let api: FakeApi;
+  beforeAll(async () => {
+    api = await startFakeApi();
+    started(api, { MESH_URL: api.url, MESH_API_KEY: key });
+  });
+  afterAll(() => api.close());
+  beforeEach(() => api.reset());
+}
+
 export interface TestIO extends CliIO {
   out: string[];
   err: string[];

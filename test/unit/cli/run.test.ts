@@ -4,17 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../../../server/cli/main.ts";
 import { EXIT } from "../../../server/cli/exit-codes.ts";
-import { broadcast, message, startFakeApi, teammate, testIO, type FakeApi } from "./fake-api.ts";
+import { broadcast, message, teammate, testIO, useFakeApi, type FakeApi } from "./fake-api.ts";
 
 const KEY = "tm_SECRETKEYVALUE_0123456789";
 let api: FakeApi;
 let env: Record<string, string>;
-beforeAll(async () => {
-  api = await startFakeApi();
-  env = { MESH_URL: api.url, MESH_API_KEY: KEY };
+useFakeApi(KEY, (a, e) => {
+  api = a;
+  env = e;
 });
-afterAll(() => api.close());
-beforeEach(() => api.reset());
 
 const err = (status: number, code: string, msg: string, details?: unknown) => ({ status, body: { error: { code, message: msg, details } } });
 

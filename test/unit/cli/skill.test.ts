@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { broadcast, message, startFakeApi, teammate, type FakeApi } from "./fake-api.ts";
+import { broadcast, message, teammate, useFakeApi, type FakeApi } from "./fake-api.ts";
 
 const DIR = join(import.meta.dirname, "../../../skill/team-mesh");
 const SCRIPT = join(DIR, "mesh.sh");
@@ -59,12 +59,10 @@ describe("SKILL.md", () => {
 describe("mesh.sh", () => {
   let api: FakeApi;
   let env: Record<string, string>;
-  beforeAll(async () => {
-    api = await startFakeApi();
-    env = { MESH_URL: api.url, MESH_API_KEY: KEY };
+  useFakeApi(KEY, (a, e) => {
+    api = a;
+    env = e;
   });
-  afterAll(() => api.close());
-  beforeEach(() => api.reset());
 
   it("--help and help print the usage with every command, exit 0", async () => {
     for (const arg of ["--help", "help"]) {
