@@ -32,6 +32,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What a failed call threw, as an ApiError (anything else becomes NETWORK_ERROR with its text). */
+export function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0);
+}
+
 export const API_BASE = "/api/v1";
 const DEFAULT_TIMEOUT_MS = 30_000;
 

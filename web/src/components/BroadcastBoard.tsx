@@ -1,7 +1,7 @@
 // Live board of a confirmed broadcast: one row per recipient moving through its states.
 import { For, Show, createSignal } from "solid-js";
 import type { Broadcast } from "../../../shared/api/broadcasts.ts";
-import { ApiError, api } from "../api/client.ts";
+import { api, asApiError } from "../api/client.ts";
 import { FAILED, FINAL, firstLine, fmtMs, fmtTime, shortHash } from "../lib/format.ts";
 import { putBroadcast } from "../stores/broadcasts.ts";
 import { session } from "../stores/session.ts";
@@ -23,7 +23,7 @@ export function BroadcastBoard(props: { broadcast: Broadcast }) {
     try {
       putBroadcast(await fn());
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+      setError(asApiError(e));
     } finally {
       setBusy(false);
     }

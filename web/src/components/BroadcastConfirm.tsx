@@ -3,7 +3,7 @@
 // "Send to N agents" button is clicked; Cancel calls the cancel route and never confirm.
 import { For, Show, createSignal, onCleanup } from "solid-js";
 import type { Broadcast } from "../../../shared/api/broadcasts.ts";
-import { ApiError, api } from "../api/client.ts";
+import { api, asApiError } from "../api/client.ts";
 import { countdown, fmtTime, shortHash, words } from "../lib/format.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
 import { ReplyText } from "./ReplyText.tsx";
@@ -37,7 +37,7 @@ export function BroadcastConfirm(props: {
     try {
       props.onConfirmed(await api.confirmBroadcast(b().id, token));
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+      setError(asApiError(e));
     } finally {
       setBusy("");
     }
@@ -48,7 +48,7 @@ export function BroadcastConfirm(props: {
     try {
       props.onCancelled(await api.cancelBroadcast(b().id));
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+      setError(asApiError(e));
     } finally {
       setBusy("");
     }

@@ -2,7 +2,7 @@
 // and the actions that apply (cancel while in flight, fetch a late reply after a timeout).
 import { For, Show, createSignal, onCleanup } from "solid-js";
 import type { Message } from "../../../shared/api/messages.ts";
-import { ApiError, api } from "../api/client.ts";
+import { api, asApiError } from "../api/client.ts";
 import { FINAL, fmtMs, fmtTime } from "../lib/format.ts";
 import { messages, putMessage } from "../stores/messages.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
@@ -25,7 +25,7 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
     try {
       putMessage(await fn());
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+      setError(asApiError(e));
     } finally {
       setBusy(false);
     }

@@ -2,15 +2,13 @@
 import { For, Show, createSignal, onMount } from "solid-js";
 import type { ApiKey } from "../../../shared/api/auth.ts";
 import type { Role } from "../../../shared/api/common.ts";
-import { ApiError, api, fieldErrors, type ApiKeyCreated } from "../api/client.ts";
+import { api, asApiError, fieldErrors, type ApiKeyCreated } from "../api/client.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { fmtAgo, fmtDate } from "../lib/format.ts";
 
 const ROLES: Role[] = ["requester", "operator", "auditor", "admin"];
-const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
-
 export default function ApiKeysPage() {
   const [keys, setKeys] = createSignal<ApiKey[]>([]);
   const [loadError, setLoadError] = createSignal<unknown>(null);

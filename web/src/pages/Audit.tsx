@@ -3,7 +3,7 @@
 import { For, Show, createSignal, onMount } from "solid-js";
 import type { AuditEntry } from "../../../shared/api/audit.ts";
 import { AUDIT_KINDS, AUDIT_OUTCOMES } from "../../../shared/api/enums.ts";
-import { ApiError, api } from "../api/client.ts";
+import { api, asApiError } from "../api/client.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field } from "../components/Field.tsx";
 import { ReplyText } from "../components/ReplyText.tsx";
@@ -18,7 +18,7 @@ function EntryDetail(props: { entry: AuditEntry; onClose: () => void }) {
     try {
       setFull(await api.auditEntry(props.entry.id));
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+      setError(asApiError(e));
     }
   });
   const e = full;

@@ -3,7 +3,7 @@
 import { useNavigate, useParams } from "@solidjs/router";
 import { For, Show, createEffect, createSignal, on, onCleanup, onMount } from "solid-js";
 import { utf8Bytes } from "../../../shared/limits.ts";
-import { ApiError, api, fieldErrors } from "../api/client.ts";
+import { api, asApiError, fieldErrors } from "../api/client.ts";
 import { BroadcastBoard } from "../components/BroadcastBoard.tsx";
 import { BroadcastConfirm } from "../components/BroadcastConfirm.tsx";
 import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
@@ -13,8 +13,6 @@ import { StatusBadge } from "../components/StatusBadge.tsx";
 import { firstLine, fmtTime } from "../lib/format.ts";
 import { broadcasts, loadBroadcasts, putBroadcast, refreshBroadcast } from "../stores/broadcasts.ts";
 import { session } from "../stores/session.ts";
-
-const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
 
 function Compose() {
   const cfg = session.config;

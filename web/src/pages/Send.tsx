@@ -3,7 +3,7 @@
 import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
 import type { Message, SendPreview } from "../../../shared/api/messages.ts";
 import { utf8Bytes } from "../../../shared/limits.ts";
-import { ApiError, api, fieldErrors } from "../api/client.ts";
+import { api, asApiError, fieldErrors } from "../api/client.ts";
 import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
@@ -14,8 +14,6 @@ import { firstLine, fmtTime, shortHash } from "../lib/format.ts";
 import { followMessage, messages, putMessage } from "../stores/messages.ts";
 import { session } from "../stores/session.ts";
 import { loadTeammates, teammates } from "../stores/teammates.ts";
-
-const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
 
 export default function SendPage() {
   const cfg = session.config;

@@ -1,6 +1,6 @@
 // Sign in, or first-run setup (setup code from the server console + the first admin).
 import { Show, createSignal } from "solid-js";
-import { ApiError, fieldErrors } from "../api/client.ts";
+import { asApiError, fieldErrors } from "../api/client.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { login, session, setup } from "../stores/session.ts";
@@ -22,7 +22,7 @@ export function SignIn() {
       if (isSetup()) await setup(code().trim(), username().trim(), password());
       else await login(username().trim(), password());
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError("NETWORK_ERROR", String(err), 0));
+      setError(asApiError(err));
     } finally {
       setBusy(false);
     }

@@ -1,7 +1,7 @@
 // Team: registry with live presence, checks, add/edit/delete, credentials, pairing, import, sync, "me".
 import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
 import type { ImportReport, SyncReport, Teammate } from "../../../shared/api/teammates.ts";
-import { ApiError, api } from "../api/client.ts";
+import { ApiError, api, asApiError } from "../api/client.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
@@ -13,8 +13,6 @@ import { TeammateForm } from "./TeammateForm.tsx";
 
 /** States that come from talking to the gateway (the others are known without a probe). */
 const PROBED = new Set(["online", "unreachable", "auth_failed", "pairing_required", "error"]);
-
-const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
 
 function TokenPanel(props: { t: Teammate }) {
   const [token, setToken] = createSignal("");

@@ -2,7 +2,7 @@
 // are shown next to their field; anything else is shown under the form with its code.
 import { Show, createSignal } from "solid-js";
 import type { Teammate, TeammateCreate } from "../../../shared/api/teammates.ts";
-import { ApiError, api, fieldErrors } from "../api/client.ts";
+import { api, asApiError, fieldErrors } from "../api/client.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 
@@ -58,7 +58,7 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
       set("token", "");
       props.onSaved(saved);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError("NETWORK_ERROR", String(err), 0));
+      setError(asApiError(err));
     } finally {
       setBusy(false);
     }

@@ -3,7 +3,7 @@
 // of the list only when the user starts a new query).
 import { createSignal } from "solid-js";
 import type { AuditEntry, AuditQuery, AuditVerify } from "../../../shared/api/audit.ts";
-import { ApiError, api } from "../api/client.ts";
+import { api, asApiError, type ApiError } from "../api/client.ts";
 import { subscribe } from "../api/events.ts";
 
 export const PAGE_SIZE = 100;
@@ -66,7 +66,7 @@ async function fetchPage(q: AuditQuery, append: boolean): Promise<void> {
     setNextCursor(page.nextCursor);
   } catch (e) {
     if (c.signal.aborted) return;
-    setError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+    setError(asApiError(e));
   } finally {
     if (ctrl === c) {
       setLoading(false);
@@ -93,7 +93,7 @@ export async function verifyAudit(): Promise<void> {
   try {
     setVerify(await api.auditVerify());
   } catch (e) {
-    setVerifyError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+    setVerifyError(asApiError(e));
   } finally {
     setVerifying(false);
   }

@@ -2,7 +2,7 @@
 import { createSignal } from "solid-js";
 import type { Me } from "../../../shared/api/auth.ts";
 import { MESSAGE_HARD_LIMIT_DEFAULT, MESSAGE_SOFT_LIMIT_DEFAULT, ROUNDS_MAX, TIMEOUT_SEC_DEFAULT, TIMEOUT_SEC_MAX } from "../../../shared/limits.ts";
-import { ApiError, api, onUnauthenticated, type MeshConfig } from "../api/client.ts";
+import { ApiError, api, asApiError, onUnauthenticated, type MeshConfig } from "../api/client.ts";
 import { connectEvents, disconnectEvents } from "../api/events.ts";
 import { roleCan, type Permission } from "../lib/perms.ts";
 
@@ -70,7 +70,7 @@ export async function loadSession(): Promise<void> {
     return;
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 401) {
-      setLoadError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+      setLoadError(asApiError(e));
       setState("error");
       return;
     }

@@ -2,7 +2,7 @@
 import { createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import type { Teammate } from "../../../shared/api/teammates.ts";
-import { ApiError, api } from "../api/client.ts";
+import { api, asApiError, type ApiError } from "../api/client.ts";
 import { onReconnect, subscribe } from "../api/events.ts";
 
 const [items, setItems] = createStore<Teammate[]>([]);
@@ -37,7 +37,7 @@ export async function loadTeammates(): Promise<void> {
     setError(null);
     setLoaded(true);
   } catch (e) {
-    setError(e instanceof ApiError ? e : new ApiError("NETWORK_ERROR", String(e), 0));
+    setError(asApiError(e));
   } finally {
     setLoading(false);
   }
