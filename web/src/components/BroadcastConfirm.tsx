@@ -7,6 +7,7 @@ import { api, asApiError } from "../api/client.ts";
 import { countdown, fmtTime, shortHash, words } from "../lib/format.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
 import { ReplyText } from "./ReplyText.tsx";
+import { Warnings } from "./Warnings.tsx";
 
 export function sendLabel(n: number): string {
   return `Send to ${n} ${n === 1 ? "agent" : "agents"}`;
@@ -110,17 +111,7 @@ export function BroadcastConfirm(props: {
           </Show>
         </div>
       </div>
-      <Show when={b().warnings.length}>
-        <ul class="warnings">
-          <For each={b().warnings}>
-            {(w) => (
-              <li>
-                {w.message} <code class="code">{w.code}</code>
-              </li>
-            )}
-          </For>
-        </ul>
-      </Show>
+      <Warnings items={b().warnings} />
       <Show when={!b().confirmationToken && !expired()}>
         <p class="banner warn">Your role cannot confirm broadcasts; an operator or admin must confirm this one.</p>
       </Show>

@@ -8,6 +8,7 @@ import { messages, putMessage } from "../stores/messages.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
 import { ReplyText } from "./ReplyText.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
+import { Warnings } from "./Warnings.tsx";
 
 export function MessageView(props: { message: Message; stalledAfterMs?: number }) {
   const m = () => props.message;
@@ -103,17 +104,7 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
           <ReplyText text={delta(1)} class="streaming" label="Reply (still arriving)" />
         </Show>
       </Show>
-      <Show when={m().warnings.length}>
-        <ul class="warnings">
-          <For each={m().warnings}>
-            {(w) => (
-              <li>
-                {w.message} <code class="code">{w.code}</code>
-              </li>
-            )}
-          </For>
-        </ul>
-      </Show>
+      <Warnings items={m().warnings} />
       <Show when={m().fallback?.attempted}>
         <p class="muted">
           Fallback notification: {m().fallback?.ok ? "sent" : `failed (${m().fallback?.error ?? m().fallback?.reason})`}

@@ -10,6 +10,7 @@ import { Field, describedBy } from "../components/Field.tsx";
 import { MessageView } from "../components/MessageView.tsx";
 import { TeammatePicker } from "../components/TeammatePicker.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { Warnings } from "../components/Warnings.tsx";
 import { firstLine, fmtTime, shortHash } from "../lib/format.ts";
 import { followMessage, messages, putMessage } from "../stores/messages.ts";
 import { session } from "../stores/session.ts";
@@ -204,17 +205,7 @@ export default function SendPage() {
                 </ul>
               </div>
             </Show>
-            <Show when={p().warnings.length}>
-              <ul class="warnings">
-                <For each={p().warnings}>
-                  {(w) => (
-                    <li>
-                      {w.message} <code class="code">{w.code}</code>
-                    </li>
-                  )}
-                </For>
-              </ul>
-            </Show>
+            <Warnings items={p().warnings} />
           </section>
         )}
       </Show>
