@@ -21,6 +21,8 @@ export interface RunningServer {
 export interface StartOptions extends ServiceOverrides {
   /** ms between WebSocket heartbeats (tests use small values). */
   heartbeatMs?: number;
+  /** ms between the backstop re-checks of open WebSockets' credentials (default 60 s). */
+  credentialRecheckMs?: number;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -33,6 +35,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     bus: services.bus,
     logger,
     authenticate: (req) => auth.principalOf(req),
+    recheck: (req) => auth.recheck(req),
+    onRevoked: (listener) => services.auth.onRevoked(listener),
+    recheckMs: opts.credentialRecheckMs,
     canSee: (principal, event) => (event.type === "audit.appended" ? auth.has(principal, "audit:read") : true),
     heartbeatMs: opts.heartbeatMs,
   });

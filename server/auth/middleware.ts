@@ -1,13 +1,13 @@
 // Who is calling: session cookie or `Authorization: Bearer <api key>`. Sets c.get("principal").
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
+import { parse as parseCookies } from "hono/utils/cookie";
 import { ApiError } from "../http/errors.ts";
 import type { AppEnv } from "./context.ts";
 import { can, rolesWith } from "./permissions.ts";
 import { authServiceOf, type AuthDeps } from "./deps.ts";
-import { SESSION_COOKIE } from "./service.ts";
-import type { Permission } from "./types.ts";
+import { SESSION_COOKIE, type AuthService } from "./service.ts";
+import type { Permission, Principal } from "./types.ts";
 
 export const CSRF_HEADER = "X-Requested-With";
 export const CSRF_VALUE = "team-mesh";
@@ -36,6 +36,28 @@ export function clientIp(c: Context, trustProxy: boolean): string {
   }
 }
 
+/**
+ * The credential a request carries: `Authorization: Bearer <key>` when that header is present
+ * (key null when it is not a bearer header), else the session cookie, else none.
+ */
+export type Credential = { via: "bearer"; key: string | null } | { via: "cookie"; token: string } | null;
+
+export function credentialOf(authorization: string | null | undefined, cookieHeader: string | null | undefined): Credential {
+  if (authorization !== undefined && authorization !== null) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return { via: "bearer", key: m ? (m[1] as string) : null };
+  }
+  const token = cookieHeader ? parseCookies(cookieHeader, SESSION_COOKIE)[SESSION_COOKIE] : undefined;
+  return token ? { via: "cookie", token } : null;
+}
+
+/** The principal of a credential (null: none, unknown, expired or revoked). */
+export function principalOfCredential(auth: AuthService, cred: Credential, opts: { touch?: boolean } = {}): Principal | null {
+  if (!cred) return null;
+  if (cred.via === "bearer") return cred.key ? auth.keyPrincipal(cred.key, opts) : null;
+  return auth.sessionPrincipal(cred.token, opts);
+}
+
 export function authenticate(deps: AuthDeps, opts: { requiresAuth?: (path: string) => boolean } = {}): MiddlewareHandler<AppEnv> {
   const needsAuth = opts.requiresAuth ?? requiresAuth;
   const auth = authServiceOf(deps);
@@ -43,10 +65,9 @@ export function authenticate(deps: AuthDeps, opts: { requiresAuth?: (path: strin
     const required = needsAuth(c.req.path);
     c.set("principal", undefined);
     c.set("authVia", undefined);
-    const authz = c.req.header("authorization");
-    if (authz !== undefined) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
-      const principal = m ? auth.keyPrincipal(m[1] as string) : null;
+    const cred = credentialOf(c.req.header("authorization"), c.req.header("cookie"));
+    if (cred?.via === "bearer") {
+      const principal = principalOfCredential(auth, cred);
       if (principal) {
         c.set("principal", principal);
         c.set("authVia", "bearer");
@@ -54,8 +75,7 @@ export function authenticate(deps: AuthDeps, opts: { requiresAuth?: (path: strin
         throw new ApiError("UNAUTHENTICATED", "The API key is invalid, expired or revoked");
       }
     } else {
-      const token = getCookie(c, SESSION_COOKIE);
-      const principal = token ? auth.sessionPrincipal(token) : null;
+      const principal = principalOfCredential(auth, cred);
       if (principal) {
         c.set("principal", principal);
         c.set("authVia", "cookie");

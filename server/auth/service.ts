@@ -10,7 +10,7 @@ import { ApiError } from "../http/errors.ts";
 import type { Logger } from "../logger.ts";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./passwords.ts";
 import { createLoginLimiter, type LoginLimiter } from "./rate-limit.ts";
-import type { Principal } from "./types.ts";
+import type { CredentialRevocation, Principal } from "./types.ts";
 
 export const SESSION_COOKIE = "mesh_session";
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -81,8 +81,18 @@ export interface AuthService {
   completeSetup(input: { setupCode: string; username: string; password: string }, ip: string): SignedIn;
   login(username: string, password: string, ip: string): SignedIn;
   logout(sessionToken: string, principal: Principal | undefined): void;
-  sessionPrincipal(sessionToken: string): Principal | null;
-  keyPrincipal(key: string): Principal | null;
+  /**
+   * The principal of a session cookie value, or null. `touch: false` (re-checks of long-lived
+   * connections) does not slide the session's expiry.
+   */
+  sessionPrincipal(sessionToken: string, opts?: { touch?: boolean }): Principal | null;
+  /** The principal of an API key, or null. `touch: false` does not update its last use. */
+  keyPrincipal(key: string, opts?: { touch?: boolean }): Principal | null;
+  /**
+   * Called after a credential stopped being valid in this process (key revoked, sign-out, user
+   * disabled/deleted, password or role changed). Returns the unsubscribe function.
+   */
+  onRevoked(listener: (revocation: CredentialRevocation) => void): () => void;
   listUsers(): User[];
   createUser(input: { username: string; password: string; role: Role }, actor: string): User;
   updateUser(username: string, patch: { password?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined }, actor: string): User;
@@ -133,6 +143,17 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     ),
     deleteSetting: sql.prepare("delete from settings where key = ?"),
   };
+
+  const revokedListeners = new Set<(r: CredentialRevocation) => void>();
+  function revoked(r: CredentialRevocation): void {
+    for (const listener of [...revokedListeners]) {
+      try {
+        listener(r);
+      } catch (err) {
+        opts.logger?.warn({ err, revocation: r.kind }, "credential revocation listener failed");
+      }
+    }
+  }
 
   const adminExists = (): boolean => ((q.activeAdmins.get() as { n: number }).n ?? 0) > 0;
   const userByName = (username: string) => q.userByName.get(username.trim().toLowerCase()) as UserRow | undefined;
@@ -237,10 +258,13 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       return newSession(user);
     },
     logout(sessionToken, principal) {
-      q.deleteSession.run(sha256Hex(sessionToken));
+      const idHash = sha256Hex(sessionToken);
+      const s = q.session.get(idHash) as { user_id: number } | undefined;
+      const ended = q.deleteSession.run(idHash).changes > 0;
+      if (ended && s) revoked({ kind: "session", userId: String(s.user_id) });
       if (principal) audit.append({ actor: principal.label, kind: "login", outcome: "ok", details: { action: "logout" } });
     },
-    sessionPrincipal(sessionToken) {
+    sessionPrincipal(sessionToken, o = {}) {
       if (!sessionToken || sessionToken.length > 200) return null;
       const idHash = sha256Hex(sessionToken);
       const s = q.session.get(idHash) as { user_id: number; expires_at: number; last_seen_at: number } | undefined;
@@ -255,16 +279,16 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
         q.deleteSession.run(idHash);
         return null;
       }
-      if (t - s.last_seen_at >= SESSION_TOUCH_MS) q.touchSession.run(t + SESSION_TTL_MS, t, idHash);
+      if (o.touch !== false && t - s.last_seen_at >= SESSION_TOUCH_MS) q.touchSession.run(t + SESSION_TTL_MS, t, idHash);
       return userPrincipal(user);
     },
-    keyPrincipal(key) {
+    keyPrincipal(key, o = {}) {
       if (!key.startsWith("tm_") || key.length > 200) return null;
       const row = q.keyByHash.get(sha256Hex(key)) as KeyRow | undefined;
       if (!row) return null;
       const t = now();
       if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= t)) return null;
-      if (row.last_used_at === null || t - row.last_used_at >= KEY_TOUCH_MS) q.touchKey.run(t, row.id);
+      if (o.touch !== false && (row.last_used_at === null || t - row.last_used_at >= KEY_TOUCH_MS)) q.touchKey.run(t, row.id);
       return { kind: "api_key", id: row.id, name: row.name, role: row.role, label: `key:${row.name}` };
     },
     listUsers: () => (q.users.all() as UserRow[]).map(toUser),
@@ -288,13 +312,16 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
           .prepare("update users set role = ?, disabled = ?, password_hash = ? where id = ?")
           .run(role, disabled ? 1 : 0, patch.password ? hashPassword(patch.password) : user.password_hash, user.id);
         // a new password, a disabled account or a changed role ends the user's sessions
-        if (patch.password || disabled || role !== user.role) q.deleteUserSessions.run(user.id);
+        const endsSessions = Boolean(patch.password) || disabled || role !== user.role;
+        if (endsSessions) q.deleteUserSessions.run(user.id);
         const changed = [patch.password ? "password" : null, role !== user.role ? "role" : null, disabled !== Boolean(user.disabled) ? "disabled" : null].filter(
           (x): x is string => x !== null,
         );
-        return { user: q.userById.get(user.id) as UserRow, changed };
+        const reason = disabled ? "disabled" : role !== user.role ? "role" : "password";
+        return { user: q.userById.get(user.id) as UserRow, changed, revocation: endsSessions ? ({ kind: "user", userId: String(user.id), reason } as const) : null };
       });
-      const { user, changed } = run.immediate();
+      const { user, changed, revocation } = run.immediate();
+      if (revocation) revoked(revocation);
       audit.append({ actor, kind: "user", outcome: "ok", details: { action: "update", username: user.username, changed, role: user.role, disabled: Boolean(user.disabled) } });
       return toUser(user);
     },
@@ -308,6 +335,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
         return user;
       });
       const user = run.immediate();
+      revoked({ kind: "user", userId: String(user.id), reason: "deleted" });
       audit.append({ actor, kind: "user", outcome: "ok", details: { action: "delete", username: user.username } });
     },
     listKeys: () => (q.keys.all() as KeyRow[]).map(toKey),
@@ -329,8 +357,15 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       if (!row) throw new ApiError("NOT_FOUND", `No API key with id "${id}"`);
       if (row.revoked_at === null) {
         q.revokeKey.run(now(), id);
+        revoked({ kind: "api_key", keyId: id });
         audit.append({ actor, kind: "api_key", outcome: "ok", details: { action: "revoke", id, name: row.name, prefix: row.prefix } });
       }
+    },
+    onRevoked(listener) {
+      revokedListeners.add(listener);
+      return () => {
+        revokedListeners.delete(listener);
+      };
     },
   };
   return service;

@@ -10,6 +10,16 @@ export interface Principal {
   label: string;
 }
 
+/**
+ * A credential stopped being valid (AuthService.onRevoked): an API key was revoked, one session
+ * ended (sign-out), or every session of a user ended (disabled, deleted, new password or role).
+ * Listeners (the events WebSocket) re-check the connections of that principal.
+ */
+export type CredentialRevocation =
+  | { kind: "api_key"; keyId: string }
+  | { kind: "session"; userId: string }
+  | { kind: "user"; userId: string; reason: "disabled" | "deleted" | "password" | "role" };
+
 /** What each role may do. Routes ask for a permission, never for a role by name. */
 export type Permission =
   | "teammates:read"

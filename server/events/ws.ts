@@ -2,11 +2,15 @@
 // Authentication is the REST one (session cookie or API key), checked on the upgrade request.
 // Heartbeat: a ping every `heartbeatMs`; a client that did not answer the previous one is dropped.
 // Backpressure: a client whose unsent buffer exceeds `maxBufferedBytes` is dropped, never waited for.
+// Revocation: an open connection is closed with 4401 (EVENTS_CLOSE.CREDENTIAL_INVALID) once its
+// credential stops being valid. The auth service's revocation signal (`onRevoked`) re-checks the
+// affected connections at once; every `recheckMs` all of them are re-checked as a backstop
+// (expiry, sessions ended by another process such as `team-mesh admin reset-password`).
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { MeshEvent } from "../../shared/api/events.ts";
-import type { Principal } from "../auth/types.ts";
+import { EVENTS_CLOSE, type MeshEvent } from "../../shared/api/events.ts";
+import type { CredentialRevocation, Principal } from "../auth/types.ts";
 import type { Logger } from "../logger.ts";
 import type { EventBus } from "./types.ts";
 
@@ -21,6 +25,15 @@ export interface EventsEndpointOptions {
   canSee(principal: Principal, event: MeshEvent): boolean;
   heartbeatMs?: number;
   maxBufferedBytes?: number;
+  /**
+   * Re-validates an open connection by its upgrade request, without side effects (default:
+   * authenticate). Null, or another principal, closes the connection with 4401.
+   */
+  recheck?(req: Request): Principal | null | Promise<Principal | null>;
+  /** Subscribes to credential revocations; the affected connections are re-checked at once. */
+  onRevoked?(listener: (revocation: CredentialRevocation) => void): () => void;
+  /** Backstop: every open connection is re-checked this often (default 60 s). */
+  recheckMs?: number;
 }
 
 export interface EventsEndpoint {
@@ -56,11 +69,61 @@ function originAllowed(req: IncomingMessage): boolean {
   }
 }
 
+interface Client {
+  ws: WebSocket;
+  principal: Principal;
+  /** The upgrade request (its headers carry the credential), for re-checks. */
+  req: Request;
+}
+
+const samePrincipal = (a: Principal, b: Principal) => a.kind === b.kind && a.id === b.id && a.role === b.role;
+
+/** Could this revocation concern this principal? (Then its connection is re-checked.) */
+function concerns(p: Principal, r: CredentialRevocation): boolean {
+  return r.kind === "api_key" ? p.kind === "api_key" && p.id === r.keyId : p.kind === "user" && p.id === r.userId;
+}
+
 export function createEventsEndpoint(opts: EventsEndpointOptions): EventsEndpoint {
   const heartbeatMs = opts.heartbeatMs ?? 30_000;
   const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const alive = new WeakMap<WebSocket, boolean>();
+  const clients = new Set<Client>();
+  const recheck = opts.recheck ?? ((req: Request) => opts.authenticate(req));
+
+  function verdict(c: Client, now: Principal | null): void {
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    if (now && samePrincipal(now, c.principal)) return;
+    opts.logger.info({ principal: c.principal.label }, "events: credential no longer valid, closing the connection");
+    c.ws.close(EVENTS_CLOSE.CREDENTIAL_INVALID, "credential revoked or expired: sign in again");
+  }
+  function failed(c: Client, err: unknown): void {
+    // Cannot tell whether the credential is still valid: do not keep pushing to it.
+    opts.logger.warn({ err, principal: c.principal.label }, "events: re-checking a connection failed");
+    if (c.ws.readyState === c.ws.OPEN) c.ws.close(1011, "could not re-check the credential");
+  }
+  /** Synchronous when `recheck` is: no event is pushed between a revocation and the close. */
+  function recheckClient(c: Client): void {
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    let result: Principal | null | Promise<Principal | null>;
+    try {
+      result = recheck(c.req);
+    } catch (err) {
+      failed(c, err);
+      return;
+    }
+    if (result instanceof Promise) result.then((p) => verdict(c, p), (err: unknown) => failed(c, err));
+    else verdict(c, result);
+  }
+
+  const unsubscribeRevoked =
+    opts.onRevoked?.((r) => {
+      for (const c of [...clients]) if (concerns(c.principal, r)) recheckClient(c);
+    }) ?? (() => undefined);
+  const backstop = setInterval(() => {
+    for (const c of [...clients]) recheckClient(c);
+  }, opts.recheckMs ?? 60_000);
+  backstop.unref();
 
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
@@ -78,7 +141,10 @@ export function createEventsEndpoint(opts: EventsEndpointOptions): EventsEndpoin
   }, heartbeatMs);
   heartbeat.unref();
 
-  function onConnection(ws: WebSocket, principal: Principal): void {
+  function onConnection(ws: WebSocket, principal: Principal, req: Request): void {
+    const client: Client = { ws, principal, req };
+    clients.add(client);
+    ws.on("close", () => clients.delete(client));
     alive.set(ws, true);
     ws.on("pong", () => alive.set(ws, true));
     ws.on("error", () => ws.terminate());
@@ -94,6 +160,8 @@ export function createEventsEndpoint(opts: EventsEndpointOptions): EventsEndpoin
     };
     const unsubscribe = opts.bus.subscribe(send);
     ws.on("close", unsubscribe);
+    // A revocation between the upgrade's authentication and now would have found no connection.
+    recheckClient(client);
     // Messages from the client are not part of the protocol; ignore them.
     send({ type: "hello", at: new Date().toISOString() });
   }
@@ -104,14 +172,15 @@ export function createEventsEndpoint(opts: EventsEndpointOptions): EventsEndpoin
     if (path !== EVENTS_PATH) return reject(socket, 404, "Not Found");
     if (!originAllowed(req)) return reject(socket, 403, "Forbidden");
     let principal: Principal | null = null;
+    const request = toRequest(req);
     try {
-      principal = await opts.authenticate(toRequest(req));
+      principal = await opts.authenticate(request);
     } catch (err) {
       opts.logger.warn({ err }, "events: authentication failed");
     }
     if (!principal) return reject(socket, 401, "Unauthorized");
     const who = principal;
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, who));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, who, request));
   }
 
   return {
@@ -123,6 +192,8 @@ export function createEventsEndpoint(opts: EventsEndpointOptions): EventsEndpoin
     clientCount: () => wss.clients.size,
     close() {
       clearInterval(heartbeat);
+      clearInterval(backstop);
+      unsubscribeRevoked();
       for (const ws of wss.clients) ws.close(1001, "server shutting down");
       wss.close();
     },

@@ -1,7 +1,19 @@
 // Adapts the auth module (server/auth) to the AuthKit the routes here use. The auth module's
 // `authenticate` runs once for every request (app.ts); routes then ask for permissions.
 import { Hono, type MiddlewareHandler } from "hono";
-import { authenticate, can, requirePermission, rolesWith, type AppEnv, type AuthDeps, type Permission, type Principal } from "../auth/index.ts";
+import {
+  authenticate,
+  authServiceOf,
+  can,
+  credentialOf,
+  principalOfCredential,
+  requirePermission,
+  rolesWith,
+  type AppEnv,
+  type AuthDeps,
+  type Permission,
+  type Principal,
+} from "../auth/index.ts";
 import { ApiError } from "./errors.ts";
 import type { AuthKit } from "./auth-kit.ts";
 
@@ -40,5 +52,7 @@ export function createAuthKit(deps: AuthDeps): AuthKit & { global: MiddlewareHan
       if (res.status !== 200) return null;
       return (await res.json()) as Principal | null;
     },
+    recheck: (req) =>
+      principalOfCredential(authServiceOf(deps), credentialOf(req.headers.get("authorization"), req.headers.get("cookie")), { touch: false }),
   };
 }

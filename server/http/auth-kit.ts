@@ -11,6 +11,12 @@ export interface AuthKit {
   has(principal: Principal, permission: Permission): boolean;
   /** Authenticates a raw request (the WebSocket upgrade); null when it carries no valid credentials. */
   principalOf(req: Request): Promise<Principal | null>;
+  /**
+   * Is the credential of this (upgrade) request still valid? Same rules as principalOf, without
+   * side effects (no sliding session expiry, no key last-use update): for re-checking an open
+   * WebSocket.
+   */
+  recheck(req: Request): Principal | null;
 }
 
 export function principalOf(c: { get(key: never): unknown }): Principal {

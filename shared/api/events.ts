@@ -17,3 +17,12 @@ export const MeshEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("audit.appended"), entry: AuditEntry }),
 ]);
 export type MeshEvent = z.infer<typeof MeshEvent>;
+
+/**
+ * Close codes of the events WebSocket besides the standard ones (1001 server shutting down).
+ * 4401: the connection's credential stopped being valid (API key revoked or expired, signed out,
+ * session expired, user disabled or deleted, password or role changed); sign in again.
+ */
+export const EVENTS_CLOSE = {
+  CREDENTIAL_INVALID: 4401,
+} as const;

@@ -212,3 +212,69 @@ describe("API keys", () => {
     expect(apiError(() => s.createKey({ name: "c", role: "auditor", expiresAt: new Date(clock - 1).toISOString() }, "u")).code).toBe("VALIDATION_FAILED");
   });
 });
+
+describe("credential revocation signal", () => {
+  it("fires once per revocation, after the change is visible, with who it concerns", () => {
+    const s = svc(PW);
+    s.bootstrap();
+    const seen: { r: unknown; stillValid: boolean }[] = [];
+    let check: () => boolean = () => false;
+    const off = s.onRevoked((r) => seen.push({ r, stillValid: check() }));
+    const bob = s.createUser({ username: "bob", password: PW, role: "operator" }, "user:admin");
+    const bobId = String((t.db.$client.prepare("select id from users where username = 'bob'").get() as { id: number }).id);
+    expect(bob.username).toBe("bob");
+
+    const key = s.createKey({ name: "k", role: "auditor" }, "u");
+    check = () => s.keyPrincipal(key.key) !== null;
+    s.revokeKey(key.id, "u");
+    s.revokeKey(key.id, "u"); // already revoked: no second signal
+    const a = s.login("bob", PW, "ip").sessionToken;
+    check = () => s.sessionPrincipal(a) !== null;
+    s.logout(a, undefined);
+    s.logout(a, undefined); // unknown session: nothing ended, no signal
+    const b = s.login("bob", PW, "ip").sessionToken;
+    check = () => s.sessionPrincipal(b) !== null;
+    s.updateUser("bob", { role: "operator" }, "u"); // no change that ends sessions: no signal
+    s.updateUser("bob", { password: "another password!" }, "u");
+    s.updateUser("bob", { role: "auditor" }, "u");
+    s.updateUser("bob", { disabled: true }, "u");
+    s.deleteUser("bob", "u");
+    expect(seen).toEqual([
+      { r: { kind: "api_key", keyId: key.id }, stillValid: false },
+      { r: { kind: "session", userId: bobId }, stillValid: false },
+      { r: { kind: "user", userId: bobId, reason: "password" }, stillValid: false },
+      { r: { kind: "user", userId: bobId, reason: "role" }, stillValid: false },
+      { r: { kind: "user", userId: bobId, reason: "disabled" }, stillValid: false },
+      { r: { kind: "user", userId: bobId, reason: "deleted" }, stillValid: false },
+    ]);
+    off();
+    s.revokeKey(s.createKey({ name: "k2", role: "auditor" }, "u").id, "u");
+    expect(seen).toHaveLength(6);
+  });
+
+  it("a throwing listener does not break the revocation or other listeners", () => {
+    const s = svc(PW);
+    const got: string[] = [];
+    s.onRevoked(() => {
+      throw new Error("listener bug");
+    });
+    s.onRevoked((r) => got.push(r.kind));
+    const key = s.createKey({ name: "k", role: "auditor" }, "u");
+    s.revokeKey(key.id, "u");
+    expect(got).toEqual(["api_key"]);
+    expect(s.keyPrincipal(key.key)).toBeNull();
+  });
+
+  it("touch:false re-checks neither slide the session nor update the key's last use", () => {
+    const s = svc(PW);
+    s.bootstrap();
+    const { sessionToken } = s.login("admin", PW, "ip");
+    clock += 11 * 3600_000;
+    expect(s.sessionPrincipal(sessionToken, { touch: false })?.name).toBe("admin");
+    clock += 2 * 3600_000; // 13 h after the last real use: expired despite the re-check
+    expect(s.sessionPrincipal(sessionToken, { touch: false })).toBeNull();
+    const key = s.createKey({ name: "k", role: "auditor" }, "u");
+    expect(s.keyPrincipal(key.key, { touch: false })?.name).toBe("k");
+    expect(s.listKeys()[0]?.lastUsedAt).toBeNull();
+  });
+});
