@@ -9,6 +9,7 @@ import { BroadcastConfirm } from "../components/BroadcastConfirm.tsx";
 import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
+import { NumberInput } from "../components/NumberInput.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { firstLine, fmtTime } from "../lib/format.ts";
 import { broadcasts, loadBroadcasts, putBroadcast, refreshBroadcast } from "../stores/broadcasts.ts";
@@ -61,16 +62,7 @@ function Compose() {
           <input id="bc-session" value={sess()} spellcheck={false} onInput={(e) => setSess(e.currentTarget.value)} />
         </Field>
         <Field label="Timeout per agent (seconds)" id="bc-timeout" error={fe().timeoutSec}>
-          <input
-            id="bc-timeout"
-            type="number"
-            min="1"
-            max={cfg().timeoutSecMax}
-            value={timeoutSec()}
-            onInput={(e) =>
-              setTimeoutSec(Math.max(1, Math.min(cfg().timeoutSecMax, Number(e.currentTarget.value) || cfg().timeoutSecDefault)))
-            }
-          />
+          <NumberInput id="bc-timeout" max={cfg().timeoutSecMax} fallback={cfg().timeoutSecDefault} value={timeoutSec()} onChange={setTimeoutSec} />
         </Field>
       </div>
       <ByteCounter id="bc-bytes" text={text()} soft={cfg().msgSoftLimit} hard={cfg().msgHardLimit} />

@@ -8,6 +8,7 @@ import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { MessageView } from "../components/MessageView.tsx";
+import { NumberInput } from "../components/NumberInput.tsx";
 import { TeammatePicker } from "../components/TeammatePicker.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { Warnings } from "../components/Warnings.tsx";
@@ -118,26 +119,10 @@ export default function SendPage() {
             />
           </Field>
           <Field label="Rounds" id="send-rounds" error={fe().rounds}>
-            <input
-              id="send-rounds"
-              type="number"
-              min="1"
-              max={cfg().roundsMax}
-              value={rounds()}
-              onInput={(e) => setRounds(Math.max(1, Math.min(cfg().roundsMax, Number(e.currentTarget.value) || 1)))}
-            />
+            <NumberInput id="send-rounds" max={cfg().roundsMax} fallback={1} value={rounds()} onChange={setRounds} />
           </Field>
           <Field label="Timeout (seconds)" id="send-timeout" error={fe().timeoutSec}>
-            <input
-              id="send-timeout"
-              type="number"
-              min="1"
-              max={cfg().timeoutSecMax}
-              value={timeoutSec()}
-              onInput={(e) =>
-                setTimeoutSec(Math.max(1, Math.min(cfg().timeoutSecMax, Number(e.currentTarget.value) || cfg().timeoutSecDefault)))
-              }
-            />
+            <NumberInput id="send-timeout" max={cfg().timeoutSecMax} fallback={cfg().timeoutSecDefault} value={timeoutSec()} onChange={setTimeoutSec} />
           </Field>
           <Field label="Message" id="send-message" error={fe().message} class="wide">
             <textarea
