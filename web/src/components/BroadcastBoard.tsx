@@ -8,6 +8,7 @@ import { session } from "../stores/session.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
 import { ReplyText } from "./ReplyText.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
+import { TableHead } from "./TableHead.tsx";
 
 export function BroadcastBoard(props: { broadcast: Broadcast }) {
   const b = () => props.broadcast;
@@ -58,15 +59,7 @@ export function BroadcastBoard(props: { broadcast: Broadcast }) {
       </Show>
       <div class="table-wrap">
         <table class="data board-table">
-          <thead>
-            <tr>
-              <th scope="col">Recipient</th>
-              <th scope="col">State</th>
-              <th scope="col">Latency</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Reply</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Recipient", "State", "Latency", "Attempts", "Reply"]} />
           <tbody>
             <For each={b().recipients}>
               {(r) => (

@@ -6,6 +6,7 @@ import { api, asApiError, fieldErrors, type ApiKeyCreated } from "../api/client.
 import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
+import { TableHead } from "../components/TableHead.tsx";
 import { fmtAgo, fmtDate } from "../lib/format.ts";
 
 const ROLES: Role[] = ["requester", "operator", "auditor", "admin"];
@@ -121,20 +122,7 @@ export default function ApiKeysPage() {
       <Show when={!loading() || keys().length}>
         <div class="table-wrap">
           <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={["Name", "Role", "Prefix", "Created", "Last used", "Expires", "State"]} actions />
             <tbody>
               <For each={keys()} fallback={<tr><td colspan="8" class="muted">No keys yet.</td></tr>}>
                 {(k) => (

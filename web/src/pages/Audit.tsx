@@ -8,6 +8,7 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field } from "../components/Field.tsx";
 import { ReplyText } from "../components/ReplyText.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { TableHead } from "../components/TableHead.tsx";
 import { firstLine, fmtMs, fmtTime, words } from "../lib/format.ts";
 import { MAX_ROWS, audit, emptyFilters, filtersToQuery, loadMoreAudit, searchAudit, verifyAudit, type AuditFilters } from "../stores/audit.ts";
 
@@ -180,18 +181,7 @@ export default function AuditPage() {
       <div class="table-wrap">
         <table class="data audit-table">
           <caption class="sr-only">Audit entries, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">At</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Teammate</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Message</th>
-              <th scope="col">Latency</th>
-            </tr>
-          </thead>
+          <TableHead columns={["#", "At", "Actor", "Kind", "Teammate", "Outcome", "Message", "Latency"]} />
           <tbody>
             <For each={audit.items()}>
               {(e) => (

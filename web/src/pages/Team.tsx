@@ -6,6 +6,7 @@ import { CopyButton } from "../components/CopyButton.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { TableHead } from "../components/TableHead.tsx";
 import { fmtAgo, fmtDate, fmtMs, fmtTime } from "../lib/format.ts";
 import { session } from "../stores/session.ts";
 import { loadTeammates, removeTeammate, teammates, upsertTeammate } from "../stores/teammates.ts";
@@ -478,19 +479,7 @@ export function TeamPage() {
         <div class="table-wrap">
           <table class="data team-table">
             <caption class="sr-only">Teammates and their live status</caption>
-            <thead>
-              <tr>
-                <th scope="col">Teammate</th>
-                <th scope="col">Status</th>
-                <th scope="col">Latency</th>
-                <th scope="col">Version</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Token</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={["Teammate", "Status", "Latency", "Version", "Last seen", "Token"]} actions />
             <tbody>
               <For each={teammates.items}>
                 {(t) => (
