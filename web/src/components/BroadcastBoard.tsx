@@ -5,10 +5,10 @@ import { api, asApiError } from "../api/client.ts";
 import { FAILED, FINAL, firstLine, fmtMs, fmtTime, shortHash } from "../lib/format.ts";
 import { putBroadcast } from "../stores/broadcasts.ts";
 import { session } from "../stores/session.ts";
+import { DataTable } from "./DataTable.tsx";
 import { ErrorNote } from "./ErrorNote.tsx";
 import { ReplyText } from "./ReplyText.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
-import { TableHead } from "./TableHead.tsx";
 
 export function BroadcastBoard(props: { broadcast: Broadcast }) {
   const b = () => props.broadcast;
@@ -57,49 +57,44 @@ export function BroadcastBoard(props: { broadcast: Broadcast }) {
         </p>
         <progress max={b().recipients.length} value={done()} aria-label="Recipients finished" />
       </Show>
-      <div class="table-wrap">
-        <table class="data board-table">
-          <TableHead columns={["Recipient", "State", "Latency", "Attempts", "Reply"]} />
-          <tbody>
-            <For each={b().recipients}>
-              {(r) => (
-                <tr data-handle={r.handle} data-status={r.status}>
-                  <td data-label="Recipient">
-                    <strong>{r.displayName || r.name}</strong> <span class="muted">@{r.handle}</span>
-                  </td>
-                  <td data-label="State">
-                    <StatusBadge status={r.status} />
-                  </td>
-                  <td data-label="Latency">{fmtMs(r.latencyMs)}</td>
-                  <td data-label="Attempts">{r.attempts}</td>
-                  <td data-label="Reply" class="reply-cell">
-                    <Show when={r.reply != null}>
-                      <button
-                        type="button"
-                        class="linkish"
-                        aria-expanded={!!open()[r.handle]}
-                        onClick={() => setOpen((o) => ({ ...o, [r.handle]: !o[r.handle] }))}
-                      >
-                        {open()[r.handle] ? "Hide" : "Show"}
-                      </button>{" "}
-                      <Show when={open()[r.handle]} fallback={<span class="first-line">{firstLine(r.reply)}</span>}>
-                        <ReplyText text={r.reply} label={`Reply from ${r.handle}`} />
-                      </Show>
-                    </Show>
-                    <Show when={r.error}>
-                      {(e) => (
-                        <span class="error-inline">
-                          {e().message} <code class="code">{e().code}</code>
-                        </span>
-                      )}
-                    </Show>
-                  </td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
+      <DataTable class="board-table" columns={["Recipient", "State", "Latency", "Attempts", "Reply"]}>
+        <For each={b().recipients}>
+          {(r) => (
+            <tr data-handle={r.handle} data-status={r.status}>
+              <td data-label="Recipient">
+                <strong>{r.displayName || r.name}</strong> <span class="muted">@{r.handle}</span>
+              </td>
+              <td data-label="State">
+                <StatusBadge status={r.status} />
+              </td>
+              <td data-label="Latency">{fmtMs(r.latencyMs)}</td>
+              <td data-label="Attempts">{r.attempts}</td>
+              <td data-label="Reply" class="reply-cell">
+                <Show when={r.reply != null}>
+                  <button
+                    type="button"
+                    class="linkish"
+                    aria-expanded={!!open()[r.handle]}
+                    onClick={() => setOpen((o) => ({ ...o, [r.handle]: !o[r.handle] }))}
+                  >
+                    {open()[r.handle] ? "Hide" : "Show"}
+                  </button>{" "}
+                  <Show when={open()[r.handle]} fallback={<span class="first-line">{firstLine(r.reply)}</span>}>
+                    <ReplyText text={r.reply} label={`Reply from ${r.handle}`} />
+                  </Show>
+                </Show>
+                <Show when={r.error}>
+                  {(e) => (
+                    <span class="error-inline">
+                      {e().message} <code class="code">{e().code}</code>
+                    </span>
+                  )}
+                </Show>
+              </td>
+            </tr>
+          )}
+        </For>
+      </DataTable>
       <Show when={b().skipped.length}>
         <p class="muted small">
           Skipped: {b().skipped.map((s) => `${s.handle} (${s.reason.replace(/_/g, " ")})`).join(", ")}

@@ -4,9 +4,9 @@ import type { ApiKey } from "../../../shared/api/auth.ts";
 import type { Role } from "../../../shared/api/common.ts";
 import { api, asApiError, fieldErrors, type ApiKeyCreated } from "../api/client.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
+import { DataTable } from "../components/DataTable.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
-import { TableHead } from "../components/TableHead.tsx";
 import { fmtAgo, fmtDate } from "../lib/format.ts";
 
 const ROLES: Role[] = ["requester", "operator", "auditor", "admin"];
@@ -120,52 +120,47 @@ export default function ApiKeysPage() {
         </button>
       </ErrorNote>
       <Show when={!loading() || keys().length}>
-        <div class="table-wrap">
-          <table class="data">
-            <TableHead columns={["Name", "Role", "Prefix", "Created", "Last used", "Expires", "State"]} actions />
-            <tbody>
-              <For each={keys()} fallback={<tr><td colspan="8" class="muted">No keys yet.</td></tr>}>
-                {(k) => (
-                  <tr data-key-id={k.id}>
-                    <td data-label="Name">{k.name}</td>
-                    <td data-label="Role">{k.role}</td>
-                    <td data-label="Prefix" class="mono">
-                      {k.prefix}…
-                    </td>
-                    <td data-label="Created">
-                      {fmtDate(k.createdAt)} by {k.createdBy}
-                    </td>
-                    <td data-label="Last used">{fmtAgo(k.lastUsedAt)}</td>
-                    <td data-label="Expires">{k.expiresAt ? fmtDate(k.expiresAt) : "never"}</td>
-                    <td data-label="State">{k.revokedAt ? `revoked ${fmtDate(k.revokedAt)}` : "active"}</td>
-                    <td class="row-actions">
-                      <Show when={!k.revokedAt}>
-                        <Show
-                          when={revoking() === k.id}
-                          fallback={
-                            <button type="button" class="danger small" onClick={() => setRevoking(k.id)} aria-label={`Revoke ${k.name}`}>
-                              Revoke…
-                            </button>
-                          }
-                        >
-                          <span class="confirm-inline" role="group" aria-label="Confirm revoke">
-                            <button type="button" class="danger small" onClick={() => revoke(k.id)}>
-                              Revoke now
-                            </button>
-                            <button type="button" class="secondary small" onClick={() => setRevoking(null)}>
-                              Keep
-                            </button>
-                          </span>
-                        </Show>
-                      </Show>
-                      <ErrorNote error={rowError()[k.id]} />
-                    </td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={["Name", "Role", "Prefix", "Created", "Last used", "Expires", "State"]} actions>
+          <For each={keys()} fallback={<tr><td colspan="8" class="muted">No keys yet.</td></tr>}>
+            {(k) => (
+              <tr data-key-id={k.id}>
+                <td data-label="Name">{k.name}</td>
+                <td data-label="Role">{k.role}</td>
+                <td data-label="Prefix" class="mono">
+                  {k.prefix}…
+                </td>
+                <td data-label="Created">
+                  {fmtDate(k.createdAt)} by {k.createdBy}
+                </td>
+                <td data-label="Last used">{fmtAgo(k.lastUsedAt)}</td>
+                <td data-label="Expires">{k.expiresAt ? fmtDate(k.expiresAt) : "never"}</td>
+                <td data-label="State">{k.revokedAt ? `revoked ${fmtDate(k.revokedAt)}` : "active"}</td>
+                <td class="row-actions">
+                  <Show when={!k.revokedAt}>
+                    <Show
+                      when={revoking() === k.id}
+                      fallback={
+                        <button type="button" class="danger small" onClick={() => setRevoking(k.id)} aria-label={`Revoke ${k.name}`}>
+                          Revoke…
+                        </button>
+                      }
+                    >
+                      <span class="confirm-inline" role="group" aria-label="Confirm revoke">
+                        <button type="button" class="danger small" onClick={() => revoke(k.id)}>
+                          Revoke now
+                        </button>
+                        <button type="button" class="secondary small" onClick={() => setRevoking(null)}>
+                          Keep
+                        </button>
+                      </span>
+                    </Show>
+                  </Show>
+                  <ErrorNote error={rowError()[k.id]} />
+                </td>
+              </tr>
+            )}
+          </For>
+        </DataTable>
       </Show>
     </div>
   );

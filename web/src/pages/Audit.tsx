@@ -4,11 +4,11 @@ import { For, Show, createSignal, onMount } from "solid-js";
 import type { AuditEntry } from "../../../shared/api/audit.ts";
 import { AUDIT_KINDS, AUDIT_OUTCOMES } from "../../../shared/api/enums.ts";
 import { api, asApiError } from "../api/client.ts";
+import { DataTable } from "../components/DataTable.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field } from "../components/Field.tsx";
 import { ReplyText } from "../components/ReplyText.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
-import { TableHead } from "../components/TableHead.tsx";
 import { firstLine, fmtMs, fmtTime, words } from "../lib/format.ts";
 import { MAX_ROWS, audit, emptyFilters, filtersToQuery, loadMoreAudit, searchAudit, verifyAudit, type AuditFilters } from "../stores/audit.ts";
 
@@ -178,36 +178,30 @@ export default function AuditPage() {
         </button>
       </ErrorNote>
       <Show when={selected()}>{(s) => <EntryDetail entry={s()} onClose={() => setSelected(null)} />}</Show>
-      <div class="table-wrap">
-        <table class="data audit-table">
-          <caption class="sr-only">Audit entries, newest first</caption>
-          <TableHead columns={["#", "At", "Actor", "Kind", "Teammate", "Outcome", "Message", "Latency"]} />
-          <tbody>
-            <For each={audit.items()}>
-              {(e) => (
-                <tr data-id={e.id} classList={{ selected: selected()?.id === e.id }}>
-                  <td data-label="#">
-                    <button type="button" class="linkish" onClick={() => setSelected(e)} aria-label={`Open entry ${e.id}`}>
-                      {e.id}
-                    </button>
-                  </td>
-                  <td data-label="At">{fmtTime(e.at)}</td>
-                  <td data-label="Actor">{e.actor}</td>
-                  <td data-label="Kind">{words(e.kind)}</td>
-                  <td data-label="Teammate">{e.teammate ?? "—"}</td>
-                  <td data-label="Outcome">
-                    <StatusBadge status={e.outcome} />
-                  </td>
-                  <td data-label="Message" class="msg-cell">
-                    {firstLine(e.message, 90)}
-                  </td>
-                  <td data-label="Latency">{fmtMs(e.latencyMs)}</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
+      <DataTable class="audit-table" caption="Audit entries, newest first" columns={["#", "At", "Actor", "Kind", "Teammate", "Outcome", "Message", "Latency"]}>
+        <For each={audit.items()}>
+          {(e) => (
+            <tr data-id={e.id} classList={{ selected: selected()?.id === e.id }}>
+              <td data-label="#">
+                <button type="button" class="linkish" onClick={() => setSelected(e)} aria-label={`Open entry ${e.id}`}>
+                  {e.id}
+                </button>
+              </td>
+              <td data-label="At">{fmtTime(e.at)}</td>
+              <td data-label="Actor">{e.actor}</td>
+              <td data-label="Kind">{words(e.kind)}</td>
+              <td data-label="Teammate">{e.teammate ?? "—"}</td>
+              <td data-label="Outcome">
+                <StatusBadge status={e.outcome} />
+              </td>
+              <td data-label="Message" class="msg-cell">
+                {firstLine(e.message, 90)}
+              </td>
+              <td data-label="Latency">{fmtMs(e.latencyMs)}</td>
+            </tr>
+          )}
+        </For>
+      </DataTable>
       <Show when={!audit.loading() && audit.items().length === 0 && !audit.error()}>
         <p class="muted">No entries match.</p>
       </Show>

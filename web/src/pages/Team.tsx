@@ -3,10 +3,10 @@ import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
 import type { ImportReport, SyncReport, Teammate } from "../../../shared/api/teammates.ts";
 import { ApiError, api, asApiError } from "../api/client.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
+import { DataTable } from "../components/DataTable.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
-import { TableHead } from "../components/TableHead.tsx";
 import { fmtAgo, fmtDate, fmtMs, fmtTime } from "../lib/format.ts";
 import { session } from "../stores/session.ts";
 import { loadTeammates, removeTeammate, teammates, upsertTeammate } from "../stores/teammates.ts";
@@ -476,63 +476,57 @@ export function TeamPage() {
         <p class="panel muted">No teammates yet.{canWrite() ? " Add one or import the old registry." : ""}</p>
       </Show>
       <Show when={teammates.items.length > 0}>
-        <div class="table-wrap">
-          <table class="data team-table">
-            <caption class="sr-only">Teammates and their live status</caption>
-            <TableHead columns={["Teammate", "Status", "Latency", "Version", "Last seen", "Token"]} actions />
-            <tbody>
-              <For each={teammates.items}>
-                {(t) => (
-                  <tr data-handle={t.handle} classList={{ selected: selected() === t.handle }}>
-                    <td data-label="Teammate">
-                      <strong>{t.displayName || t.name}</strong> <span class="muted">@{t.handle}</span>
-                      <Show when={t.isMe}>
-                        <span class="tag">me</span>
-                      </Show>
-                    </td>
-                    <td data-label="Status">
-                      <StatusBadge status={t.status.state} />
-                      <Show when={t.status.error && t.status.state !== "online"}>
-                        <small class="muted block" title={t.status.error?.message}>
-                          {t.status.error?.code}
-                        </small>
-                      </Show>
-                    </td>
-                    <td data-label="Latency">{PROBED.has(t.status.state) ? fmtMs(t.status.latencyMs) : "—"}</td>
-                    <td data-label="Version">{t.status.version ?? "—"}</td>
-                    <td data-label="Last seen">
-                      <span title={fmtTime(t.status.lastSeenAt)}>{fmtAgo(t.status.lastSeenAt, now())}</span>
-                    </td>
-                    <td data-label="Token">{t.credential.set ? `set ${fmtDate(t.credential.setAt)}` : "not set"}</td>
-                    <td class="row-actions">
-                      <Show when={canPing()}>
-                        <button
-                          type="button"
-                          class="secondary small"
-                          disabled={!!rowBusy()[t.handle]}
-                          onClick={() => checkOne(t.handle)}
-                          aria-label={`Check ${t.handle} now`}
-                        >
-                          {rowBusy()[t.handle] ? "Checking…" : "Check now"}
-                        </button>
-                      </Show>
-                      <button
-                        type="button"
-                        class="secondary small"
-                        aria-expanded={selected() === t.handle}
-                        aria-label={`Details for ${t.handle}`}
-                        onClick={() => setSelected(selected() === t.handle ? null : t.handle)}
-                      >
-                        {selected() === t.handle ? "Hide" : "Details"}
-                      </button>
-                      <ErrorNote error={rowError()[t.handle]} />
-                    </td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
+        <DataTable class="team-table" caption="Teammates and their live status" columns={["Teammate", "Status", "Latency", "Version", "Last seen", "Token"]} actions>
+          <For each={teammates.items}>
+            {(t) => (
+              <tr data-handle={t.handle} classList={{ selected: selected() === t.handle }}>
+                <td data-label="Teammate">
+                  <strong>{t.displayName || t.name}</strong> <span class="muted">@{t.handle}</span>
+                  <Show when={t.isMe}>
+                    <span class="tag">me</span>
+                  </Show>
+                </td>
+                <td data-label="Status">
+                  <StatusBadge status={t.status.state} />
+                  <Show when={t.status.error && t.status.state !== "online"}>
+                    <small class="muted block" title={t.status.error?.message}>
+                      {t.status.error?.code}
+                    </small>
+                  </Show>
+                </td>
+                <td data-label="Latency">{PROBED.has(t.status.state) ? fmtMs(t.status.latencyMs) : "—"}</td>
+                <td data-label="Version">{t.status.version ?? "—"}</td>
+                <td data-label="Last seen">
+                  <span title={fmtTime(t.status.lastSeenAt)}>{fmtAgo(t.status.lastSeenAt, now())}</span>
+                </td>
+                <td data-label="Token">{t.credential.set ? `set ${fmtDate(t.credential.setAt)}` : "not set"}</td>
+                <td class="row-actions">
+                  <Show when={canPing()}>
+                    <button
+                      type="button"
+                      class="secondary small"
+                      disabled={!!rowBusy()[t.handle]}
+                      onClick={() => checkOne(t.handle)}
+                      aria-label={`Check ${t.handle} now`}
+                    >
+                      {rowBusy()[t.handle] ? "Checking…" : "Check now"}
+                    </button>
+                  </Show>
+                  <button
+                    type="button"
+                    class="secondary small"
+                    aria-expanded={selected() === t.handle}
+                    aria-label={`Details for ${t.handle}`}
+                    onClick={() => setSelected(selected() === t.handle ? null : t.handle)}
+                  >
+                    {selected() === t.handle ? "Hide" : "Details"}
+                  </button>
+                  <ErrorNote error={rowError()[t.handle]} />
+                </td>
+              </tr>
+            )}
+          </For>
+        </DataTable>
       </Show>
       <Show when={sel()}>{(t) => <Details t={t()} canWrite={canWrite()} onClose={() => setSelected(null)} />}</Show>
     </div>
