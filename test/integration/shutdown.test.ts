@@ -1,4 +1,7 @@
 // Crash and shutdown behaviour of the real process (`node server/main.ts` as a child).
+import { request } from "node:http";
+import { connect as tcpConnect } from "node:net";
+import WebSocket from "ws";
 import { buildApp } from "../../server/app.ts";
 import { FINAL_STATUSES } from "../../shared/api/messages.ts";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
@@ -105,6 +108,99 @@ describe("SIGTERM", () => {
     } finally {
       await srv.stop();
     }
+  });
+});
+
+/** One request on a brand-new TCP connection (no keep-alive pool); gives up after `ms` ("HANG"). */
+function freshRequest(url: string, path: string, key: string, ms = 5_000): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = request(`${url}${path}`, { agent: false, headers: { Authorization: `Bearer ${key}` }, timeout: ms }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+    });
+    req.on("timeout", () => {
+      req.destroy();
+      resolve({ error: "HANG" });
+    });
+    req.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+    req.end();
+  });
+}
+
+describe("SIGTERM with a send in flight on a live socket", () => {
+  let gw: FakeGateway;
+  let srv: TestServer;
+  beforeAll(async () => {
+    gw = await startFakeGateway({ token: TOKEN, reply: (m) => `done: ${m}` });
+    srv = await startTestServer({ child: true, env: { MESH_SHUTDOWN_GRACE_SEC: "60" } });
+  });
+  afterAll(async () => {
+    await srv.stop();
+    await gw.stop();
+  });
+
+  it("new connections are refused at once, a request on an already-open connection gets 503 SHUTTING_DOWN, the send finishes, exit 0", { timeout: 90_000 }, async () => {
+    const key = await srv.keyFor("operator");
+    await srv.addTeammate({ handle: "bob", name: "Bob", gatewayUrl: gw.url, token: TOKEN });
+    // the send waits for its reply on its own HTTP connection
+    let settled = false;
+    const inFlight = srv
+      .api("POST", "/api/v1/messages", { to: "bob", message: "long job [[delay:8000]]", timeoutSec: 60 }, { key })
+      .finally(() => (settled = true));
+    await until(() => gw.received.length, (n) => n === 1);
+    // an events socket, and a connection opened before the signal with its request half-sent
+    const ws = new WebSocket(`${srv.url.replace("http", "ws")}/api/v1/events`, { headers: { Authorization: `Bearer ${key}` } });
+    await new Promise((r) => ws.once("open", r));
+    const wsClosed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
+    const raw = tcpConnect(srv.port, "127.0.0.1");
+    await new Promise((r) => raw.once("connect", r));
+    let rawText = "";
+    raw.on("data", (d: Buffer) => (rawText += d.toString()));
+    const rawClosed = new Promise((r) => raw.once("close", r));
+    raw.write(`GET /api/v1/config HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n`);
+
+    const exited = srv.kill("SIGTERM");
+    await until(() => srv.output(), (o) => o.includes('"msg":"shutting down"'));
+
+    // during the grace period: a fresh connection is refused at once (the listener is closed) —
+    // never a hang, never a 500; the health check goes the same way
+    expect(await freshRequest(srv.url, "/api/v1/config", key)).toEqual({ error: "ECONNREFUSED" });
+    expect(await freshRequest(srv.url, "/api/v1/messages", key)).toEqual({ error: "ECONNREFUSED" });
+    expect(await freshRequest(srv.url, "/healthz", key)).toEqual({ error: "ECONNREFUSED" });
+    await expect(
+      new Promise((resolve, reject) => {
+        const late = new WebSocket(`${srv.url.replace("http", "ws")}/api/v1/events`, { headers: { Authorization: `Bearer ${key}` } });
+        late.once("open", () => resolve("open"));
+        late.once("error", (err: NodeJS.ErrnoException) => reject(Object.assign(new Error(err.message), { code: err.code })));
+      }),
+    ).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    // the request that was already on its way gets the documented 503, and the connection closes
+    raw.write("\r\n");
+    await Promise.race([rawClosed, new Promise((r) => setTimeout(r, 10_000))]);
+    expect(rawText).toMatch(/^HTTP\/1\.1 503 /);
+    expect(rawText.toLowerCase()).toContain("connection: close");
+    expect(rawText.toLowerCase()).toContain("retry-after: 5");
+    expect(JSON.parse(rawText.slice(rawText.indexOf("\r\n\r\n") + 4))).toEqual({ error: { code: "SHUTTING_DOWN", message: "The server is shutting down" } });
+    // event streams are closed with 1001 (going away)
+    expect(await wsClosed).toBe(1001);
+    // all of this happened while the send was still running
+    expect(settled).toBe(false);
+
+    // the send finishes within the grace period and its caller gets the reply
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: "replied", exchanges: [{ status: "replied", reply: "done: long job" }] });
+    const exit = await exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(srv.output()).not.toContain("grace period over");
+
+    await srv.restart();
+    const msg = await srv.api("GET", `/api/v1/messages/${res.body.id}`, undefined, { key });
+    expect(msg.body.status).toBe("replied");
+    const audit = await srv.api("GET", `/api/v1/audit?messageId=${res.body.id}&kind=send`, undefined, { key });
+    expect(audit.body.items.map((e: { outcome: string }) => e.outcome)).toEqual(["replied"]);
   });
 });
 
