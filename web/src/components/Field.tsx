@@ -36,3 +36,35 @@ export function describedBy(id: string, error?: string | null, hint?: string): s
   const ids = [hint ? `${id}-hint` : "", error ? `${id}-err` : ""].filter(Boolean).join(" ");
   return ids || undefined;
 }
+
+/** A Field holding a text input bound to `value`, marked invalid and described by its error (and hint). */
+export function TextField(
+  props: {
+    label: string;
+    id: string;
+    value: string;
+    onInput: (value: string) => void;
+    error?: string | null;
+    hint?: string;
+    class?: string;
+  } & Pick<JSX.InputHTMLAttributes<HTMLInputElement>, "type" | "name" | "placeholder" | "autocomplete" | "autocapitalize" | "spellcheck" | "required">,
+) {
+  return (
+    <Field label={props.label} id={props.id} error={props.error} hint={props.hint} class={props.class}>
+      <input
+        id={props.id}
+        name={props.name}
+        type={props.type}
+        placeholder={props.placeholder}
+        autocomplete={props.autocomplete}
+        autocapitalize={props.autocapitalize}
+        spellcheck={props.spellcheck}
+        required={props.required}
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+        aria-invalid={!!props.error}
+        aria-describedby={describedBy(props.id, props.error, props.hint)}
+      />
+    </Field>
+  );
+}

@@ -6,7 +6,7 @@ import { api, asApiError, fieldErrors, type ApiKeyCreated } from "../api/client.
 import { CopyButton } from "../components/CopyButton.tsx";
 import { DataTable } from "../components/DataTable.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
-import { Field, describedBy } from "../components/Field.tsx";
+import { Field, TextField } from "../components/Field.tsx";
 import { fmtAgo, fmtDate } from "../lib/format.ts";
 
 const ROLES: Role[] = ["requester", "operator", "auditor", "admin"];
@@ -72,15 +72,7 @@ export default function ApiKeysPage() {
         <h2 id="newkey-title">Create a key</h2>
         <p class="muted">For agents and scripts. A requester key can send and create broadcasts, but not confirm them.</p>
         <div class="grid-form">
-          <Field label="Name" id="key-name" error={fe().name}>
-            <input
-              id="key-name"
-              value={name()}
-              onInput={(e) => setName(e.currentTarget.value)}
-              aria-invalid={!!fe().name}
-              aria-describedby={describedBy("key-name", fe().name)}
-            />
-          </Field>
+          <TextField label="Name" id="key-name" error={fe().name} value={name()} onInput={setName} />
           <Field label="Role" id="key-role" error={fe().role}>
             <select id="key-role" value={role()} onChange={(e) => setRole(e.currentTarget.value as Role)}>
               <For each={ROLES}>{(r) => <option value={r}>{r}</option>}</For>

@@ -6,7 +6,7 @@ import { utf8Bytes } from "../../../shared/limits.ts";
 import { api, asApiError, fieldErrors } from "../api/client.ts";
 import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
-import { Field, describedBy } from "../components/Field.tsx";
+import { Field, TextField, describedBy } from "../components/Field.tsx";
 import { MessageView } from "../components/MessageView.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
 import { TeammatePicker } from "../components/TeammatePicker.tsx";
@@ -108,16 +108,7 @@ export default function SendPage() {
               describedBy={describedBy("send-to", fe().to)}
             />
           </Field>
-          <Field label="Session" id="send-session" error={fe().session}>
-            <input
-              id="send-session"
-              value={sess()}
-              spellcheck={false}
-              onInput={(e) => setSess(e.currentTarget.value)}
-              aria-invalid={!!fe().session}
-              aria-describedby={describedBy("send-session", fe().session)}
-            />
-          </Field>
+          <TextField label="Session" id="send-session" error={fe().session} spellcheck={false} value={sess()} onInput={setSess} />
           <Field label="Rounds" id="send-rounds" error={fe().rounds}>
             <NumberInput id="send-rounds" max={cfg().roundsMax} fallback={1} value={rounds()} onChange={setRounds} />
           </Field>

@@ -2,7 +2,7 @@
 import { Show, createSignal } from "solid-js";
 import { asApiError, fieldErrors } from "../api/client.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
-import { Field, describedBy } from "../components/Field.tsx";
+import { TextField } from "../components/Field.tsx";
 import { login, session, setup } from "../stores/session.ts";
 
 export function SignIn() {
@@ -42,43 +42,37 @@ export function SignIn() {
             First run: enter the one-time setup code printed on the server console, then choose the first admin's
             username and password (at least 10 characters).
           </p>
-          <Field label="Setup code" id="setup-code" error={fe().setupCode}>
-            <input
-              id="setup-code"
-              autocomplete="one-time-code"
-              required
-              value={code()}
-              onInput={(e) => setCode(e.currentTarget.value)}
-              aria-invalid={!!fe().setupCode}
-              aria-describedby={describedBy("setup-code", fe().setupCode)}
-            />
-          </Field>
+          <TextField
+            label="Setup code"
+            id="setup-code"
+            error={fe().setupCode}
+            autocomplete="one-time-code"
+            required
+            value={code()}
+            onInput={setCode}
+          />
         </Show>
-        <Field label="Username" id="username" error={fe().username}>
-          <input
-            id="username"
-            autocomplete="username"
-            required
-            autocapitalize="none"
-            spellcheck={false}
-            value={username()}
-            onInput={(e) => setUsername(e.currentTarget.value)}
-            aria-invalid={!!fe().username}
-            aria-describedby={describedBy("username", fe().username)}
-          />
-        </Field>
-        <Field label="Password" id="password" error={fe().password}>
-          <input
-            id="password"
-            type="password"
-            autocomplete={isSetup() ? "new-password" : "current-password"}
-            required
-            value={password()}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-            aria-invalid={!!fe().password}
-            aria-describedby={describedBy("password", fe().password)}
-          />
-        </Field>
+        <TextField
+          label="Username"
+          id="username"
+          error={fe().username}
+          autocomplete="username"
+          required
+          autocapitalize="none"
+          spellcheck={false}
+          value={username()}
+          onInput={setUsername}
+        />
+        <TextField
+          label="Password"
+          id="password"
+          error={fe().password}
+          type="password"
+          autocomplete={isSetup() ? "new-password" : "current-password"}
+          required
+          value={password()}
+          onInput={setPassword}
+        />
         <ErrorNote error={error()} />
         <button type="submit" disabled={busy() || !username() || !password() || (isSetup() && !code())}>
           {busy() ? "Please wait…" : isSetup() ? "Create admin and sign in" : "Sign in"}

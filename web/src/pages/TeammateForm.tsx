@@ -4,7 +4,7 @@ import { Show, createSignal } from "solid-js";
 import type { Teammate, TeammateCreate } from "../../../shared/api/teammates.ts";
 import { api, asApiError, fieldErrors } from "../api/client.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
-import { Field, describedBy } from "../components/Field.tsx";
+import { Field, TextField } from "../components/Field.tsx";
 
 type Key = "handle" | "name" | "displayName" | "gatewayUrl" | "hostname" | "tlsFingerprint" | "note" | "token";
 
@@ -67,20 +67,19 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
   const input = (k: Key, label: string, o: { hint?: string; type?: string; placeholder?: string; auto?: string } = {}) => {
     const id = `${idp}-${k}`;
     return (
-      <Field label={label} id={id} error={errs()[k]} hint={o.hint}>
-        <input
-          id={id}
-          name={k}
-          type={o.type ?? "text"}
-          placeholder={o.placeholder}
-          autocomplete={o.auto ?? "off"}
-          spellcheck={false}
-          value={v()[k]}
-          onInput={(e) => set(k, e.currentTarget.value)}
-          aria-invalid={!!errs()[k]}
-          aria-describedby={describedBy(id, errs()[k], o.hint)}
-        />
-      </Field>
+      <TextField
+        label={label}
+        id={id}
+        error={errs()[k]}
+        hint={o.hint}
+        name={k}
+        type={o.type ?? "text"}
+        placeholder={o.placeholder}
+        autocomplete={o.auto ?? "off"}
+        spellcheck={false}
+        value={v()[k]}
+        onInput={(value) => set(k, value)}
+      />
     );
   };
 
