@@ -7,6 +7,7 @@ import { DataTable } from "../components/DataTable.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { createAction } from "../lib/action.ts";
 import { fmtAgo, fmtDate, fmtMs, fmtTime } from "../lib/format.ts";
 import { session } from "../stores/session.ts";
 import { loadTeammates, removeTeammate, teammates, upsertTeammate } from "../stores/teammates.ts";
@@ -17,39 +18,26 @@ const PROBED = new Set(["online", "unreachable", "auth_failed", "pairing_require
 
 function TokenPanel(props: { t: Teammate }) {
   const [token, setToken] = createSignal("");
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>(null);
+  const { busy, error, run } = createAction();
   const [done, setDone] = createSignal("");
   const id = () => `token-${props.t.handle}`;
   const save = async (e: SubmitEvent) => {
     e.preventDefault();
     if (!token()) return;
-    setBusy(true);
-    setError(null);
-    setDone("");
-    try {
+    await run(async () => {
+      setDone("");
       upsertTeammate(await api.setToken(props.t.handle, token()));
       setToken("");
       setDone("Token saved; the gateway was checked with it.");
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const remove = async () => {
-    setBusy(true);
-    setError(null);
-    setDone("");
-    try {
+    await run(async () => {
+      setDone("");
       await api.deleteToken(props.t.handle);
       upsertTeammate(await api.teammate(props.t.handle));
       setDone("Token removed.");
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="subpanel" onSubmit={save} aria-label={`Gateway token for ${props.t.handle}`}>
@@ -90,18 +78,11 @@ function TokenPanel(props: { t: Teammate }) {
 }
 
 function PairingPanel(props: { t: Teammate; canWrite: boolean }) {
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>(null);
+  const { busy, error, run } = createAction();
   const recheck = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       upsertTeammate(await api.pair(props.t.handle));
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <div class="subpanel pairing">
@@ -134,32 +115,19 @@ function PairingPanel(props: { t: Teammate; canWrite: boolean }) {
 function Details(props: { t: Teammate; canWrite: boolean; onClose: () => void }) {
   const [editing, setEditing] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>(null);
+  const { busy, error, run } = createAction();
   const del = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.deleteTeammate(props.t.handle);
       removeTeammate(props.t.handle);
       props.onClose();
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const markMe = async (handle: string | null) => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.setWhoami(handle);
       await loadTeammates();
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section
@@ -306,26 +274,19 @@ function ReportView(props: { report: ImportReport | SyncReport }) {
 function ImportPanel(props: { onClose: () => void }) {
   let regInput: HTMLInputElement | undefined;
   let tokInput: HTMLInputElement | undefined;
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>(null);
+  const { busy, error, run } = createAction();
   const [report, setReport] = createSignal<ImportReport | null>(null);
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setReport(null);
-    try {
+    await run(async () => {
+      setReport(null);
       const registry = await readJsonFile(regInput);
       if (!registry) throw new ApiError("VALIDATION_FAILED", "Choose the registry.json file.", 0);
       const tokens = await readJsonFile(tokInput);
       const body = { registry, ...(tokens ? { tokens } : {}) } as Parameters<typeof api.importLegacy>[0];
       setReport(await api.importLegacy(body));
       await loadTeammates();
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="panel" onSubmit={submit} aria-labelledby="import-title">
@@ -360,8 +321,7 @@ export function TeamPage() {
   const [panel, setPanel] = createSignal<"none" | "add" | "import">("none");
   const [rowBusy, setRowBusy] = createSignal<Record<string, boolean>>({});
   const [rowError, setRowError] = createSignal<Record<string, unknown>>({});
-  const [allBusy, setAllBusy] = createSignal(false);
-  const [pageError, setPageError] = createSignal<unknown>(null);
+  const page = createAction();
   const [syncReport, setSyncReport] = createSignal<SyncReport | null>(null);
   const [now, setNow] = createSignal(Date.now());
   const canWrite = () => session.can("teammates:write");
@@ -384,29 +344,17 @@ export function TeamPage() {
     }
   };
   const checkAll = async () => {
-    setAllBusy(true);
-    setPageError(null);
-    try {
+    await page.run(async () => {
       const r = await api.ping();
       for (const t of r.teammates) upsertTeammate(t);
-    } catch (err) {
-      setPageError(asApiError(err));
-    } finally {
-      setAllBusy(false);
-    }
+    });
   };
   const sync = async () => {
-    setAllBusy(true);
-    setPageError(null);
-    setSyncReport(null);
-    try {
+    await page.run(async () => {
+      setSyncReport(null);
       setSyncReport(await api.sync());
       await loadTeammates();
-    } catch (err) {
-      setPageError(asApiError(err));
-    } finally {
-      setAllBusy(false);
-    }
+    });
   };
   const sel = () => teammates.items.find((t) => t.handle === selected());
 
@@ -416,8 +364,8 @@ export function TeamPage() {
         <h1>Team</h1>
         <div class="actions">
           <Show when={canPing()}>
-            <button type="button" disabled={allBusy() || teammates.items.length === 0} onClick={checkAll}>
-              {allBusy() ? "Checking…" : "Check all"}
+            <button type="button" disabled={page.busy() || teammates.items.length === 0} onClick={checkAll}>
+              {page.busy() ? "Checking…" : "Check all"}
             </button>
           </Show>
           <Show when={canWrite()}>
@@ -428,14 +376,14 @@ export function TeamPage() {
               Import…
             </button>
             <Show when={session.config().syncConfigured}>
-              <button type="button" class="secondary" disabled={allBusy()} onClick={sync}>
+              <button type="button" class="secondary" disabled={page.busy()} onClick={sync}>
                 Sync registry
               </button>
             </Show>
           </Show>
         </div>
       </div>
-      <ErrorNote error={pageError()} />
+      <ErrorNote error={page.error()} />
       <Show when={syncReport()}>
         {(r) => (
           <div class="panel">
