@@ -1,7 +1,8 @@
 // Live board of a confirmed broadcast: one row per recipient moving through its states.
 import { For, Show, createSignal } from "solid-js";
 import type { Broadcast } from "../../../shared/api/broadcasts.ts";
-import { api, asApiError } from "../api/client.ts";
+import { api } from "../api/client.ts";
+import { createAction } from "../lib/action.ts";
 import { FAILED, FINAL, firstLine, fmtMs, fmtTime, shortHash } from "../lib/format.ts";
 import { putBroadcast } from "../stores/broadcasts.ts";
 import { session } from "../stores/session.ts";
@@ -13,21 +14,14 @@ import { StatusBadge } from "./StatusBadge.tsx";
 export function BroadcastBoard(props: { broadcast: Broadcast }) {
   const b = () => props.broadcast;
   const [open, setOpen] = createSignal<Record<string, boolean>>({});
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>(null);
+  const { busy, error, run } = createAction();
   const inFlight = () => b().recipients.filter((r) => !FINAL.has(r.status)).length;
   const failed = () => b().recipients.filter((r) => FAILED.has(r.status)).length;
   const done = () => b().recipients.length - inFlight();
   const act = async (fn: () => Promise<Broadcast>) => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       putBroadcast(await fn());
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section class="panel board" aria-labelledby="board-title" data-state={b().state}>

@@ -2,7 +2,8 @@
 // and the actions that apply (cancel while in flight, fetch a late reply after a timeout).
 import { For, Show, createSignal, onCleanup } from "solid-js";
 import type { Message } from "../../../shared/api/messages.ts";
-import { api, asApiError } from "../api/client.ts";
+import { api } from "../api/client.ts";
+import { createAction } from "../lib/action.ts";
 import { FINAL, fmtMs, fmtTime } from "../lib/format.ts";
 import { messages, putMessage } from "../stores/messages.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
@@ -12,8 +13,7 @@ import { Warnings } from "./Warnings.tsx";
 
 export function MessageView(props: { message: Message; stalledAfterMs?: number }) {
   const m = () => props.message;
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>(null);
+  const { busy, error, run } = createAction();
   const [stalled, setStalled] = createSignal(false);
   const final = () => FINAL.has(m().status);
   if (props.stalledAfterMs) {
@@ -21,15 +21,9 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
     onCleanup(() => clearTimeout(t));
   }
   const act = async (fn: () => Promise<Message>) => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       putMessage(await fn());
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const latency = () => m().exchanges.reduce((s, x) => s + (x.latencyMs ?? 0), 0);
   const timedOut = () => m().status === "timeout" || m().exchanges.some((x) => x.status === "timeout");

@@ -7,6 +7,7 @@ import { CopyButton } from "../components/CopyButton.tsx";
 import { DataTable } from "../components/DataTable.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, TextField } from "../components/Field.tsx";
+import { createAction } from "../lib/action.ts";
 import { fmtAgo, fmtDate } from "../lib/format.ts";
 
 const ROLES: Role[] = ["requester", "operator", "auditor", "admin"];
@@ -17,8 +18,7 @@ export default function ApiKeysPage() {
   const [name, setName] = createSignal("");
   const [role, setRole] = createSignal<Role>("requester");
   const [expires, setExpires] = createSignal("");
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>(null);
+  const { busy, error, run } = createAction();
   const [created, setCreated] = createSignal<ApiKeyCreated | null>(null);
   const [revoking, setRevoking] = createSignal<string | null>(null);
   const [rowError, setRowError] = createSignal<Record<string, unknown>>({});
@@ -39,20 +39,14 @@ export default function ApiKeysPage() {
 
   const create = async (e: SubmitEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setCreated(null);
-    try {
+    await run(async () => {
+      setCreated(null);
       const exp = expires() ? new Date(`${expires()}T23:59:59`).toISOString() : null;
       const k = await api.createApiKey({ name: name().trim(), role: role(), expiresAt: exp });
       setCreated(k);
       setName("");
       await load();
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const revoke = async (id: string) => {
     setRowError((r) => ({ ...r, [id]: null }));

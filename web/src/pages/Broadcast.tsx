@@ -11,6 +11,7 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { createAction } from "../lib/action.ts";
 import { firstLine, fmtTime } from "../lib/format.ts";
 import { broadcasts, loadBroadcasts, putBroadcast, refreshBroadcast } from "../stores/broadcasts.ts";
 import { session } from "../stores/session.ts";
@@ -21,25 +22,18 @@ function Compose() {
   const [text, setText] = createSignal("");
   const [sess, setSess] = createSignal("main");
   const [timeoutSec, setTimeoutSec] = createSignal(cfg().timeoutSecDefault);
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>(null);
+  const { busy, error, run } = createAction();
   const fe = () => fieldErrors(error());
   const over = () => byteLevel(utf8Bytes(text()), cfg().msgSoftLimit, cfg().msgHardLimit) === "over";
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     if (!text() || over()) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const b = await api.createBroadcast({ message: text(), session: sess().trim() || "main", timeoutSec: timeoutSec() });
       putBroadcast(b);
       setText("");
       navigate(`/broadcast/${encodeURIComponent(b.id)}`);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="panel" onSubmit={submit} novalidate aria-labelledby="compose-title">

@@ -3,7 +3,7 @@
 import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
 import type { Message, SendPreview } from "../../../shared/api/messages.ts";
 import { utf8Bytes } from "../../../shared/limits.ts";
-import { api, asApiError, fieldErrors } from "../api/client.ts";
+import { api, fieldErrors } from "../api/client.ts";
 import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, TextField, describedBy } from "../components/Field.tsx";
@@ -12,6 +12,7 @@ import { NumberInput } from "../components/NumberInput.tsx";
 import { TeammatePicker } from "../components/TeammatePicker.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { Warnings } from "../components/Warnings.tsx";
+import { createAction } from "../lib/action.ts";
 import { firstLine, fmtTime, shortHash } from "../lib/format.ts";
 import { followMessage, messages, putMessage } from "../stores/messages.ts";
 import { session } from "../stores/session.ts";
@@ -24,8 +25,7 @@ export default function SendPage() {
   const [rounds, setRounds] = createSignal(1);
   const [timeoutSec, setTimeoutSec] = createSignal(cfg().timeoutSecDefault);
   const [text, setText] = createSignal("");
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>(null);
+  const { busy, error, run } = createAction();
   const [preview, setPreview] = createSignal<SendPreview | null>(null);
   const [currentId, setCurrentId] = createSignal<string | null>(null);
   const [recent, setRecent] = createSignal<Message[]>([]);
@@ -50,26 +50,18 @@ export default function SendPage() {
   const ready = () => !!to().trim() && text().length > 0 && level() !== "over" && !busy();
 
   const doPreview = async () => {
-    setBusy(true);
-    setError(null);
-    setPreview(null);
-    try {
+    await run(async () => {
+      setPreview(null);
       setPreview(await api.previewSend(req()));
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const doSend = async (e: SubmitEvent) => {
     e.preventDefault();
     if (!ready()) return;
-    setBusy(true);
-    setError(null);
-    setPreview(null);
-    const r = req();
-    try {
+    await run(async () => {
+      setPreview(null);
+      const r = req();
       const acc = await api.send(r);
       stopFollow?.();
       setCurrentId(acc.id);
@@ -81,11 +73,7 @@ export default function SendPage() {
         }
       }
       stopFollow = followMessage(acc.id, (r.timeoutSec * r.rounds + 60) * 1000);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const current = () => {

@@ -1,31 +1,25 @@
 // Sign in, or first-run setup (setup code from the server console + the first admin).
 import { Show, createSignal } from "solid-js";
-import { asApiError, fieldErrors } from "../api/client.ts";
+import { fieldErrors } from "../api/client.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { TextField } from "../components/Field.tsx";
+import { createAction } from "../lib/action.ts";
 import { login, session, setup } from "../stores/session.ts";
 
 export function SignIn() {
   const [username, setUsername] = createSignal("");
   const [password, setPassword] = createSignal("");
   const [code, setCode] = createSignal("");
-  const [error, setError] = createSignal<unknown>(null);
-  const [busy, setBusy] = createSignal(false);
+  const { busy, error, run } = createAction();
   const isSetup = () => session.setupRequired();
   const fe = () => fieldErrors(error());
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       if (isSetup()) await setup(code().trim(), username().trim(), password());
       else await login(username().trim(), password());
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -2,9 +2,10 @@
 // are shown next to their field; anything else is shown under the form with its code.
 import { Show, createSignal } from "solid-js";
 import type { Teammate, TeammateCreate } from "../../../shared/api/teammates.ts";
-import { api, asApiError, fieldErrors } from "../api/client.ts";
+import { api, fieldErrors } from "../api/client.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, TextField } from "../components/Field.tsx";
+import { createAction } from "../lib/action.ts";
 
 type Key = "handle" | "name" | "displayName" | "gatewayUrl" | "hostname" | "tlsFingerprint" | "note" | "token";
 
@@ -21,9 +22,8 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
     note: t?.note ?? "",
     token: "",
   });
-  const [error, setError] = createSignal<unknown>(null);
+  const { busy, error, run } = createAction();
   const [local, setLocal] = createSignal<Partial<Record<Key, string>>>({});
-  const [busy, setBusy] = createSignal(false);
   const errs = () => ({ ...fieldErrors(error()), ...local() }) as Partial<Record<string, string>>;
   const set = (k: Key, value: string) => setV((o) => ({ ...o, [k]: value }));
   const idp = editing ? `tm-edit-${t.handle}` : "tm-new";
@@ -45,9 +45,7 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
       tlsFingerprint: opt(val.tlsFingerprint),
       note: val.note.trim() === "" ? null : val.note,
     };
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       let saved: Teammate;
       if (editing) saved = await api.updateTeammate(t.handle, body);
       else {
@@ -57,11 +55,7 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
       }
       set("token", "");
       props.onSaved(saved);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const input = (k: Key, label: string, o: { hint?: string; type?: string; placeholder?: string; auto?: string } = {}) => {
