@@ -59,4 +59,17 @@ if (totalSize > TOTAL_BUDGET) {
   console.error(`all JS is over budget by ${kib(totalSize - TOTAL_BUDGET)}`);
   ok = false;
 }
+// The bundle imports only types and zod-free lists from shared/ (shared/api/enums.ts): a value
+// import of a schema would drag zod into every page. Secrets never belong in it either.
+for (const file of seen) {
+  const text = readFileSync(join(dist, file), "utf8");
+  if (text.includes("ZodError")) {
+    console.error(`${file} contains zod: import types (import type) or shared/api/enums.ts in web/, not schemas`);
+    ok = false;
+  }
+  if (/\btm_[A-Za-z0-9_-]{20,}/.test(text)) {
+    console.error(`${file} contains something shaped like an API key`);
+    ok = false;
+  }
+}
 process.exit(ok ? 0 : 1);
