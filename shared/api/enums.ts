@@ -54,3 +54,12 @@ export const AUDIT_KINDS = [
 
 /** What an audit entry records as its outcome: pending, a final delivery status, ok or failed. */
 export const AUDIT_OUTCOMES = ["pending", ...FINAL, "ok", "failed"] as const;
+
+/**
+ * Close codes of the events WebSocket besides the standard ones (1001 server shutting down).
+ * 4401: the connection's credential stopped being valid (API key revoked or expired, signed out,
+ * session expired, user disabled or deleted, password or role changed); sign in again.
+ */
+export const EVENTS_CLOSE = {
+  CREDENTIAL_INVALID: 4401,
+} as const;

@@ -18,11 +18,4 @@ export const MeshEvent = z.discriminatedUnion("type", [
 ]);
 export type MeshEvent = z.infer<typeof MeshEvent>;
 
-/**
- * Close codes of the events WebSocket besides the standard ones (1001 server shutting down).
- * 4401: the connection's credential stopped being valid (API key revoked or expired, signed out,
- * session expired, user disabled or deleted, password or role changed); sign in again.
- */
-export const EVENTS_CLOSE = {
-  CREDENTIAL_INVALID: 4401,
-} as const;
+export { EVENTS_CLOSE } from "./enums.ts";

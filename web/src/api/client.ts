@@ -45,6 +45,10 @@ let unauthenticatedHandler: (() => void) | null = null;
 export function onUnauthenticated(fn: (() => void) | null): void {
   unauthenticatedHandler = fn;
 }
+/** The session or key stopped being valid, as seen outside a request (the events socket). */
+export function reportUnauthenticated(): void {
+  unauthenticatedHandler?.();
+}
 
 export interface RequestOptions {
   body?: unknown;

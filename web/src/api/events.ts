@@ -3,6 +3,8 @@
 // "reconnected" listeners run so stores can refetch what they may have missed.
 import { createSignal } from "solid-js";
 import type { MeshEvent } from "../../../shared/api/events.ts";
+import { EVENTS_CLOSE } from "../../../shared/api/enums.ts";
+import { reportUnauthenticated } from "./client.ts";
 
 export type EventsState = "idle" | "connecting" | "open" | "closed";
 
@@ -77,8 +79,17 @@ function open(): void {
     }
     if (e && typeof e === "object" && typeof e.type === "string") dispatch(e);
   };
-  sock.onclose = () => {
+  sock.onclose = (ev) => {
     if (ws === sock) ws = null;
+    if (ev.code === EVENTS_CLOSE.CREDENTIAL_INVALID) {
+      // Reconnecting cannot help: the session ended (signed out elsewhere, key revoked, user
+      // disabled). Stop and let the session store send the user to sign in.
+      wanted = false;
+      clearTimeout(timer);
+      setState("idle");
+      reportUnauthenticated();
+      return;
+    }
     if (wanted) schedule();
     else setState("idle");
   };
