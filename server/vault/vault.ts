@@ -42,7 +42,7 @@ export function assertKeyMatches(db: Db, key: Buffer): void {
     if (anySealed && anySealed.key_id !== keyIdOf(key)) {
       throw new VaultKeyError(
         `Wrong vault key: credentials in this database were sealed with key ${anySealed.key_id}, the configured key is ${keyIdOf(key)}. ` +
-          "Set MESH_VAULT_KEY (or restore vault.key in the data dir) to the original key.",
+          "Set MESH_VAULT_KEY (or restore vault.key in the data dir) to the key this database is sealed with (the one in use before, or after the last `team-mesh vault rotate`).",
       );
     }
     writeKeyCheck(db, key);
@@ -60,7 +60,7 @@ export function assertKeyMatches(db: Db, key: Buffer): void {
     if (!(err instanceof VaultDecryptError)) throw err;
     throw new VaultKeyError(
       `Wrong vault key: this database was sealed with key ${check.keyId}, the configured key is ${keyIdOf(key)}. ` +
-        "Set MESH_VAULT_KEY (or restore vault.key in the data dir) to the original key; without it the stored credentials cannot be read.",
+        "Set MESH_VAULT_KEY (or restore vault.key in the data dir) to the key this database is sealed with (after a `team-mesh vault rotate`, the new one); without it the stored credentials cannot be read.",
     );
   }
 }
