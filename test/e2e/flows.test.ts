@@ -178,11 +178,15 @@ describe("more dashboard flows", () => {
       const navEl = p.getByRole("navigation", { name: "Main" });
       await navEl.waitFor();
       const links = await navEl.getByRole("link").allTextContents();
-      expect(links).toEqual(["Team", "Audit"]);
+      expect(links).toEqual(["Team", "Audit", "API"]);
       expect(await p.getByRole("button", { name: "Add teammate" }).count()).toBe(0);
       expect(await p.getByRole("button", { name: /Check/ }).count()).toBe(0);
       await p.goto(`${srv.url}/#/keys`);
       await p.getByText("cannot open this page").waitFor();
+      // The API reference renders the server's own OpenAPI document, served locally.
+      await p.goto(`${srv.url}/api/docs`);
+      await p.locator(".swagger-ui .info .title").filter({ hasText: "Team Mesh" }).waitFor();
+      expect(await p.locator(".opblock-tag", { hasText: "broadcasts" }).count()).toBe(1);
     } finally {
       await b.close();
     }

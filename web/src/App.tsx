@@ -45,6 +45,10 @@ function Layout(props: RouteSectionProps) {
               {n.label}
             </A>
           ))}
+          {/* Served by the server itself (Swagger UI over /api/v1/openapi.json), outside the SPA. */}
+          <a href="/api/docs" target="_blank" rel="noopener">
+            API
+          </a>
         </nav>
         <div class="who">
           <span class={`live ${eventsState()}`} title={`Live updates: ${eventsState()}`} aria-label={`Live updates ${eventsState()}`} />
