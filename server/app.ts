@@ -6,7 +6,8 @@ import { apiKeysRoutes, authRoutes, usersRoutes } from "./auth/index.ts";
 import { auditRoutes } from "./audit/index.ts";
 import { teammatesRoutes } from "./teammates/index.ts";
 import { createAuthKit } from "./http/auth-adapter.ts";
-import { accessLog, errorHandler, notFound, requestId, shutdownGate } from "./http/middleware.ts";
+import { requestBodyLimit as bodyLimitFor } from "../shared/limits.ts";
+import { accessLog, errorHandler, notFound, requestBodyLimit, requestId, shutdownGate } from "./http/middleware.ts";
 import { staticRoutes } from "./http/static.ts";
 import { systemRoutes } from "./http/system-routes.ts";
 import { validationHook } from "./http/validation.ts";
@@ -37,6 +38,7 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   app.use("*", requestId());
   app.use("*", accessLog(services.logger, services.metrics.observeRequest));
   app.use("*", shutdownGate(opts.isShuttingDown ?? (() => false)));
+  app.use("*", requestBodyLimit(bodyLimitFor(services.config.msgHardLimit)));
   app.use("*", kit.global);
   app.use("*", async (c, next) => {
     await next();

@@ -1,6 +1,7 @@
 // Cross-cutting middleware: request ids, access logging, the shutdown gate, and the error handler.
 import { randomUUID } from "node:crypto";
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { matchedRoutes } from "hono/route";
 import { ZodError } from "zod";
@@ -74,6 +75,24 @@ export function shutdownGate(isShuttingDown: () => boolean): MiddlewareHandler {
   };
 }
 
+/**
+ * Caps the request body at `maxBytes` (Content-Length checked up front, chunked bodies counted
+ * while read), so a huge POST cannot exhaust memory: 413 PAYLOAD_TOO_LARGE, connection closed.
+ */
+export function requestBodyLimit(maxBytes: number): MiddlewareHandler {
+  const limit = bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => {
+      c.header("Connection", "close");
+      return c.json(errorBody("PAYLOAD_TOO_LARGE", `The request body is larger than the ${maxBytes} bytes this server accepts`, { limit: maxBytes }), 413);
+    },
+  });
+  return async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    return limit(c, next);
+  };
+}
+
 export function errorHandler(logger: Logger): ErrorHandler {
   return (err, c) => {
     if (err instanceof ApiError) {
@@ -92,6 +111,7 @@ export function errorHandler(logger: Logger): ErrorHandler {
       if (err.status === 401) return c.json(errorBody("UNAUTHENTICATED", err.message || "Sign in first"), 401);
       if (err.status === 403) return c.json(errorBody("FORBIDDEN", err.message || "Forbidden"), 403);
       if (err.status === 404) return c.json(errorBody("NOT_FOUND", "Not found"), 404);
+      if (err.status === 413) return c.json(errorBody("PAYLOAD_TOO_LARGE", "The request body is too large"), 413);
       if (err.status < 500) return c.json(errorBody("VALIDATION_FAILED", err.message || "Bad request"), err.status as 400);
     }
     logger.error({ err, requestId: getRequestId(c), path: c.req.path }, "unhandled error");

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { staticRoutes } from "../../server/http/static.ts";
+import { requestBodyLimit } from "../../shared/limits.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 
@@ -54,6 +55,42 @@ describe("app: health, errors, config, openapi, static", () => {
     expect(invalid.body.error.code).toBe("VALIDATION_FAILED");
     const paths = invalid.body.error.details.issues.map((i: { path: string }) => i.path);
     expect(paths).toEqual(expect.arrayContaining(["to", "rounds"]));
+  });
+
+  it("request bodies above the limit → 413 PAYLOAD_TOO_LARGE before anything reads them (Content-Length or chunked)", async () => {
+    const limit = requestBodyLimit(8192);
+    const huge = JSON.stringify({ username: "admin", password: "x".repeat(limit) });
+    // public route, no credentials: the limit applies before authentication
+    const login = await fetch(`${srv.url}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: huge });
+    expect(login.status).toBe(413);
+    const body = (await login.json()) as { error: { code: string; message: string; details: { limit: number } } };
+    expect(body.error).toMatchObject({ code: "PAYLOAD_TOO_LARGE", details: { limit } });
+    expect(JSON.stringify(body)).not.toContain("xxxxxxxx");
+    // chunked (no Content-Length): counted while read
+    const key = await srv.adminKey();
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(new TextEncoder().encode('{"to":"bob","message":"'));
+        if (sent > 4 * limit) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const chunked = await fetch(`${srv.url}/api/v1/messages`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(((await chunked.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+    // a message at the hard limit, every byte escaped by JSON, still fits: the message rules answer
+    const escaped = await srv.api("POST", "/api/v1/messages", { to: "nobody-here", message: "\u0001".repeat(8192), dryRun: true }, { key });
+    expect(escaped.status).toBe(404);
+    expect(escaped.body.error.code).toBe("TEAMMATE_NOT_FOUND");
+    expect((await srv.api("GET", "/healthz")).status).toBe(200);
   });
 
   it("unknown API path → JSON 404; unknown page → SPA or 404, never a stack", async () => {

@@ -12,6 +12,7 @@ const HINTS: Record<string, string> = {
   CSRF_REJECTED: "The request was rejected as possibly cross-site. Reload the page.",
   VALIDATION_FAILED: "Some fields are not valid.",
   MESSAGE_TOO_LARGE: "The message is larger than the server accepts.",
+  PAYLOAD_TOO_LARGE: "The request is larger than the server accepts.",
   RATE_LIMITED: "Too many requests. Wait a moment and try again.",
   TEAMMATE_NOT_FOUND: "No teammate matches that name.",
   AMBIGUOUS_TEAMMATE: "More than one teammate matches that name.",
