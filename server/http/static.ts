@@ -29,7 +29,13 @@ const isApiPath = (p: string) => p === "/api" || p.startsWith("/api/") || p === 
 export function staticRoutes(root = WEB_DIST): Hono {
   const app = new Hono();
   app.on(["GET", "HEAD"], "*", async (c) => {
-    const path = decodeURIComponent(c.req.path);
+    let path: string;
+    try {
+      path = decodeURIComponent(c.req.path);
+    } catch {
+      // malformed percent-encoding (e.g. "/%E0%A4%A"): no file has that name
+      return c.json(errorBody("NOT_FOUND", "No such page (malformed percent-encoding in the path)"), 404);
+    }
     if (isApiPath(path)) return c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`), 404);
     const index = join(root, "index.html");
     const candidate = normalize(join(root, path));

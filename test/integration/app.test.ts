@@ -135,6 +135,12 @@ describe("static web app", () => {
       expect((await app.request("/api/v1/whatever")).status).toBe(404);
       expect((await app.request("/../../etc/passwd")).status).not.toBe(500);
       expect(await (await app.request("/%2e%2e/%2e%2e/etc/hostname")).text()).not.toMatch(/^[a-z0-9-]+\n$/);
+      // malformed percent-encoding is a 404, not a 500 (it used to throw URIError)
+      for (const bad of ["/%E0%A4%A", "/assets/%", "/%zz/page", "/teammates/%C0"]) {
+        const res = await app.request(bad);
+        expect(res.status, bad).toBe(404);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+      }
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
