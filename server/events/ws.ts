@@ -52,7 +52,8 @@ function toRequest(req: IncomingMessage): Request {
 }
 
 function reject(socket: Duplex, status: number, text: string): void {
-  const body = JSON.stringify({ error: { code: status === 401 ? "UNAUTHENTICATED" : status === 404 ? "NOT_FOUND" : "FORBIDDEN", message: text } });
+  const code = status === 400 ? "VALIDATION_FAILED" : status === 401 ? "UNAUTHENTICATED" : status === 404 ? "NOT_FOUND" : "FORBIDDEN";
+  const body = JSON.stringify({ error: { code, message: text } });
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
@@ -172,7 +173,13 @@ export function createEventsEndpoint(opts: EventsEndpointOptions): EventsEndpoin
     if (path !== EVENTS_PATH) return reject(socket, 404, "Not Found");
     if (!originAllowed(req)) return reject(socket, 403, "Forbidden");
     let principal: Principal | null = null;
-    const request = toRequest(req);
+    let request: Request;
+    try {
+      request = toRequest(req);
+    } catch {
+      // e.g. a Host header that is no host ("a b"): answer like the HTTP server does
+      return reject(socket, 400, "Bad Request");
+    }
     try {
       principal = await opts.authenticate(request);
     } catch (err) {
@@ -186,7 +193,10 @@ export function createEventsEndpoint(opts: EventsEndpointOptions): EventsEndpoin
   return {
     attach(server) {
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        void onUpgrade(req, socket, head);
+        onUpgrade(req, socket, head).catch((err: unknown) => {
+          opts.logger.warn({ err }, "events: upgrade failed");
+          socket.destroy();
+        });
       });
     },
     clientCount: () => wss.clients.size,

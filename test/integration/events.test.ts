@@ -1,6 +1,7 @@
 // WebSocket /api/v1/events: authentication, the events a client sees, and closing (4401) when
 // the connection's credential stops being valid.
 import { spawn } from "node:child_process";
+import { connect as netConnect } from "node:net";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { EVENTS_CLOSE, type MeshEvent } from "../../shared/api/events.ts";
@@ -39,6 +40,30 @@ describe("events WebSocket", () => {
     await expect(connect(srv)).rejects.toMatchObject({ status: 401 });
     await expect(connect(srv, { Authorization: "Bearer not-a-key" })).rejects.toMatchObject({ status: 401 });
     await expect(connect(srv, { Cookie: "mesh_session=forged" })).rejects.toMatchObject({ status: 401 });
+  });
+
+  it("an upgrade with a Host header that is no host answers 400 (no unhandled rejection, no socket left hanging)", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = netConnect(srv.port, "127.0.0.1", () => {
+        sock.write(
+          "GET /api/v1/events HTTP/1.1\r\nHost: a b\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            `Authorization: Bearer ${operatorKey}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        );
+      });
+      let text = "";
+      sock.on("data", (d) => (text += String(d)));
+      sock.on("close", () => resolve(text));
+      sock.on("error", reject);
+      setTimeout(() => {
+        sock.destroy();
+        resolve(`(no answer within 3 s) ${text}`);
+      }, 3_000);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"VALIDATION_FAILED"');
+    // the endpoint still works
+    const ok = await connect(srv, { Authorization: `Bearer ${operatorKey}` });
+    ok.ws.close();
   });
 
   it("rejects a cross-site Origin with 403", async () => {
