@@ -24,10 +24,20 @@ export function requiresAuth(path: string): boolean {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/**
+ * The client's address. Behind a trusted proxy (MESH_TRUST_PROXY) it is the LAST X-Forwarded-For
+ * entry: the one the proxy appended. Earlier entries come from the client itself and may be
+ * anything, so taking the first would let a caller pick a fresh "IP" per login attempt (no rate
+ * limit) and write a forged address into the audit trail.
+ */
 export function clientIp(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
-    const fwd = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (fwd) return fwd;
+    const hops = (c.req.header("x-forwarded-for") ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean);
+    const last = hops[hops.length - 1];
+    if (last) return last.slice(0, 100);
   }
   try {
     return getConnInfo(c).remote.address ?? "unknown";

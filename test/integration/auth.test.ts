@@ -232,3 +232,32 @@ describe("first start without MESH_ADMIN_PASSWORD", () => {
     expect(me.body.name).toBe("boss");
   });
 });
+
+describe("auth behind a trusted proxy (MESH_TRUST_PROXY)", () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer({ env: { MESH_TRUST_PROXY: "1" } });
+  });
+  afterAll(async () => {
+    await srv?.stop();
+  });
+
+  it("the login rate limit keys on the address the proxy appended, not on client-chosen X-Forwarded-For entries", async () => {
+    await srv.api("POST", "/api/v1/users", { username: "victim", password: "victim password 1", role: "requester" }, { key: await srv.adminKey() });
+    // the proxy appends the real client (198.51.100.7); the client forges a new first entry each time
+    for (let i = 0; i < 10; i++) {
+      const r = await post(srv, "/api/v1/auth/login", { username: "victim", password: `guess-${i}` }, { "X-Forwarded-For": `10.0.0.${i}, 198.51.100.7` });
+      expect(r.res.status).toBe(401);
+    }
+    const limited = await post(srv, "/api/v1/auth/login", { username: "victim", password: "victim password 1" }, { "X-Forwarded-For": "10.9.9.9, 198.51.100.7" });
+    expect(limited.res.status).toBe(429);
+    expect(limited.body?.error.code).toBe("RATE_LIMITED");
+    // another client behind the same proxy is not limited
+    const other = await post(srv, "/api/v1/auth/login", { username: "victim", password: "victim password 1" }, { "X-Forwarded-For": "10.0.0.1, 198.51.100.8" });
+    expect(other.res.status).toBe(200);
+    // the audit trail records the proxy-appended address, never the forged one
+    const audit = await srv.api("GET", "/api/v1/audit?kind=login&actor=user:victim&limit=50", undefined, { key: await srv.adminKey() });
+    const ips = new Set(audit.body.items.map((e: { details: { ip?: string } }) => e.details.ip));
+    expect([...ips].sort()).toEqual(["198.51.100.7", "198.51.100.8"]);
+  });
+});
