@@ -128,7 +128,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
     finish: sqlite.prepare("update broadcasts set state = ?, completed_at = ? where id = ?"),
     setRecipient: sqlite.prepare(
       `update broadcast_recipients set status = @status, reply = @reply, run_id = @run_id, latency_ms = @latency_ms, error_code = @error_code,
-         error_message = @error_message, attempts = @attempts, audit_id = @audit_id, updated_at = @updated_at
+         error_message = @error_message, attempts = @attempts, audit_id = @audit_id, gateway_url = @gateway_url, updated_at = @updated_at
        where broadcast_id = @broadcast_id and handle = @handle`,
     ),
     cancelQueued: sqlite.prepare(
@@ -253,13 +253,28 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
 
     async function one(r: RecipientRow): Promise<void> {
       if (controller.signal.aborted) return; // left queued: cancelled/interrupted below
+      // The registry as it is NOW decides where the message goes: the credentials are the
+      // teammate's current ones, so they must never go to an address the teammate has since left
+      // (an edited URL) or that was removed. Recipients stay the ones frozen at create time.
       const teammate = r.teammate_id === null ? null : deps.registry.list().find((t) => t.id === r.teammate_id) ?? null;
-      const url = r.gateway_url;
-      if (!teammate || !url) {
+      if (!teammate) {
         Object.assign(r, { status: "error", error_code: "TEAMMATE_NOT_FOUND", error_message: "the teammate was removed" });
         writeRecipient(r);
         return;
       }
+      const url = teammate.gatewayUrl;
+      const unusable: { code: "NO_ADDRESS" | "NO_CREDENTIALS"; message: string; reason: FallbackReason } | null = !url
+        ? { code: "NO_ADDRESS", message: "the teammate's gateway address was removed after the broadcast was created", reason: "no_address" }
+        : !deps.registry.hasToken(teammate.id)
+          ? { code: "NO_CREDENTIALS", message: "the teammate's gateway token was removed after the broadcast was created", reason: "no_credentials" }
+          : null;
+      if (!url || unusable) {
+        Object.assign(r, { status: "error", error_code: unusable?.code ?? "NO_ADDRESS", error_message: unusable?.message ?? "no gateway address" });
+        writeRecipient(r);
+        if (fallbackOn) notify(r.handle, unusable?.reason ?? "no_address");
+        return;
+      }
+      r.gateway_url = url;
       const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint };
       r.status = "sending";
       r.attempts += 1;

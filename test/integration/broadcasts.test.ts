@@ -173,6 +173,36 @@ describe("broadcasts", () => {
     }
   });
 
+  it("a teammate edited between create and confirm: its credentials go only to its current address, never to the old or a removed one", async () => {
+    const admin = await srv.adminKey();
+    const moved = await startFakeGateway({ token: TOKEN, reply: (m) => `moved ${m}` });
+    try {
+      const b = await create("after the move");
+      expect(b.recipients.map((r: { handle: string }) => r.handle)).toEqual(["h0", "h1", "h2"]);
+      // h1 moves to another gateway, h2 loses its address
+      expect((await api("PATCH", "/api/v1/teammates/h1", { gatewayUrl: moved.url }, admin)).status).toBe(200);
+      expect((await api("PATCH", "/api/v1/teammates/h2", { gatewayUrl: null }, admin)).status).toBe(200);
+      const ok = await api("POST", `/api/v1/broadcasts/${b.id}/confirm`, { token: b.confirmationToken, wait: true });
+      expect(ok.status).toBe(200);
+      const by = Object.fromEntries(ok.body.recipients.map((r: { handle: string; status: string; error: { code: string } | null }) => [r.handle, `${r.status}:${r.error?.code ?? ""}`]));
+      expect(by).toEqual({ h0: "replied:", h1: "replied:", h2: "error:NO_ADDRESS" });
+      expect(received()).toEqual({ h0: ["after the move"], h1: [], h2: [] });
+      expect([...moved.received]).toEqual(["after the move"]);
+      // the audit entry names the address the message actually went to
+      const audit = await api("GET", `/api/v1/audit?broadcastId=${b.id}&kind=send&teammate=h1`);
+      expect(audit.body.items.map((e: { gatewayUrl: string }) => e.gatewayUrl)).toEqual([moved.url]);
+      // a retry of h2 without an address still sends nothing
+      const retry = await api("POST", `/api/v1/broadcasts/${b.id}/retry?wait=true`);
+      expect(retry.status).toBe(200);
+      expect(retry.body.recipients.find((r: { handle: string }) => r.handle === "h2")).toMatchObject({ status: "error", attempts: 0 });
+      expect(received()).toEqual({ h0: ["after the move"], h1: [], h2: [] });
+    } finally {
+      await api("PATCH", "/api/v1/teammates/h1", { gatewayUrl: healthy[1]!.url }, admin);
+      await api("PATCH", "/api/v1/teammates/h2", { gatewayUrl: healthy[2]!.url }, admin);
+      await moved.stop();
+    }
+  });
+
   it("retry before confirmation → 409 BROADCAST_NOT_CONFIRMED; unknown id → 404", async () => {
     const b = await create("not yet");
     const r = await api("POST", `/api/v1/broadcasts/${b.id}/retry`);
