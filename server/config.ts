@@ -41,8 +41,23 @@ export const ENV_SPEC = {
 
 export type EnvName = keyof typeof ENV_SPEC;
 
-/** Values never echoed in an error message. */
-const SECRET_VARS = new Set<string>(["MESH_VAULT_KEY", "MESH_ADMIN_PASSWORD", "MESH_METRICS_TOKEN"]);
+/** Values never echoed in an error message (webhook and registry URLs often carry a secret). */
+const SECRET_VARS = new Set<string>(["MESH_VAULT_KEY", "MESH_ADMIN_PASSWORD", "MESH_METRICS_TOKEN", "MESH_FALLBACK_WEBHOOK_URL", "MESH_REGISTRY_URL"]);
+
+/** Why a fallback webhook URL cannot work, or null. Never quotes the URL (it may hold a secret). */
+function webhookUrlProblem(value: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return "MESH_FALLBACK_WEBHOOK_URL: not a valid URL (expected https://... or http://...)";
+  }
+  if (u.protocol !== "https:" && u.protocol !== "http:") return "MESH_FALLBACK_WEBHOOK_URL: must be an http:// or https:// URL";
+  if (u.username || u.password) {
+    return "MESH_FALLBACK_WEBHOOK_URL: must not contain user:password@ (HTTP clients refuse such URLs); put the secret in the path or query instead";
+  }
+  return null;
+}
 
 export interface Config {
   host: string;
@@ -92,6 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (key !== undefined && Buffer.from(key, "base64").length !== 32) {
     problems.push("MESH_VAULT_KEY: must be base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)");
   }
+  const webhook = out.MESH_FALLBACK_WEBHOOK_URL as string | undefined;
+  const webhookProblem = webhook === undefined ? null : webhookUrlProblem(webhook);
+  if (webhookProblem) problems.push(webhookProblem);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
 
   const dataDir = resolve(out.MESH_DATA_DIR as string);

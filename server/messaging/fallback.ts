@@ -26,6 +26,24 @@ export interface Fallback {
   notify(req: FallbackRequest): Promise<FallbackResult>;
 }
 
+/**
+ * Why a fetch failed, without the webhook URL: fetch's own messages quote the URL ("Failed to parse
+ * URL from https://...?secret=..."), and this text is stored in the audit trail and returned.
+ */
+export function fetchFailure(err: Error, url: string): string {
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+  let text = typeof cause?.code === "string" ? cause.code : typeof cause?.message === "string" ? cause.message : err.message;
+  const secrets = [url];
+  try {
+    const u = new URL(url);
+    secrets.push(u.href, u.username, u.password, u.search, u.pathname.length > 1 ? u.pathname : "");
+  } catch {
+    /* not a URL: the whole value is the only thing to hide */
+  }
+  for (const s of secrets) if (s && s.length >= 3) text = text.split(s).join("<webhook URL>");
+  return text.slice(0, 200);
+}
+
 export function createFallback(deps: {
   config: Pick<Config, "fallbackWebhookUrl" | "emailDomain">;
   audit: AuditLog;
@@ -65,7 +83,7 @@ export function createFallback(deps: {
         if (!res.ok) error = `webhook answered HTTP ${res.status}`;
       } catch (err) {
         const e = err as Error;
-        error = e.name === "TimeoutError" ? `webhook did not answer within ${timeoutMs} ms` : `webhook request failed: ${e.message}`;
+        error = e.name === "TimeoutError" ? `webhook did not answer within ${timeoutMs} ms` : `webhook request failed: ${fetchFailure(e, url)}`;
       }
       const ok = error === null;
       try {

@@ -35,6 +35,21 @@ describe("configuration from MESH_ variables", () => {
     expect(msg).not.toContain("c2hvcnQ="); // a key value is never echoed back
   });
 
+  it("checks MESH_FALLBACK_WEBHOOK_URL without ever echoing it (it usually carries a secret)", () => {
+    for (const bad of ["not a url S3CRET", "ftp://hooks.example/S3CRET", "https://user:S3CRET@hooks.example/x"]) {
+      let err: unknown;
+      try {
+        loadConfig({ MESH_FALLBACK_WEBHOOK_URL: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, bad).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/MESH_FALLBACK_WEBHOOK_URL/);
+      expect((err as Error).message).not.toContain("S3CRET");
+    }
+    expect(loadConfig({ MESH_FALLBACK_WEBHOOK_URL: "https://hooks.example/T0/B1?token=x" }).fallbackWebhookUrl).toBe("https://hooks.example/T0/B1?token=x");
+  });
+
   it("refuses a soft limit above the hard limit", () => {
     expect(() => loadConfig({ MESH_MSG_SOFT_LIMIT: "9000", MESH_MSG_HARD_LIMIT: "8000" })).toThrow(/SOFT_LIMIT/);
   });
