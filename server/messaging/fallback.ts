@@ -7,7 +7,10 @@ import type { z } from "zod";
 import type { FallbackResult as FallbackResultSchema } from "../../shared/api/messages.ts";
 import type { AuditLog } from "../audit/types.ts";
 import type { Config } from "../config.ts";
+import { fetchFailure } from "../http/fetch-failure.ts";
 import type { Logger } from "../logger.ts";
+
+export { fetchFailure };
 
 export type FallbackResult = z.infer<typeof FallbackResultSchema>;
 export type FallbackReason = "unreachable" | "no_address" | "no_credentials";
@@ -24,24 +27,6 @@ export interface FallbackRequest {
 export interface Fallback {
   readonly enabled: boolean;
   notify(req: FallbackRequest): Promise<FallbackResult>;
-}
-
-/**
- * Why a fetch failed, without the webhook URL: fetch's own messages quote the URL ("Failed to parse
- * URL from https://...?secret=..."), and this text is stored in the audit trail and returned.
- */
-export function fetchFailure(err: Error, url: string): string {
-  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
-  let text = typeof cause?.code === "string" ? cause.code : typeof cause?.message === "string" ? cause.message : err.message;
-  const secrets = [url];
-  try {
-    const u = new URL(url);
-    secrets.push(u.href, u.username, u.password, u.search, u.pathname.length > 1 ? u.pathname : "");
-  } catch {
-    /* not a URL: the whole value is the only thing to hide */
-  }
-  for (const s of secrets) if (s && s.length >= 3) text = text.split(s).join("<webhook URL>");
-  return text.slice(0, 200);
 }
 
 export function createFallback(deps: {

@@ -19,6 +19,7 @@ import type { Db } from "../db/connection.ts";
 import type { EventBus } from "../events/types.ts";
 import { checkGatewayUrl, isTrustedPlaintextHost } from "../gateway/url-policy.ts";
 import { ApiError } from "../http/errors.ts";
+import { fetchFailure } from "../http/fetch-failure.ts";
 import type { Logger } from "../logger.ts";
 import type { CredentialInfo, CredentialKind, Vault } from "../vault/types.ts";
 import { parseLegacyRegistry, tokensByHandle, type LegacyTeammate } from "./legacy.ts";
@@ -328,7 +329,8 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
       try {
         res = await fetch(url, { signal: AbortSignal.timeout(opts.syncTimeoutMs ?? 10_000), redirect: "follow", headers: { accept: "application/json" } });
       } catch (err) {
-        const reason = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? "timed out" : err instanceof Error ? err.message : String(err);
+        // never err.message as is: fetch quotes the URL in it, user:password@ included
+        const reason = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? "timed out" : err instanceof Error ? fetchFailure(err, source) : "failed";
         throw new ApiError("SYNC_FAILED", `Could not download the registry from ${redactUrl(source)}: ${reason}`);
       }
       if (!res.ok) throw new ApiError("SYNC_FAILED", `Registry download from ${redactUrl(source)} answered HTTP ${res.status}`);

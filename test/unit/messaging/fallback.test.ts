@@ -35,7 +35,7 @@ describe("fallback webhook errors", () => {
   it("fetchFailure keeps the cause, drops the URL", () => {
     const url = "https://hooks.example/T0/B1?token=S3CRET";
     const err = new TypeError(`Failed to parse URL from ${url}`, { cause: new Error(`Invalid URL ${url}`) });
-    expect(fetchFailure(err, url)).toBe("Invalid URL <webhook URL>");
+    expect(fetchFailure(err, url)).toBe("Invalid URL <URL>");
     const refused = new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }) });
     expect(fetchFailure(refused, url)).toBe("ECONNREFUSED");
   });

@@ -332,6 +332,16 @@ describe("sync", () => {
     expect(reg.list()).toHaveLength(4);
   });
 
+  it("a registry URL with user:password@ that fetch refuses: the password is in no error, audit entry or report", async () => {
+    const base = await serve(() => ({ status: 200, body: JSON.stringify(legacyRegistry()) }));
+    config.registryUrl = base.replace("http://", "http://sync:S3CRET-PW@") + "/registry.json";
+    const e = await apiErrorAsync(reg.sync("system"));
+    expect(e.code).toBe("SYNC_FAILED");
+    const failed = auditRows().filter((x) => x.kind === "sync" && x.outcome === "failed");
+    expect(failed).toHaveLength(1);
+    expect(JSON.stringify(e) + e.message + JSON.stringify(failed)).not.toContain("S3CRET");
+  });
+
   it("refuses plain http to a public host and times out a slow server", async () => {
     config.registryUrl = "http://registry.example.com/registry.json";
     expect((await apiErrorAsync(reg.sync("u"))).message).toMatch(/https/);
