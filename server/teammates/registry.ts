@@ -335,8 +335,25 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
       }
       if (!res.ok) throw new ApiError("SYNC_FAILED", `Registry download from ${redactUrl(source)} answered HTTP ${res.status}`);
       const len = Number(res.headers.get("content-length") ?? "0");
-      if (len > SYNC_MAX_BYTES) throw new ApiError("SYNC_FAILED", `Registry at ${redactUrl(source)} is larger than ${SYNC_MAX_BYTES} bytes`);
-      text = await res.text();
+      const tooLarge = () => new ApiError("SYNC_FAILED", `Registry at ${redactUrl(source)} is larger than ${SYNC_MAX_BYTES} bytes`);
+      if (len > SYNC_MAX_BYTES) throw tooLarge();
+      // read at most SYNC_MAX_BYTES, also without a Content-Length (chunked): never buffer more
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      if (res.body) {
+        const reader = res.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          size += value.byteLength;
+          if (size > SYNC_MAX_BYTES) {
+            await reader.cancel().catch(() => undefined);
+            throw tooLarge();
+          }
+          chunks.push(value);
+        }
+      }
+      text = Buffer.concat(chunks).toString("utf8");
     } else {
       const path = source.startsWith("file://") ? fileURLToPath(source) : isAbsolute(source) ? source : resolvePath(source);
       try {

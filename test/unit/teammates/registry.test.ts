@@ -342,6 +342,29 @@ describe("sync", () => {
     expect(JSON.stringify(e) + e.message + JSON.stringify(failed)).not.toContain("S3CRET");
   });
 
+  it("stops reading a chunked registry answer (no Content-Length) once it passes 5 MB", async () => {
+    let sent = 0;
+    server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = " ".repeat(256 * 1024);
+      const more = () => {
+        while (sent < 64 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", more);
+        }
+        res.end();
+      };
+      more();
+    });
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", () => r()));
+    config.registryUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/registry.json`;
+    const e = await apiErrorAsync(reg.sync("system"));
+    expect(e.code).toBe("SYNC_FAILED");
+    expect(e.message).toMatch(/larger than 5242880 bytes/);
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
+    server.closeAllConnections();
+  });
+
   it("refuses plain http to a public host and times out a slow server", async () => {
     config.registryUrl = "http://registry.example.com/registry.json";
     expect((await apiErrorAsync(reg.sync("u"))).message).toMatch(/https/);
