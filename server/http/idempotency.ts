@@ -1,5 +1,5 @@
 // Idempotency-Key for the state-changing routes that send (POST /messages, /broadcasts, confirm).
-// Keys are per caller (principal label). Same key + same request → the first response, replayed
+// Keys are per caller (the user or API key, by id). Same key + same request → the first response, replayed
 // (with `Idempotent-Replayed: true`), and the handler does not run again: nothing is sent twice.
 // Same key + a different request → 422 IDEMPOTENCY_KEY_REUSED. First request still running →
 // 409 IDEMPOTENCY_IN_PROGRESS. A first request that ended in 5xx frees its key (retry allowed).
@@ -46,8 +46,10 @@ export function idempotency(db: Db): MiddlewareHandler {
         issues: [{ path: "Idempotency-Key", message: "1-200 printable ASCII characters", code: "invalid_format" }],
       });
     }
-    const principal = c.get("principal" as never) as { label: string } | undefined;
-    const actor = principal?.label ?? "anonymous";
+    // Keyed by the credential's identity, not its label: API key names are not unique, and two
+    // keys named alike (say a requester's and an operator's) must never see each other's answers.
+    const principal = c.get("principal" as never) as { kind: string; id: string } | undefined;
+    const actor = principal ? `${principal.kind}:${principal.id}` : "anonymous";
     const route = `${c.req.method} ${c.req.path}`;
     const body = await c.req.text(); // cached: the validator reads the same text
     const hash = createHash("sha256").update(route).update("\n").update(body).digest("hex");

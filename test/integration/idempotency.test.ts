@@ -36,6 +36,24 @@ describe("idempotency keys", () => {
     expect(list.body.items.filter((m: { exchanges: { message: string }[] }) => m.exchanges[0]?.message === "once only")).toHaveLength(1);
   });
 
+  it("two API keys with the same name do not share Idempotency-Keys (no replay of the other's answer or confirmation token)", async () => {
+    const admin = await srv.adminKey();
+    const mk = async (role: string) => (await srv.api("POST", "/api/v1/api-keys", { name: "twin-bot", role }, { key: admin })).body.key as string;
+    const operatorTwin = await mk("operator");
+    const requesterTwin = await mk("requester");
+    const body = { message: "twins", timeoutSec: 3 };
+    const first = await post("/api/v1/broadcasts", body, "twin-1", operatorTwin);
+    expect(first.status).toBe(201);
+    expect(first.body.confirmationToken).toEqual(expect.any(String));
+    const other = await post("/api/v1/broadcasts", body, "twin-1", requesterTwin);
+    expect(other.status).toBe(201);
+    expect(other.headers.get("idempotent-replayed")).toBeNull();
+    expect(other.body.id).not.toBe(first.body.id);
+    expect(other.body.confirmationToken).toBeNull();
+    expect(other.text).not.toContain(first.body.confirmationToken);
+    for (const b of [first.body, other.body]) await srv.api("POST", `/api/v1/broadcasts/${b.id}/cancel`, undefined, { key });
+  });
+
   it("same key with a different body → 422 IDEMPOTENCY_KEY_REUSED, nothing sent", async () => {
     await post("/api/v1/messages", { to: "bob", message: "first body" }, "send-2");
     gw.received.length = 0;
