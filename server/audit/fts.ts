@@ -3,7 +3,10 @@
 // parentheses in the input are searched for literally instead of being interpreted.
 export function toFtsQuery(input: string): string | null {
   const terms: string[] = [];
-  for (const raw of input.split(/\s+/)) {
+  // Control characters (NUL above all: FTS5 reads it as the end of the query, "unterminated
+  // string") are never part of a word anyway: they separate terms like spaces.
+  // eslint-disable-next-line no-control-regex
+  for (const raw of input.replace(/[\u0000-\u001f\u007f]/g, " ").split(/\s+/)) {
     if (!raw) continue;
     const prefix = raw.length > 1 && raw.endsWith("*");
     const word = (prefix ? raw.slice(0, -1) : raw).replace(/"/g, '""');

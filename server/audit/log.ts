@@ -370,7 +370,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
         rows = sql.prepare(`select * from audit_entries where ${cond} order by id desc limit ?`).all(...params, q.limit + 1) as AuditRow[];
       } catch (err) {
         // the FTS query is sanitised, so this should not happen; never a 500 for a search, though
-        if (q.q !== undefined && err instanceof Error && /fts5|match/i.test(err.message)) {
+        if (q.q !== undefined && err instanceof Error && ((err as { code?: unknown }).code === "SQLITE_ERROR" || /fts5|match/i.test(err.message))) {
           throw new ApiError("VALIDATION_FAILED", "The search text could not be used", { issues: [{ path: "q", message: err.message, code: "custom" }] });
         }
         throw err;

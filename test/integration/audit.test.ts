@@ -51,9 +51,11 @@ describe("audit API", () => {
     const r = await api("GET", "/api/v1/audit?q=release");
     expect(r.body.items.map((e: { message: string }) => e.message)).toEqual(["release notes", "deploy the release tonight"]);
     expect((await api("GET", "/api/v1/audit?q=notes%20ready")).body.items).toHaveLength(1);
-    for (const q of ['"', "AND", "(((", "reply:x OR", "NEAR(a b", "*", '";DROP TABLE audit_entries;--']) {
+    for (const q of ['"', "AND", "(((", "reply:x OR", "NEAR(a b", "*", '";DROP TABLE audit_entries;--', "rel\u0000ease", "\u0000", 'a"\u0000']) {
       const res = await api("GET", `/api/v1/audit?q=${encodeURIComponent(q)}`);
       expect(res.status, q).toBe(200);
+      const file = await api("GET", `/api/v1/audit/export?q=${encodeURIComponent(q)}`);
+      expect(file.status, q).toBe(200);
     }
   });
 

@@ -198,6 +198,9 @@ describe("query", () => {
     expect(toFtsQuery('say "hi" now*')).toBe('"say" """hi""" "now"*');
     expect(toFtsQuery("OR")).toBe('"OR"');
     expect(toFtsQuery("( ) *")).toBeNull();
+    // NUL ends an FTS5 query early ("unterminated string"): control characters separate terms
+    expect(toFtsQuery("a\u0000b")).toBe('"a" "b"');
+    expect(toFtsQuery("x\u001fy\u007fz")).toBe('"x" "y" "z"');
   });
 
   it("cursor is base64 of the id", () => {
