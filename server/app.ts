@@ -44,6 +44,9 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
     await next();
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "no-referrer");
+    // never rendered inside another site's frame (clickjacking of Confirm / Delete buttons)
+    c.header("X-Frame-Options", "DENY");
+    if (!c.res.headers.has("Content-Security-Policy")) c.header("Content-Security-Policy", "frame-ancestors 'none'");
     if (c.req.path.startsWith("/api/")) c.header("Cache-Control", "no-store");
   });
 

@@ -24,6 +24,14 @@ describe("app: health, errors, config, openapi, static", () => {
     expect(ready.body.migrations.applied).toBeGreaterThan(0);
   });
 
+  it("no page may be framed by another site (clickjacking): X-Frame-Options DENY, frame-ancestors 'none'", async () => {
+    for (const path of ["/", "/broadcasts", "/api/docs", "/api/v1/auth/setup", "/healthz"]) {
+      const res = await fetch(srv.url + path);
+      expect(res.headers.get("x-frame-options"), path).toBe("DENY");
+      expect(res.headers.get("content-security-policy"), path).toContain("frame-ancestors 'none'");
+    }
+  });
+
   it("request ids: generated, or echoed when sane", async () => {
     const a = await srv.api("GET", "/healthz");
     expect(a.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
