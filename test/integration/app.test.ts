@@ -101,6 +101,33 @@ describe("app: health, errors, config, openapi, static", () => {
     expect((await srv.api("GET", "/healthz")).status).toBe(200);
   });
 
+  it("a 400 never echoes the value of a secret field (token, password, setup code, confirmation token), in the answer or the log", async () => {
+    const key = await srv.adminKey();
+    await srv.api("POST", "/api/v1/teammates", { handle: "echo", name: "Echo" }, { key });
+    const S = "S3CRET-ECHO-7f3a";
+    const cases: [string, string, unknown][] = [
+      ["PUT", "/api/v1/teammates/echo/token", { token: `${S}${"x".repeat(5000)}` }],
+      ["PUT", "/api/v1/teammates/echo/token", { token: [S] }],
+      ["PUT", "/api/v1/teammates/echo/token", { token: { value: S } }],
+      ["POST", "/api/v1/teammates", { handle: "Not A Handle", name: "x", token: S }],
+      ["POST", "/api/v1/teammates", { handle: "ok-handle", name: "x", token: [S] }],
+      ["POST", "/api/v1/teammates/import", { registry: { agents: [] }, tokens: { tokens: { echo: [S], bob: { t: S } } } }],
+      ["POST", "/api/v1/auth/login", { username: "admin", password: [S] }],
+      ["POST", "/api/v1/auth/login", { username: [S], password: { p: S } }],
+      ["POST", "/api/v1/auth/setup", { setupCode: [S], username: "x", password: S }],
+      ["POST", "/api/v1/users", { username: "new-user", password: { p: S }, role: "requester" }],
+      ["PATCH", "/api/v1/users/admin", { password: [S] }],
+      ["POST", "/api/v1/broadcasts/some-id/confirm", { token: { t: S } }],
+    ];
+    for (const [method, path, body] of cases) {
+      const res = await srv.api(method, path, body, { key });
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(res.body.error.code).toBe("VALIDATION_FAILED");
+      expect(res.text, `${method} ${path}`).not.toContain("S3CRET");
+    }
+    expect(srv.output()).not.toContain("S3CRET");
+  });
+
   it("unknown API path → JSON 404; unknown page → SPA or 404, never a stack", async () => {
     const res = await srv.api("GET", "/api/v1/nope", undefined, { key: await srv.adminKey() });
     expect(res.status).toBe(404);
