@@ -276,9 +276,19 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       }
       r.gateway_url = url;
       const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint };
+      // A retry of an attempt the gateway accepted (its run id is known) whose run did not fail
+      // on the gateway — it timed out, the connection was lost, the server stopped — reuses that
+      // attempt's idempotency key: the gateway never delivers one key twice, so the agent does
+      // not get the message again (it may well have replied late); the retry waits for that
+      // run's reply instead. A run that failed on the gateway (GATEWAY_ERROR) is sent afresh.
+      const reuse = r.run_id !== null && r.error_code !== "GATEWAY_ERROR" ? r.run_id : null;
       r.status = "sending";
       r.attempts += 1;
       const attempt = r.attempts;
+      const idempotencyKey = reuse ?? `${id}-${r.handle}-${attempt}`;
+      // Until the gateway answers, the run id is the key (OpenClaw's run id is the key): a crash
+      // before the answer leaves the key on record, so a retry cannot send a second copy.
+      Object.assign(r, { run_id: idempotencyKey, error_code: null, error_message: null, reply: null, latency_ms: null });
       const result = await deliver(
         deps,
         {
@@ -289,8 +299,8 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
           timeoutSec: row.timeout_sec,
           actor: principal.label,
           broadcastId: id,
-          details: { attempt },
-          idempotencyKey: `${id}-${r.handle}-${attempt}`,
+          details: reuse ? { attempt, sameRunAs: reuse } : { attempt },
+          idempotencyKey,
           signal: controller.signal,
           onPending: (auditId) => {
             r.audit_id = auditId;
@@ -306,7 +316,8 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       Object.assign(r, {
         status: result.status,
         reply: result.reply,
-        run_id: result.runId,
+        // no answer in time, or stopped mid-send: the gateway may have the message — keep the key
+        run_id: result.runId ?? (result.status === "timeout" || result.status === "interrupted" || result.error?.code === "GATEWAY_TIMEOUT" ? idempotencyKey : null),
         latency_ms: result.latencyMs,
         error_code: result.error?.code ?? null,
         error_message: result.error?.message ?? null,

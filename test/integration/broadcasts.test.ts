@@ -203,6 +203,26 @@ describe("broadcasts", () => {
     }
   });
 
+  it("retry after a timeout does not send the message again: the same run is awaited and its late reply recorded", async () => {
+    const b = await create("think hard [[delay:2000]]", { timeoutSec: 1 });
+    await api("POST", `/api/v1/broadcasts/${b.id}/confirm`, { token: b.confirmationToken, wait: true });
+    const first = await settle(b.id);
+    expect(first.recipients.map((r: { status: string }) => r.status)).toEqual(["timeout", "timeout", "timeout"]);
+    const runIds = first.recipients.map((r: { runId: string | null }) => r.runId);
+    for (const id of runIds) expect(id).toEqual(expect.any(String));
+    await new Promise((r) => setTimeout(r, 1_500)); // the agents finish (late)
+    const retry = await api("POST", `/api/v1/broadcasts/${b.id}/retry?wait=true`);
+    expect(retry.status).toBe(200);
+    expect(retry.body.recipients.map((r: { handle: string; status: string; reply: string; attempts: number; runId: string }) => [r.handle, r.status, r.reply, r.attempts])).toEqual([
+      ["h0", "replied", "ack think hard", 2],
+      ["h1", "replied", "ack think hard", 2],
+      ["h2", "replied", "ack think hard", 2],
+    ]);
+    expect(retry.body.recipients.map((r: { runId: string }) => r.runId)).toEqual(runIds);
+    // each agent got the message exactly once
+    expect(received()).toEqual({ h0: ["think hard [[delay:2000]]"], h1: ["think hard [[delay:2000]]"], h2: ["think hard [[delay:2000]]"] });
+  });
+
   it("retry before confirmation → 409 BROADCAST_NOT_CONFIRMED; unknown id → 404", async () => {
     const b = await create("not yet");
     const r = await api("POST", `/api/v1/broadcasts/${b.id}/retry`);
