@@ -292,6 +292,7 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
           q.update.run({ id: existing.id, ...next, tls_fingerprint: urlChanged ? null : existing.tls_fingerprint, updated_at: t });
           if (urlChanged) {
             q.clearStatus.run(existing.id);
+            vault.remove(existing.id, "device_token"); // issued by the gateway at the old address
             touched.add(existing.id);
           }
           report.updated.push(e.handle);
@@ -445,9 +446,14 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
       const fields = (["name", "display_name", "note", "gateway_url", "hostname", "tls_fingerprint"] as const).filter((k) => next[k] !== cur[k]);
       if (!fields.length) return toRecord(cur);
       const addressChanged = fields.includes("gateway_url") || fields.includes("tls_fingerprint");
+      // The device token was issued by the gateway at the old URL and grants this dashboard's
+      // device its scopes there: it must not be presented to whatever answers at the new URL.
+      // (The same gateway at a new address re-issues it to the approved device on connect.)
+      const dropDeviceToken = fields.includes("gateway_url") && vault.info(cur.id, "device_token") !== null;
       sql.transaction(() => {
         q.update.run({ id: cur.id, ...next, updated_at: now() });
         if (addressChanged) q.clearStatus.run(cur.id);
+        if (dropDeviceToken) vault.remove(cur.id, "device_token");
       }).immediate();
       const rec = toRecord(q.byId.get(cur.id) as Row);
       const camel: Record<string, string> = { display_name: "displayName", gateway_url: "gatewayUrl", tls_fingerprint: "tlsFingerprint" };
@@ -456,6 +462,7 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
         handle: rec.handle,
         changed: fields.map((f) => camel[f] ?? f),
         ...(fields.includes("gateway_url") ? { gatewayUrlBefore: cur.gateway_url, gatewayUrlAfter: rec.gatewayUrl } : {}),
+        ...(dropDeviceToken ? { deviceTokenDropped: true } : {}),
       });
       publish(rec.handle);
       if (addressChanged) changed(rec.id);

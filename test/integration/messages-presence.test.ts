@@ -85,6 +85,35 @@ describe("presence", () => {
     expect(outcomes).toEqual(["pairing_required:pairing_required", "ok:online"]);
   });
 
+  it("a new gateway URL drops the device token the old gateway issued: it is never presented at the new address", async () => {
+    const admin = await srv.adminKey();
+    const get = async () => (await srv.api("GET", "/api/v1/teammates/pair", undefined, { key: admin })).body;
+    for (let i = 0; i < 3 && !(await get()).device.paired; i++) {
+      // approve this dashboard's device if the pairing test above did not; a probe collects the token
+      const probe = await srv.api("POST", "/api/v1/teammates/pair/pair", undefined, { key: admin });
+      const requestId = probe.body.status.pairing?.requestId as string | undefined;
+      if (requestId) pairing.approve(requestId);
+    }
+    expect((await get()).device.paired).toBe(true);
+    // an edit that keeps the URL keeps the device token
+    expect((await srv.api("PATCH", "/api/v1/teammates/pair", { note: "still here" }, { key: admin })).body.device.paired).toBe(true);
+    const moved = await startFakeGateway({ token: TOKEN });
+    try {
+      const patched = await srv.api("PATCH", "/api/v1/teammates/pair", { gatewayUrl: moved.url }, { key: admin });
+      expect(patched.status).toBe(200);
+      expect(patched.body.device.paired).toBe(false);
+      const probe = await srv.api("POST", "/api/v1/teammates/pair/pair", undefined, { key: admin });
+      expect(probe.body.status.state).toBe("online");
+      expect(moved.connects.length).toBeGreaterThan(0);
+      expect(moved.connects.map((c) => c.auth)).not.toContain("device-token");
+      const audit = await srv.api("GET", "/api/v1/audit?kind=registry&teammate=pair", undefined, { key: admin });
+      expect(audit.body.items[0].details).toMatchObject({ action: "update", changed: ["gatewayUrl"], deviceTokenDropped: true });
+    } finally {
+      await srv.api("PATCH", "/api/v1/teammates/pair", { gatewayUrl: pairing.url }, { key: admin });
+      await moved.stop();
+    }
+  });
+
   it("ping one by name; unknown and forbidden callers", async () => {
     const one = await srv.api("POST", "/api/v1/ping", { to: "Up", timeoutSec: 2 }, { key });
     expect(one.body.teammates).toHaveLength(1);

@@ -263,6 +263,18 @@ describe("legacy import", () => {
     expect(reg.byHandle("yan")?.gatewayUrl).toBeNull();
   });
 
+  it("an import that moves a teammate to another address drops the device token of the old gateway; one that keeps it does not", () => {
+    const file = (ip: string) => ({ agents: [{ emailPrefix: "dora", name: "Dora", ip }] });
+    reg.importLegacy({ registry: file("192.168.1.30") }, "u");
+    const id = reg.byHandle("dora")!.id;
+    vault.put(id, "device_token", JSON.stringify({ token: "devtok-old", scopes: ["operator.write"] }));
+    reg.importLegacy({ registry: file("192.168.1.30") }, "u");
+    expect(vault.info(id, "device_token")).not.toBeNull();
+    reg.importLegacy({ registry: file("192.168.1.31") }, "u");
+    expect(reg.byHandle("dora")?.gatewayUrl).toBe("ws://192.168.1.31:18789");
+    expect(vault.info(id, "device_token")).toBeNull();
+  });
+
   it("rejects a file that is not a registry", () => {
     expect(apiError(() => reg.importLegacy({ registry: { nope: 1 } } as unknown as ImportRequest, "u")).code).toBe("IMPORT_INVALID");
   });
