@@ -108,6 +108,9 @@ export interface AuthServiceOptions {
   audit: Pick<AuditLog, "append">;
   logger?: Pick<Logger, "warn" | "info">;
   limiter?: LoginLimiter;
+  /** Failures per client address over all usernames (stops username spraying, which would
+   *  otherwise cost a 50 ms scrypt per guess with nothing to slow it down). */
+  ipLimiter?: LoginLimiter;
   now?: () => number;
 }
 
@@ -115,6 +118,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
   const sql = opts.db.$client;
   const now = opts.now ?? Date.now;
   const limiter = opts.limiter ?? createLoginLimiter({ now });
+  const ipLimiter = opts.ipLimiter ?? createLoginLimiter({ now, max: 50 });
   const audit = opts.audit;
 
   const q = {
@@ -240,7 +244,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     login(username, password, ip) {
       const name = username.trim().toLowerCase();
       const limitKey = `${name}|${ip}`;
-      const wait = limiter.retryAfterSec(limitKey);
+      const wait = Math.max(limiter.retryAfterSec(limitKey), ipLimiter.retryAfterSec(ip));
       if (wait > 0) {
         audit.append({ actor: `user:${name.slice(0, 64)}`, kind: "login", outcome: "failed", details: { ip, reason: "rate_limited" } });
         throw new ApiError("RATE_LIMITED", `Too many failed sign-ins; try again in ${wait} s`, { retryAfterSec: wait });
@@ -249,6 +253,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       const passwordOk = verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
       if (!user || !passwordOk || user.disabled) {
         limiter.fail(limitKey);
+        ipLimiter.fail(ip);
         const reason = !user ? "unknown_user" : !passwordOk ? "wrong_password" : "disabled";
         audit.append({ actor: `user:${name.slice(0, 64)}`, kind: "login", outcome: "failed", details: { ip, reason } });
         throw new ApiError("INVALID_CREDENTIALS", "Wrong username or password");
@@ -345,6 +350,11 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
         expiresAt = Date.parse(input.expiresAt);
         if (!(expiresAt > now())) throw new ApiError("VALIDATION_FAILED", "expiresAt must be in the future", { issues: [{ path: "expiresAt", message: "must be in the future", code: "custom" }] });
       }
+      // The audit trail names a key by its name: two usable keys may not share one.
+      const clash = sql
+        .prepare("select 1 from api_keys where name = ? and revoked_at is null and (expires_at is null or expires_at > ?)")
+        .get(input.name, now());
+      if (clash) throw new ApiError("KEY_NAME_TAKEN", `An active API key is already named "${input.name}"; pick another name or revoke that key first`);
       const key = `tm_${randomBytes(32).toString("base64url")}`;
       const id = randomUUID();
       q.insertKey.run(id, input.name, input.role, key.slice(0, API_KEY_PREFIX_LENGTH), sha256Hex(key), actor, now(), expiresAt);

@@ -36,16 +36,24 @@ describe("idempotency keys", () => {
     expect(list.body.items.filter((m: { exchanges: { message: string }[] }) => m.exchanges[0]?.message === "once only")).toHaveLength(1);
   });
 
-  it("two API keys with the same name do not share Idempotency-Keys (no replay of the other's answer or confirmation token)", async () => {
+  it("a key reusing an expired key's name does not inherit its Idempotency-Keys (no replay of its answer or confirmation token)", async () => {
     const admin = await srv.adminKey();
-    const mk = async (role: string) => (await srv.api("POST", "/api/v1/api-keys", { name: "twin-bot", role }, { key: admin })).body.key as string;
-    const operatorTwin = await mk("operator");
-    const requesterTwin = await mk("requester");
+    const mk = async (role: string, expiresAt?: string) =>
+      srv.api("POST", "/api/v1/api-keys", { name: "twin-bot", role, ...(expiresAt ? { expiresAt } : {}) }, { key: admin });
+    const operatorTwin = (await mk("operator", new Date(Date.now() + 1500).toISOString())).body.key as string;
+    // Two usable keys never share a name (the audit trail names keys by name)...
+    const clash = await mk("requester");
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.code).toBe("KEY_NAME_TAKEN");
     const body = { message: "twins", timeoutSec: 3 };
     const first = await post("/api/v1/broadcasts", body, "twin-1", operatorTwin);
     expect(first.status).toBe(201);
     expect(first.body.confirmationToken).toEqual(expect.any(String));
-    const other = await post("/api/v1/broadcasts", body, "twin-1", requesterTwin);
+    // ...but once the first has expired, its name is free again: the new key is another caller.
+    await new Promise((r) => setTimeout(r, 1600));
+    const created = await mk("requester");
+    expect(created.status).toBe(201);
+    const other = await post("/api/v1/broadcasts", body, "twin-1", created.body.key as string);
     expect(other.status).toBe(201);
     expect(other.headers.get("idempotent-replayed")).toBeNull();
     expect(other.body.id).not.toBe(first.body.id);

@@ -141,6 +141,17 @@ describe("login, sessions", () => {
     expect(s.login("admin", PW, "1.1.1.1").principal.name).toBe("admin");
   });
 
+  it("rate-limits username spraying: 50 failures from one address, whatever the usernames", () => {
+    const s = svc(PW);
+    s.bootstrap();
+    for (let i = 0; i < 50; i++) expect(apiError(() => s.login(`guess${i}`, "bad-password-x", "6.6.6.6")).code).toBe("INVALID_CREDENTIALS");
+    // a fresh username from the same address is refused before any password is hashed
+    expect(apiError(() => s.login("admin", PW, "6.6.6.6")).code).toBe("RATE_LIMITED");
+    expect(s.login("admin", PW, "7.7.7.7").principal.name).toBe("admin");
+    clock += 5 * 60_000 + 1;
+    expect(s.login("admin", PW, "6.6.6.6").principal.name).toBe("admin");
+  });
+
   it("the limiter counts failures in a sliding window and resets on success", () => {
     let c = 0;
     const l = createLoginLimiter({ max: 3, windowMs: 1000, now: () => c });
@@ -210,6 +221,17 @@ describe("API keys", () => {
     clock += 60_001;
     expect(s.keyPrincipal(b.key)).toBeNull();
     expect(apiError(() => s.createKey({ name: "c", role: "auditor", expiresAt: new Date(clock - 1).toISOString() }, "u")).code).toBe("VALIDATION_FAILED");
+  });
+
+  it("keeps the names of usable keys unique (the audit trail names keys by name)", () => {
+    const s = svc(PW);
+    const first = s.createKey({ name: "ci-bot", role: "requester" }, "u");
+    const clash = apiError(() => s.createKey({ name: "ci-bot", role: "operator" }, "u"));
+    expect(clash.code).toBe("KEY_NAME_TAKEN");
+    expect(clash.status).toBe(409);
+    expect(s.listKeys()).toHaveLength(1);
+    s.revokeKey(first.id, "u");
+    expect(s.createKey({ name: "ci-bot", role: "requester" }, "u").name).toBe("ci-bot");
   });
 });
 
