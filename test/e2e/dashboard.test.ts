@@ -50,7 +50,9 @@ afterAll(async () => {
   await browser?.close();
   await srv?.stop();
   for (const g of Object.values(gw)) await g?.stop();
-  // a set for the README
+  // A set for the README, refreshed only on request (UPDATE_SCREENSHOTS=1), so a test run never
+  // rewrites tracked files.
+  if (process.env.UPDATE_SCREENSHOTS !== "1") return;
   const docs = join(REPO_ROOT, "docs", "screenshots");
   mkdirSync(docs, { recursive: true });
   for (const f of shots) {
