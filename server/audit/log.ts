@@ -9,6 +9,7 @@ import { GENESIS_HASH, canonicalJson, completionHash, entryHash, type ChainedFie
 import { csvRow } from "./csv.ts";
 import { toFtsQuery } from "./fts.ts";
 import type { AuditCompletion, AuditInput, AuditLog } from "./types.ts";
+import { isoOrNull as iso } from "../db/time.ts";
 
 export const AUDIT_KEY_SETTING = "audit_key";
 /** settings key holding {id, hash} of the newest entry: catches entries cut off the end. */
@@ -59,7 +60,6 @@ export interface AuditLogOptions {
   now?: () => number;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function toEntry(r: AuditRow): AuditEntry {
   return {

@@ -11,6 +11,7 @@ import type { Logger } from "../logger.ts";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./passwords.ts";
 import { createLoginLimiter, type LoginLimiter } from "./rate-limit.ts";
 import type { CredentialRevocation, Principal } from "./types.ts";
+import { isoOrNull as iso } from "../db/time.ts";
 
 export const SESSION_COOKIE = "mesh_session";
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -44,7 +45,6 @@ interface KeyRow {
   revoked_at: number | null;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 function toUser(r: UserRow): User {
   return { username: r.username, role: r.role, createdAt: new Date(r.created_at).toISOString(), disabled: Boolean(r.disabled) };

@@ -1,6 +1,8 @@
 // Maps what the gateway connector reports to the delivery statuses of the API and audit trail.
 import type { DeliveryStatus } from "../../shared/api/messages.ts";
 import type { SendResult } from "../gateway/types.ts";
+import { iso } from "../db/time.ts";
+export { iso };
 
 export function deliveryStatusOf(result: SendResult): DeliveryStatus {
   switch (result.outcome) {
@@ -24,5 +26,4 @@ export function deliveryStatusOf(result: SendResult): DeliveryStatus {
   }
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : iso(ms));

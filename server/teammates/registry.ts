@@ -24,6 +24,7 @@ import type { Logger } from "../logger.ts";
 import type { CredentialInfo, CredentialKind, Vault } from "../vault/types.ts";
 import { parseLegacyRegistry, tokensByHandle, type LegacyTeammate } from "./legacy.ts";
 import type { Registry, TeammateRecord } from "./types.ts";
+import { isoOrNull as iso } from "../db/time.ts";
 
 export const MY_HANDLE_SETTING = "my_handle";
 export const STATUS_HISTORY_KEEP = 200;
@@ -74,7 +75,6 @@ interface StatusRow {
   pairing_request_id: string | null;
 }
 
-const iso = (ms: number | null | undefined): string | null => (ms == null ? null : new Date(ms).toISOString());
 
 function toRecord(r: Row): TeammateRecord {
   return {
