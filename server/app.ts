@@ -54,16 +54,6 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   app.route("/api/v1", authRoutes(services));
   app.route("/api/v1", usersRoutes(services));
   app.route("/api/v1", apiKeysRoutes(services));
-  // PUT /teammates/{handle}/token: "a probe runs" — in the background, after the answer.
-  app.use("/api/v1/teammates/:handle/token", async (c, next) => {
-    await next();
-    if (c.req.method !== "PUT" || c.res.status !== 200) return;
-    const record = services.registry.byHandle(c.req.param("handle").toLowerCase());
-    const actor = (c.get("principal" as never) as { label?: string } | undefined)?.label ?? "system";
-    if (record && services.isOpen()) {
-      services.presence.ping([record], actor).catch((err: unknown) => services.logger.warn({ err, teammate: record.handle }, "probe after token change failed"));
-    }
-  });
   app.route("/api/v1", teammatesRoutes(services));
   app.route("/api/v1", auditRoutes(services));
   app.route(

@@ -53,8 +53,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     const publishAudit = (entry: AuditEntry) => bus.publish({ type: "audit.appended", entry });
     const audit = createAuditLog({ db, vault, onAppend: publishAudit, onComplete: publishAudit });
     // Late-bound: the connector and presence are built after the registry.
-    let onCredentialsChanged: (teammateId: number) => void = () => undefined;
-    const registry = createRegistry({ db, config, vault, audit, logger, bus, onCredentialsChanged: (id) => onCredentialsChanged(id) });
+    let onCredentialsChanged: (teammateId: number, change: { tokenSet: boolean; actor: string }) => void = () => undefined;
+    const registry = createRegistry({ db, config, vault, audit, logger, bus, onCredentialsChanged: (id, change) => onCredentialsChanged(id, change) });
     const connector =
       overrides.connector ??
       createGatewayConnector({
@@ -75,9 +75,19 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       canConfirm: (p: Principal) => can(p.role, "broadcast:confirm"),
     });
     const presence = createPresence(messagingDeps);
-    // Address, pin or token changed (or deleted): drop the pooled connection. (The probe after
-    // PUT /teammates/{handle}/token is started by app.ts.)
-    onCredentialsChanged = (id) => connector.forget(id);
+    // Address, pin or token changed (or deleted): drop the pooled connection. A token just set
+    // connects at once, in the background, so a gateway that wants pairing says so right away.
+    onCredentialsChanged = (id, change) => {
+      connector.forget(id);
+      if (!change.tokenSet || !open) return;
+      const record = registry.list().find((t) => t.id === id);
+      if (!record) return;
+      // Started after the current request's synchronous work, so its answer shows the state before.
+      setImmediate(() => {
+        if (!open) return;
+        presence.ping([record], change.actor).catch((err: unknown) => logger.warn({ err, teammate: record.handle }, "probe after token change failed"));
+      });
+    };
     const stopSync = startSyncTimer({ registry, config, logger });
     metrics.setSources({
       openConnections: () => connector.openConnections(),

@@ -37,8 +37,12 @@ export interface RegistryOptions {
   audit: Pick<AuditLog, "append">;
   logger?: Pick<Logger, "info" | "warn" | "error">;
   bus?: Pick<EventBus, "publish">;
-  /** URL, certificate pin or token of a teammate changed (or it was deleted): drop pooled connections, re-probe. */
-  onCredentialsChanged?: (teammateId: number) => void;
+  /**
+   * URL, certificate pin or token of a teammate changed (or it was deleted): drop pooled
+   * connections. `tokenSet`: a token was just set (PUT .../token), which should connect at once
+   * so pairing shows up without a manual check.
+   */
+  onCredentialsChanged?: (teammateId: number, change: { tokenSet: boolean; actor: string }) => void;
   /** Timeout of a sync download (default 10 s). */
   syncTimeoutMs?: number;
   now?: () => number;
@@ -124,9 +128,9 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
   const sql = opts.db.$client;
   const { vault, audit } = opts;
   const now = opts.now ?? Date.now;
-  const changed = (id: number) => {
+  const changed = (id: number, change: { tokenSet: boolean; actor: string } = { tokenSet: false, actor: "system" }) => {
     try {
-      opts.onCredentialsChanged?.(id);
+      opts.onCredentialsChanged?.(id, change);
     } catch (err) {
       opts.logger?.warn({ err, teammateId: id }, "onCredentialsChanged failed");
     }
@@ -483,7 +487,7 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
       const rec = toRecord(cur);
       auditChange(actor, "credential", rec, { action: "set", credential: "gateway_token" });
       publish(rec.handle);
-      changed(rec.id);
+      changed(rec.id, { tokenSet: true, actor });
       return rec;
     },
     removeToken(handle, actor) {
