@@ -1,35 +1,20 @@
 // The real `team-mesh` command (bin/team-mesh.mjs, a child process without a terminal) against the
 // real server and fake OpenClaw gateways: output, exit codes, and what reached the gateways.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runProcess, type ProcessResult } from "../support/run-process.ts";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
 import { REPO_ROOT, startTestServer, type TestServer } from "../support/server.ts";
 
 const TOKEN = "gw-shared-token-for-cli-tests";
 const BIN = join(REPO_ROOT, "bin/team-mesh.mjs");
 
-interface Result {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function runCli(args: string[], env: Record<string, string>, input?: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, out, err }));
-    child.stdin.end(input ?? "");
+function runCli(args: string[], env: Record<string, string>, input?: string): Promise<ProcessResult> {
+  return runProcess(process.execPath, [BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    input,
   });
 }
 

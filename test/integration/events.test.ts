@@ -1,11 +1,11 @@
 // WebSocket /api/v1/events: authentication, the events a client sees, and closing (4401) when
 // the connection's credential stops being valid.
-import { spawn } from "node:child_process";
 import { connect as netConnect } from "node:net";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { EVENTS_CLOSE, type MeshEvent } from "../../shared/api/events.ts";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
+import { runProcess } from "../support/run-process.ts";
 import { REPO_ROOT, startTestServer, until, type TestServer } from "../support/server.ts";
 
 const TOKEN = "gw-token-events-19af";
@@ -259,13 +259,11 @@ describe("events WebSocket: the periodic re-check catches what no signal reports
   it("sessions ended by `team-mesh admin reset-password` (another process)", async () => {
     const cookie = await srv.login();
     const l = await live(srv, { Cookie: cookie });
-    const cli = spawn(process.execPath, [join(REPO_ROOT, "bin/team-mesh.mjs"), "admin", "reset-password", "admin", "--password-stdin"], {
+    const { code } = await runProcess(process.execPath, [join(REPO_ROOT, "bin/team-mesh.mjs"), "admin", "reset-password", "admin", "--password-stdin"], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", MESH_DATA_DIR: srv.dataDir },
-      stdio: ["pipe", "ignore", "ignore"],
+      input: "a-new-admin-password-77\n",
     });
-    cli.stdin.end("a-new-admin-password-77\n");
-    const code = await new Promise<number | null>((r) => cli.once("exit", r));
     expect(code).toBe(0);
     expect((await closedWithin(l, 20_000)).code).toBe(4401);
   });

@@ -1,44 +1,23 @@
 // `team-mesh vault rotate` on a stopped server's data dir, then the real server process on it:
 // starts with the new key, the stored gateway tokens and sealed settings still work, the old key
 // is refused at start-up with a clear message, and no key is ever printed (docs/cli.md).
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runProcess, type ProcessResult } from "../support/run-process.ts";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
 import { REPO_ROOT, startTestServer, type TestServer } from "../support/server.ts";
 
 const TOKEN = "gw-token-vault-rotate-0d6e";
 const BIN = join(REPO_ROOT, "bin/team-mesh.mjs");
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function run(cmd: string[], env: Record<string, string>, input = "", timeoutMs = 30_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cmd, {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${cmd.join(" ")} did not exit within ${timeoutMs} ms:\n${out}\n${err}`));
-    }, timeoutMs);
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-    child.stdin.end(input);
+function run(cmd: string[], env: Record<string, string>, input = "", timeoutMs = 30_000): Promise<ProcessResult> {
+  return runProcess(process.execPath, cmd, {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    input,
+    timeoutMs,
   });
 }
 

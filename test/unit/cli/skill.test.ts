@@ -1,9 +1,9 @@
 // The OpenClaw skill: SKILL.md's front matter parses and carries the old skill's trigger phrases,
 // it documents exactly the commands mesh.sh implements, and mesh.sh works against a stand-in API.
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { runProcess, type ProcessResult } from "../../support/run-process.ts";
 import { broadcast, message, teammate, useFakeApi, type FakeApi } from "./fake-api.ts";
 
 const DIR = join(import.meta.dirname, "../../../skill/team-mesh");
@@ -24,13 +24,8 @@ function scriptCommands(): string[] {
   return [...main.matchAll(/^ {2}([a-z][a-z |-]*)\)$/gm)].map((m) => (m[1] as string).split("|")[0]!.trim());
 }
 
-function mesh(args: string[], env: Record<string, string> = {}, input = ""): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = execFile("bash", [SCRIPT, ...args], { env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent-home", ...env }, timeout: 20_000 }, (error, out, err) =>
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, out, err }),
-    );
-    child.stdin?.end(input);
-  });
+function mesh(args: string[], env: Record<string, string> = {}, input = ""): Promise<ProcessResult> {
+  return runProcess("bash", [SCRIPT, ...args], { env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent-home", ...env }, input, timeoutMs: 30_000 });
 }
 
 describe("SKILL.md", () => {
