@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { backupDatabase, isDatabaseInUse, restoreBackup, RestoreError, verifyBackup } from "../../server/ops/backup.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { startTestServer, until, type TestServer } from "../support/server.ts";
 
 const VAULT_KEY = randomBytes(32).toString("base64");
 const dirs: string[] = [];
@@ -66,11 +66,13 @@ describe("backup and restore against a running server", () => {
         await new Promise((r) => setTimeout(r, 2));
       }
     })();
-    await new Promise((r) => setTimeout(r, 150));
+    // Both writers are going before the backup starts, and go on after it ended.
+    await until(() => Math.min(apiWrites, rowWrites), (n) => n >= 3);
     const backupsBefore = rowWrites;
+    const apiBefore = apiWrites;
     const result = await backupDatabase({ dbFile, dataDir: srv.dataDir, vaultKey: VAULT_KEY });
     const backupsAfter = rowWrites;
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => Math.min(apiWrites - apiBefore, rowWrites - backupsAfter), (n) => n >= 1);
     stop = true;
     await Promise.all([apiWriter, rowWriter]);
     writerDb.close();

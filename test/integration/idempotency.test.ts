@@ -1,6 +1,6 @@
 // Idempotency-Key on POST /messages, /broadcasts, /broadcasts/{id}/confirm.
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { startTestServer, until, type TestServer } from "../support/server.ts";
 
 const TOKEN = "gw-token-idem-77aa";
 
@@ -40,7 +40,8 @@ describe("idempotency keys", () => {
     const admin = await srv.adminKey();
     const mk = async (role: string, expiresAt?: string) =>
       srv.api("POST", "/api/v1/api-keys", { name: "twin-bot", role, ...(expiresAt ? { expiresAt } : {}) }, { key: admin });
-    const operatorTwin = (await mk("operator", new Date(Date.now() + 1500).toISOString())).body.key as string;
+    const twinExpiresAt = Date.now() + 3000;
+    const operatorTwin = (await mk("operator", new Date(twinExpiresAt).toISOString())).body.key as string;
     // Two usable keys never share a name (the audit trail names keys by name)...
     const clash = await mk("requester");
     expect(clash.status).toBe(409);
@@ -50,7 +51,7 @@ describe("idempotency keys", () => {
     expect(first.status).toBe(201);
     expect(first.body.confirmationToken).toEqual(expect.any(String));
     // ...but once the first has expired, its name is free again: the new key is another caller.
-    await new Promise((r) => setTimeout(r, 1600));
+    await until(() => Date.now(), (now) => now > twinExpiresAt + 100);
     const created = await mk("requester");
     expect(created.status).toBe(201);
     const other = await post("/api/v1/broadcasts", body, "twin-1", created.body.key as string);
@@ -72,16 +73,16 @@ describe("idempotency keys", () => {
   });
 
   it("first request still running → 409 IDEMPOTENCY_IN_PROGRESS", async () => {
-    const body = { to: "bob", message: "slow [[delay:800]]" };
+    const body = { to: "bob", message: "slow [[delay:3000]]" };
     const first = post("/api/v1/messages", body, "send-3");
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => gw.received.length, (n) => n > 0); // the first is at the gateway, not done
     const second = await post("/api/v1/messages", body, "send-3");
     expect(second.status).toBe(409);
     expect(second.body.error.code).toBe("IDEMPOTENCY_IN_PROGRESS");
     expect((await first).status).toBe(200);
     const third = await post("/api/v1/messages", body, "send-3");
     expect(third.status).toBe(200);
-    expect(gw.received).toEqual(["slow [[delay:800]]"]);
+    expect(gw.received).toEqual(["slow [[delay:3000]]"]);
   });
 
   it("a 202 Accepted is replayed too (wait:false)", async () => {

@@ -4,8 +4,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createGatewayConnector, createMemoryCredentialStore, type GatewayConnector } from "../../../server/gateway/index.ts";
 import { startFakeGateway, type FakeGateway } from "../../support/fake-gateway.ts";
+import { until } from "../../support/server.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("gateway connector on the fake gateway", () => {
   let gw: FakeGateway;
@@ -15,7 +15,7 @@ describe("gateway connector on the fake gateway", () => {
 
   beforeAll(async () => {
     gw = await startFakeGateway({ token: "tok-1", replyDelayMs: 60, reply: (m) => `echo: ${m}` });
-    connector = createGatewayConnector({ credentials: creds, idleCloseMs: 200 });
+    connector = createGatewayConnector({ credentials: creds, idleCloseMs: 1000 });
   });
   afterAll(async () => {
     await connector.close();
@@ -72,8 +72,8 @@ describe("gateway connector on the fake gateway", () => {
     const other = createGatewayConnector({ credentials: creds });
     try {
       const [a, b] = await Promise.all([
-        connector.send(target(), { sessionKey: "steer", message: "[[delay:300]] a", timeoutMs: 5000 }),
-        sleep(50).then(() => other.send(target(), { sessionKey: "steer", message: "b", timeoutMs: 5000 })),
+        connector.send(target(), { sessionKey: "steer", message: "[[delay:2000]] a", timeoutMs: 10_000 }),
+        until(() => gw.received.includes("[[delay:2000]] a"), Boolean).then(() => other.send(target(), { sessionKey: "steer", message: "b", timeoutMs: 10_000 })),
       ]);
       expect(a).toMatchObject({ outcome: "replied", reply: "echo: a" });
       expect(b.outcome).toBe("delivered_no_reply");
@@ -83,21 +83,30 @@ describe("gateway connector on the fake gateway", () => {
   });
 
   it("runs different sessions in parallel", async () => {
-    const started = Date.now();
-    const rs = await Promise.all(["s1", "s2", "s3", "s4"].map((s) => connector.send(target(), { sessionKey: s, message: `[[delay:300]] ${s}`, timeoutMs: 5000 })));
+    // Side by side means every session's chat.send was accepted before the first run ended;
+    // serialized sends would accept the second only after the first reply.
+    let accepted = 0;
+    const acceptedWhenDone: number[] = [];
+    const rs = await Promise.all(
+      ["s1", "s2", "s3", "s4"].map((s) =>
+        connector
+          .send(target(), { sessionKey: s, message: `[[delay:1500]] ${s}`, timeoutMs: 10_000, onAccepted: () => accepted++ })
+          .then((r) => (acceptedWhenDone.push(accepted), r)),
+      ),
+    );
     expect(rs.every((r) => r.outcome === "replied")).toBe(true);
-    expect(Date.now() - started).toBeLessThan(900);
+    expect(acceptedWhenDone).toEqual([4, 4, 4, 4]);
   });
 
   it("times out, keeps the run id, and fetches the late reply afterwards", async () => {
-    const r = await connector.send(target(), { sessionKey: "slow", message: "[[delay:1500]] late one", timeoutMs: 250 });
+    const r = await connector.send(target(), { sessionKey: "slow", message: "[[delay:4000]] late one", timeoutMs: 250 });
     expect(r.outcome).toBe("timeout");
     expect(r.runId).toBeTruthy();
-    expect(r.latencyMs).toBeLessThan(600);
+    expect(r.latencyMs).toBeLessThan(4000); // gave up at its timeout, did not wait for the run
     const early = await connector.fetchLateReply(target(), { sessionKey: "slow", runId: r.runId ?? "", timeoutMs: 50 });
     expect(early.outcome).toBe("timeout");
     // not finished yet, but fetchLateReply waits for it within its timeout
-    const late = await connector.fetchLateReply(target(), { sessionKey: "slow", runId: r.runId ?? "", timeoutMs: 3000 });
+    const late = await connector.fetchLateReply(target(), { sessionKey: "slow", runId: r.runId ?? "", timeoutMs: 10_000 });
     expect(late).toMatchObject({ outcome: "replied", reply: "echo: late one", runId: r.runId });
   });
 
@@ -116,28 +125,28 @@ describe("gateway connector on the fake gateway", () => {
   it("aborts a send via AbortSignal and via abort()", async () => {
     const ctl = new AbortController();
     let runId = "";
-    const p = connector.send(target(), { sessionKey: "ab", message: "[[delay:2000]] never", timeoutMs: 5000, signal: ctl.signal, onAccepted: (id) => (runId = id) });
-    await sleep(100);
+    const p = connector.send(target(), { sessionKey: "ab", message: "[[delay:5000]] never", timeoutMs: 10_000, signal: ctl.signal, onAccepted: (id) => (runId = id) });
+    await until(() => runId, Boolean);
     ctl.abort();
     const r = await p;
     expect(r).toMatchObject({ outcome: "error", runId, error: { code: "GATEWAY_ERROR", details: { aborted: true } } });
 
     // aborted while still waiting in the session queue: ends at once, nothing is sent
-    const busy = connector.send(target(), { sessionKey: "abq", message: "[[delay:600]] busy", timeoutMs: 5000 });
+    let busyDone = false;
+    const busy = connector.send(target(), { sessionKey: "abq", message: "[[delay:3000]] busy", timeoutMs: 10_000 }).finally(() => (busyDone = true));
     const ctl2 = new AbortController();
     const before = gw.received.length;
-    const queuedSend = connector.send(target(), { sessionKey: "abq", message: "queued, then aborted", timeoutMs: 5000, signal: ctl2.signal });
-    await sleep(50);
-    const t0 = Date.now();
+    const queuedSend = connector.send(target(), { sessionKey: "abq", message: "queued, then aborted", timeoutMs: 10_000, signal: ctl2.signal });
+    await until(() => gw.received.includes("[[delay:3000]] busy"), Boolean);
     ctl2.abort();
     expect(await queuedSend).toMatchObject({ outcome: "error", error: { details: { aborted: true } } });
-    expect(Date.now() - t0).toBeLessThan(300);
+    expect(busyDone).toBe(false); // ended at once, not after the run it queued behind
     expect(await busy).toMatchObject({ outcome: "replied", reply: "echo: busy" });
     expect(gw.received.slice(before)).not.toContain("queued, then aborted");
 
     let run2 = "";
-    const p2 = connector.send(target(), { sessionKey: "ab2", message: "[[delay:2000]] never", timeoutMs: 5000, onAccepted: (id) => (run2 = id) });
-    await sleep(100);
+    const p2 = connector.send(target(), { sessionKey: "ab2", message: "[[delay:5000]] never", timeoutMs: 10_000, onAccepted: (id) => (run2 = id) });
+    await until(() => run2, Boolean);
     await connector.abort(target(), { sessionKey: "ab2", runId: run2 });
     const r2 = await p2;
     expect(r2).toMatchObject({ outcome: "error", error: { details: { aborted: true } } });
@@ -149,10 +158,8 @@ describe("gateway connector on the fake gateway", () => {
     await connector.send(target(), { sessionKey: "reuse", message: "b", timeoutMs: 5000 });
     expect(gw.connects.filter((c) => c.ok).length).toBe(connectsBefore);
     expect(connector.openConnections()).toBe(1);
-    await sleep(400); // idleCloseMs = 200
-    expect(connector.openConnections()).toBe(0);
-    await sleep(50);
-    expect(gw.connections()).toBe(0);
+    await until(() => connector.openConnections(), (n) => n === 0); // idleCloseMs = 1000
+    await until(() => gw.connections(), (n) => n === 0);
     await connector.probe(target());
     expect(connector.openConnections()).toBe(1);
     connector.forget(1);

@@ -19,10 +19,16 @@ describe("KeyedSerialQueue", () => {
   });
 
   it("runs different keys in parallel", async () => {
+    // Each task waits until all three have started: that only ends if they run side by side.
     const q = new KeyedSerialQueue();
-    const started = Date.now();
-    await Promise.all([q.run("a", () => sleep(100)), q.run("b", () => sleep(100)), q.run("c", () => sleep(100))]);
-    expect(Date.now() - started).toBeLessThan(190);
+    let started = 0;
+    const allStarted = Promise.withResolvers<void>();
+    const task = async () => {
+      if (++started === 3) allStarted.resolve();
+      await allStarted.promise;
+    };
+    await Promise.all([q.run("a", task), q.run("b", task), q.run("c", task)]);
+    expect(started).toBe(3);
   });
 
   it("keeps going after a failing task", async () => {

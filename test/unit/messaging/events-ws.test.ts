@@ -53,15 +53,16 @@ describe("events endpoint", () => {
     await new Promise((r) => ws.once("open", r));
     expect(endpoint.clientCount()).toBe(1);
     await new Promise((r) => ws.once("close", r));
-    for (let i = 0; i < 50 && endpoint.clientCount() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && endpoint.clientCount() > 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(endpoint.clientCount()).toBe(0);
   });
 
   it("keeps a client that answers pings", async () => {
-    await setup({ heartbeatMs: 100 });
+    // A heartbeat long enough that a loaded machine's stall cannot make a pong look missing.
+    await setup({ heartbeatMs: 400 });
     const ws = new WebSocket(url, { headers: { Authorization: "Bearer good" } });
     await new Promise((r) => ws.once("open", r));
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 1_700)); // four rounds
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();
   });

@@ -74,8 +74,12 @@ describe("message service", () => {
     const out = await h.messages.send({ to: "bob", message: "slow [[delay:2500]]", session: "main", rounds: 1, timeoutSec: 1, dryRun: false, wait: true, fallback: true }, operator);
     if (out.kind !== "message") throw new Error("expected message");
     expect(out.message.status).toBe("timeout");
-    await new Promise((r) => setTimeout(r, 2_000));
-    const late = await h.messages.lateReply(out.message.id, operator);
+    // the run goes on at the gateway; fetch until it has ended
+    let late = await h.messages.lateReply(out.message.id, operator);
+    for (let i = 0; i < 40 && late.status !== "replied"; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      late = await h.messages.lateReply(out.message.id, operator);
+    }
     expect(late.status).toBe("replied");
     expect(late.exchanges[0]?.reply).toContain("re:");
     expect(h.auditEntries().some((e) => e.kind === "late_reply" && e.outcome === "replied")).toBe(true);
