@@ -125,7 +125,7 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
     }
     const withKey: SendOptions = { ...o, idempotencyKey: o.idempotencyKey ?? randomUUID() };
     let dequeued = false;
-    const queued = queue.run(sessionQueueKey(target.teammateId, target.url, o.sessionKey), async (): Promise<SendResult> => {
+    const queued = queue.run(sessionQueueKey(target.url, o.sessionKey), async (): Promise<SendResult> => {
       dequeued = true;
       if (o.signal?.aborted) {
         return { outcome: "error", latencyMs: Date.now() - started, error: { code: "GATEWAY_ERROR", message: "The send was aborted before it started.", details: { aborted: true } } };

@@ -6,6 +6,7 @@ import { CopyButton } from "../components/CopyButton.tsx";
 import { DataTable } from "../components/DataTable.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
+import { SharedGatewayNote } from "../components/SharedGatewayNote.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { createAction } from "../lib/action.ts";
 import { fmtAgo, fmtDate, fmtMs, fmtTime } from "../lib/format.ts";
@@ -159,7 +160,10 @@ function Details(props: { t: Teammate; canWrite: boolean; onClose: () => void })
       >
         <dl class="kv">
           <dt>Gateway</dt>
-          <dd>{props.t.gatewayUrl ?? "— (no address)"}</dd>
+          <dd>
+            {props.t.gatewayUrl ?? "— (no address)"}
+            <SharedGatewayNote handles={props.t.sharedGatewayWith} />
+          </dd>
           <dt>Hostname</dt>
           <dd>{props.t.hostname ?? "—"}</dd>
           <dt>TLS pin</dt>
@@ -433,6 +437,7 @@ export function TeamPage() {
                   <Show when={t.isMe}>
                     <span class="tag">me</span>
                   </Show>
+                  <SharedGatewayNote handles={t.sharedGatewayWith} />
                 </td>
                 <td data-label="Status">
                   <StatusBadge status={t.status.state} />
