@@ -13,6 +13,7 @@ import {
   type Teammate,
   type TeammateStatus,
 } from "../../shared/api/teammates.ts";
+import { approveCommand } from "../../shared/pairing.ts";
 import type { AuditLog } from "../audit/types.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/connection.ts";
@@ -79,6 +80,12 @@ interface StatusRow {
   pairing_request_id: string | null;
 }
 
+
+/** A stored pairing request id becomes a command only in OpenClaw's format (rows from before the check included). */
+function pairingOf(requestId: string): { requestId: string; approveCommand: string } | null {
+  const command = approveCommand(requestId);
+  return command ? { requestId, approveCommand: command } : null;
+}
 
 function toRecord(r: Row): TeammateRecord {
   return {
@@ -211,10 +218,7 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
       version: s?.version ?? null,
       scopes,
       error: live && s?.error_code ? { code: s.error_code, message: s.error_message ?? "" } : null,
-      pairing:
-        live && state === "pairing_required" && s?.pairing_request_id
-          ? { requestId: s.pairing_request_id, approveCommand: `openclaw devices approve ${s.pairing_request_id}` }
-          : null,
+      pairing: live && state === "pairing_required" && s?.pairing_request_id ? pairingOf(s.pairing_request_id) : null,
     };
   }
 
