@@ -39,6 +39,7 @@ export const ERROR_STATUS = {
   CONFIRMATION_TOKEN_INVALID: 409,
   NO_RECIPIENTS: 409,
   NOTHING_TO_RETRY: 409,
+  BROADCAST_TAMPERED: 409,
   MESSAGE_NOT_FOUND: 404,
   // gateway (a send that cannot reach its agent ends with one of these)
   GATEWAY_UNREACHABLE: 502,
