@@ -24,6 +24,7 @@ export const ENV_SPEC = {
   MESH_EMAIL_DOMAIN: [optionalString, "", "Domain appended to handles for the fallback webhook's email field"],
   MESH_MSG_SOFT_LIMIT: [int(1, 1_048_576), String(MESSAGE_SOFT_LIMIT_DEFAULT), "Message size (UTF-8 bytes) above which a send warns"],
   MESH_MSG_HARD_LIMIT: [int(1, 1_048_576), String(MESSAGE_HARD_LIMIT_DEFAULT), "Message size (UTF-8 bytes) above which a send is refused (413)"],
+  MESH_REPLY_MAX_BYTES: [int(1024, 16_777_216), "262144", "Largest reply (UTF-8 bytes) kept from a gateway; a longer one keeps its first part"],
   MESH_REGISTRY_URL: [optionalString, "", "Registry source for sync: an https URL or a file path holding a registry.json"],
   MESH_SYNC_INTERVAL: [optionalString.pipe(z.coerce.number<string | undefined>().int().min(60).max(86_400).optional()), "", "Seconds between automatic syncs (unset: sync on demand only)"],
   MESH_FALLBACK_WEBHOOK_URL: [optionalString, "", "HTTP endpoint notified when an agent is unreachable or has no gateway address / token (unset: fallback off)"],
@@ -70,6 +71,7 @@ export interface Config {
   emailDomain: string | undefined;
   msgSoftLimit: number;
   msgHardLimit: number;
+  replyMaxBytes: number;
   registryUrl: string | undefined;
   syncIntervalSec: number | undefined;
   fallbackWebhookUrl: string | undefined;
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emailDomain: out.MESH_EMAIL_DOMAIN as string | undefined,
     msgSoftLimit: soft,
     msgHardLimit: hard,
+    replyMaxBytes: out.MESH_REPLY_MAX_BYTES as number,
     registryUrl: out.MESH_REGISTRY_URL as string | undefined,
     syncIntervalSec: out.MESH_SYNC_INTERVAL as number | undefined,
     fallbackWebhookUrl: out.MESH_FALLBACK_WEBHOOK_URL as string | undefined,

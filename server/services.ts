@@ -62,6 +62,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
         logger: logger.child({ module: "gateway" }),
         idleCloseMs: 60_000,
         connectTimeoutMs: 10_000,
+        replyMaxBytes: config.replyMaxBytes,
       });
     // Built once per database; its first call runs first-start setup (admin from MESH_ADMIN_PASSWORD).
     const auth = authServiceOf({ db, config, audit, logger });

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { ConnectionPool } from "./connection-pool.ts";
 import { GatewayError, toGatewayError } from "./errors.ts";
 import { checkHealth } from "./probe.ts";
+import { capReply } from "./reply-cap.ts";
 import { fetchLateReplyOnConnection, sendOnConnection } from "./send.ts";
 import { KeyedSerialQueue, sessionQueueKey } from "./session-queue.ts";
 import { checkGatewayUrl } from "./url-policy.ts";
@@ -123,9 +124,13 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
     } catch (err) {
       return { outcome: "error", latencyMs: 0, error: toGatewayError(err, "send").toInfo() };
     }
-    const withKey: SendOptions = { ...o, idempotencyKey: o.idempotencyKey ?? randomUUID() };
+    const withKey: SendOptions = {
+      ...o,
+      idempotencyKey: o.idempotencyKey ?? randomUUID(),
+      ...(opts.replyMaxBytes !== undefined ? { replyMaxBytes: opts.replyMaxBytes } : {}),
+    };
     let dequeued = false;
-    const queued = queue.run(sessionQueueKey(target.teammateId, target.url, o.sessionKey), async (): Promise<SendResult> => {
+    const queued = queue.run(sessionQueueKey(target.url, o.sessionKey), async (): Promise<SendResult> => {
       dequeued = true;
       if (o.signal?.aborted) {
         return { outcome: "error", latencyMs: Date.now() - started, error: { code: "GATEWAY_ERROR", message: "The send was aborted before it started.", details: { aborted: true } } };
@@ -138,7 +143,7 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
         return { outcome: "error", latencyMs: Date.now() - started, error: toGatewayError(err, "connect").toInfo() };
       }
       try {
-        const r = await sendOnConnection(lease.conn, withKey, started, deadline);
+        const r = capReply(await sendOnConnection(lease.conn, withKey, started, deadline), opts.replyMaxBytes);
         log?.debug({ teammateId: t.teammateId, outcome: r.outcome, runId: r.runId, latencyMs: r.latencyMs }, "gateway send finished");
         return r;
       } finally {
@@ -172,7 +177,7 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
       return { outcome: "error", runId: o.runId, latencyMs: Date.now() - started, error: toGatewayError(err, "connect").toInfo() };
     }
     try {
-      return await fetchLateReplyOnConnection(lease.conn, o, started);
+      return capReply(await fetchLateReplyOnConnection(lease.conn, o, started), opts.replyMaxBytes);
     } finally {
       lease.release();
     }

@@ -3,6 +3,7 @@
 // (error classes, `code`, `details.code`, `details.reason`), never on gateway message text.
 // Messages never contain a token or a key: every message passes through redact().
 import type { GatewayErrorCode } from "../../shared/errors.ts";
+import { approveCommand, isPairingRequestId } from "../../shared/pairing.ts";
 import type { GatewayErrorInfo } from "./types.ts";
 
 export class GatewayError extends Error {
@@ -112,10 +113,6 @@ export function isGatewayResponseError(err: unknown): err is GatewayResponseErro
   return err instanceof Error && typeof (err as { gatewayCode?: unknown }).gatewayCode === "string";
 }
 
-export function approveCommand(requestId: string): string {
-  return `openclaw devices approve ${requestId}`;
-}
-
 /**
  * Maps a gateway-answered error (connect or method) to a GatewayError.
  * `phase` only changes wording.
@@ -128,12 +125,21 @@ export function mapGatewayResponseError(err: GatewayResponseErrorLike, phase: "c
   const keep = { gatewayCode, ...(detailCode ? { detailCode } : {}), ...(details ? { gatewayDetails: redactDetails(details, secrets) } : {}) };
 
   if (detailCode === "PAIRING_REQUIRED" || (gatewayCode === "NOT_PAIRED" && !detailCode)) {
-    const requestId = str(details?.requestId);
+    const rawId = str(details?.requestId);
+    if (rawId && !isPairingRequestId(rawId)) {
+      // Not the UUID OpenClaw issues: never turn it into a command to run (nor quote it back).
+      return new GatewayError(
+        "GATEWAY_PROTOCOL_ERROR",
+        "The gateway asked for pairing with a malformed request id (OpenClaw issues UUIDs); no approve command is shown. Check that the address points to a genuine OpenClaw gateway.",
+        { gatewayCode, detailCode },
+      );
+    }
+    const requestId = rawId;
     const info = requestId ? { requestId, approveCommand: approveCommand(requestId) } : {};
     return new GatewayError(
       "PAIRING_REQUIRED",
       requestId
-        ? `The gateway has not paired this dashboard yet. On the gateway's machine run: ${approveCommand(requestId)}`
+        ? `The gateway has not paired this dashboard yet. On the gateway's machine run: openclaw devices approve ${requestId}`
         : "The gateway has not paired this dashboard yet; approve its pending device request with `openclaw devices approve`.",
       { ...keep, ...info, ...(str(details?.reason) ? { pairingReason: details?.reason } : {}) },
     );

@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import type { GatewayConnection } from "./connection.ts";
 import { GatewayError, redact, toGatewayError } from "./errors.ts";
+import { capUtf8 } from "./reply-cap.ts";
 import { findRunReply, messageText } from "./reply-matching.ts";
 import type { SendOptions, SendResult } from "./types.ts";
 
@@ -59,7 +60,7 @@ export async function awaitRun(
   conn: GatewayConnection,
   runIds: ReadonlySet<string>,
   deadline: number,
-  o: { signal?: AbortSignal; onDelta?: (text: string) => void; waitRunId: string },
+  o: { signal?: AbortSignal; onDelta?: (text: string) => void; waitRunId: string; replyMaxBytes?: number },
 ): Promise<RunEnd> {
   const stop = new AbortController();
   let streamed = "";
@@ -74,6 +75,8 @@ export async function awaitRun(
       const snapshot = messageText(p.message);
       if (snapshot !== undefined) streamed = snapshot;
       else if (typeof p.deltaText === "string") streamed = p.replace === true ? p.deltaText : streamed + p.deltaText;
+      // a long reply streaming in is not held (or passed on) beyond the cap
+      if (o.replyMaxBytes !== undefined) streamed = capUtf8(streamed, o.replyMaxBytes).text;
       try {
         o.onDelta?.(streamed);
       } catch {

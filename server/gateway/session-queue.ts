@@ -1,3 +1,5 @@
+import { gatewayAddressKey } from "./url-policy.ts";
+
 // Runs tasks one after another per key, different keys in parallel. Used to serialize sends to
 // one (gateway, session): OpenClaw steers a message sent during an active run into that run, so
 // a second concurrent send would never get a reply of its own.
@@ -25,12 +27,12 @@ export class KeyedSerialQueue {
 }
 
 /**
- * Queue key of a session on one gateway. Unqualified names ("main") are resolved by the gateway to
+ * Queue key of a session on one gateway, whichever teammate entry addresses it. Unqualified names ("main") are resolved by the gateway to
  * `agent:<defaultAgent>:<name>`; with the usual default agent "main", "main" and "agent:main:main"
  * are the same session and must share one queue.
  */
-export function sessionQueueKey(teammateId: number, url: string, sessionKey: string): string {
+export function sessionQueueKey(url: string, sessionKey: string): string {
   const key = sessionKey.trim();
   const canonical = key.startsWith("agent:") ? key.toLowerCase() : `agent:main:${key.toLowerCase()}`;
-  return `${teammateId}|${url}|${canonical}`;
+  return `${gatewayAddressKey(url)}|${canonical}`;
 }

@@ -69,6 +69,8 @@ export interface SendResult {
   outcome: SendOutcome;
   runId?: string;
   reply?: string;
+  /** Set when the reply was longer than the connector's replyMaxBytes: its full UTF-8 size (reply holds the first part). */
+  replyFullBytes?: number;
   latencyMs: number;
   error?: GatewayErrorInfo;
 }
@@ -77,6 +79,8 @@ export interface SendOptions {
   /** User-facing session name ("main", "standup", ...) or a qualified key ("agent:<agentId>:<name>"). */
   sessionKey: string;
   message: string;
+  /** Set by the connector from its replyMaxBytes: the streamed text is kept within it. */
+  replyMaxBytes?: number;
   /** Overall budget for connect + send + reply, in ms. */
   timeoutMs: number;
   /** Defaults to a fresh UUID; becomes the run id. Re-using one never sends twice. */
@@ -97,6 +101,8 @@ export interface GatewayConnectorOptions {
   connectTimeoutMs?: number;
   /** Reported to the gateway as client.version. */
   clientVersion?: string;
+  /** Keep at most this many UTF-8 bytes of a reply, also while it streams in (default: unbounded). */
+  replyMaxBytes?: number;
 }
 
 export interface GatewayConnector {

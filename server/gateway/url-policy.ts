@@ -83,6 +83,25 @@ export function normalizeTlsFingerprint(value: string): string | null {
   return null;
 }
 
+/**
+ * One spelling per gateway address, so two teammate entries that point at the same gateway share
+ * a queue: scheme and host lower-cased, default port and trailing slash dropped (WHATWG URL does
+ * these), and the loopback names localhost / 127.0.0.1 / [::1] folded together (localhost resolves
+ * to either; serializing two distinct loopback listeners costs only a wait, missing one loses replies).
+ */
+export function gatewayAddressKey(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return url.trim().toLowerCase();
+  }
+  const host = ["localhost", "127.0.0.1", "[::1]"].includes(parsed.hostname) ? "localhost" : parsed.hostname;
+  const port = parsed.port ? `:${parsed.port}` : "";
+  const path = parsed.pathname.replace(/\/+$/, "");
+  return `${parsed.protocol}//${host}${port}${path}${parsed.search}`;
+}
+
 function reject(message: string): GatewayUrlCheck {
   return { ok: false, code: "INSECURE_GATEWAY_URL", message };
 }

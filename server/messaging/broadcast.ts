@@ -152,6 +152,36 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       .digest("base64url");
   const hashToken = (token: string) => sha256Hex(token);
 
+  /**
+   * The row that is about to be sent must still be the one confirmed: the text must hash to the
+   * stored sha256, and the stored token hash (an HMAC under the vault-sealed key over id, sha256,
+   * recipients, expiry) must still match, so a row edited in the database (text, or text and hash)
+   * is refused instead of sent. Checked synchronously right before the fan-out reads the row.
+   */
+  function assertIntact(row: BroadcastRow, handles: string[], action: "confirm" | "retry", principal: Principal): void {
+    const textOk = sha256Hex(row.message) === row.sha256;
+    const bindingOk = hashToken(tokenFor(row, handles)) === row.confirm_token_hash;
+    if (textOk && bindingOk) return;
+    const mismatch = textOk ? "binding" : "text";
+    const message =
+      mismatch === "text"
+        ? "The broadcast's stored text no longer matches the hash it was created (and confirmed) with; nothing was sent. Create the broadcast again."
+        : "The broadcast's stored hash, recipients or expiry no longer match its confirmation binding; nothing was sent. Create the broadcast again.";
+    deps.audit.append({
+      actor: principal.label,
+      kind: "broadcast",
+      outcome: "failed",
+      session: row.session,
+      broadcastId: row.id,
+      messageId: null,
+      errorCode: "BROADCAST_TAMPERED",
+      errorMessage: message,
+      details: { action, mismatch, storedSha256: row.sha256, actualSha256: sha256Hex(row.message) },
+    });
+    deps.logger.warn({ broadcastId: row.id, action, mismatch }, "broadcast refused: stored row does not match what was confirmed");
+    throw new ApiError("BROADCAST_TAMPERED", message, { mismatch });
+  }
+
   function load(id: string): BroadcastRow {
     const row = q.get.get(id);
     if (!row) throw new ApiError("BROADCAST_NOT_FOUND", `No broadcast ${id}`);
@@ -472,6 +502,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       };
       check(row);
       const handles = q.recipients.all(id).filter((r) => r.skip_reason === null).map((r) => r.handle);
+      assertIntact(row, handles, "confirm", principal);
       const expected = Buffer.from(tokenFor(row, handles));
       const given = Buffer.from(token);
       const tokenOk =
@@ -532,6 +563,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       if (row.state === "sending") throw new ApiError("BROADCAST_ALREADY_CONFIRMED", "This broadcast is still sending");
       const failed = q.recipients.all(id).filter((r) => r.skip_reason === null && FAILED_STATUSES.includes(r.status as DeliveryStatus));
       if (failed.length === 0) throw new ApiError("NOTHING_TO_RETRY", "No recipient of this broadcast failed");
+      assertIntact(row, q.recipients.all(id).filter((r) => r.skip_reason === null).map((r) => r.handle), "retry", principal);
       const ok = sqlite.transaction(() => {
         if (q.retryToSending.run(id).changes !== 1) return false;
         for (const r of failed) {

@@ -13,11 +13,12 @@ import {
   type Teammate,
   type TeammateStatus,
 } from "../../shared/api/teammates.ts";
+import { approveCommand } from "../../shared/pairing.ts";
 import type { AuditLog } from "../audit/types.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/connection.ts";
 import type { EventBus } from "../events/types.ts";
-import { checkGatewayUrl, isTrustedPlaintextHost } from "../gateway/url-policy.ts";
+import { checkGatewayUrl, gatewayAddressKey, isTrustedPlaintextHost } from "../gateway/url-policy.ts";
 import { ApiError } from "../http/errors.ts";
 import { fetchFailure } from "../http/fetch-failure.ts";
 import type { Logger } from "../logger.ts";
@@ -79,6 +80,12 @@ interface StatusRow {
   pairing_request_id: string | null;
 }
 
+
+/** A stored pairing request id becomes a command only in OpenClaw's format (rows from before the check included). */
+function pairingOf(requestId: string): { requestId: string; approveCommand: string } | null {
+  const command = approveCommand(requestId);
+  return command ? { requestId, approveCommand: command } : null;
+}
 
 function toRecord(r: Row): TeammateRecord {
   return {
@@ -211,10 +218,7 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
       version: s?.version ?? null,
       scopes,
       error: live && s?.error_code ? { code: s.error_code, message: s.error_message ?? "" } : null,
-      pairing:
-        live && state === "pairing_required" && s?.pairing_request_id
-          ? { requestId: s.pairing_request_id, approveCommand: `openclaw devices approve ${s.pairing_request_id}` }
-          : null,
+      pairing: live && state === "pairing_required" && s?.pairing_request_id ? pairingOf(s.pairing_request_id) : null,
     };
   }
 
@@ -224,7 +228,26 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
     return row ? { handle: row.value, source: "setting" } : null;
   }
 
-  function toApiWith(rec: TeammateRecord, creds: Partial<Record<CredentialKind, CredentialInfo>>, s: StatusRow | undefined, myHandle: string | null): Teammate {
+  /** Handles per normalized gateway address, for the shared-gateway warning. */
+  function handlesByGateway(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const r of q.all.all() as Row[]) {
+      if (!r.gateway_url) continue;
+      const key = gatewayAddressKey(r.gateway_url);
+      out.set(key, [...(out.get(key) ?? []), r.handle]);
+    }
+    return out;
+  }
+  const sharedWith = (rec: TeammateRecord, byGateway: Map<string, string[]>) =>
+    rec.gatewayUrl ? (byGateway.get(gatewayAddressKey(rec.gatewayUrl)) ?? []).filter((h) => h !== rec.handle) : [];
+
+  function toApiWith(
+    rec: TeammateRecord,
+    creds: Partial<Record<CredentialKind, CredentialInfo>>,
+    s: StatusRow | undefined,
+    myHandle: string | null,
+    byGateway: Map<string, string[]>,
+  ): Teammate {
     const token = creds.gateway_token;
     const device = creds.device_token;
     return {
@@ -239,6 +262,7 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
       credential: { set: Boolean(token), setAt: iso(token?.setAt), lastUsedAt: iso(token?.lastUsedAt) },
       device: { paired: Boolean(device), pairedAt: iso(device?.setAt) },
       status: buildStatus(rec, creds, s),
+      sharedGatewayWith: sharedWith(rec, byGateway),
       createdAt: new Date(rec.createdAt).toISOString(),
       updatedAt: new Date(rec.updatedAt).toISOString(),
     };
@@ -539,13 +563,14 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
       return registry.toApi(toRecord(row)).status;
     },
     toApi(rec) {
-      return toApiWith(rec, credsOf(rec.id), q.status.get(rec.id) as StatusRow | undefined, me()?.handle ?? null);
+      return toApiWith(rec, credsOf(rec.id), q.status.get(rec.id) as StatusRow | undefined, me()?.handle ?? null, handlesByGateway());
     },
     toApiMany(records) {
       const creds = vault.infoAll();
       const statuses = new Map((q.statuses.all() as (StatusRow & { teammate_id: number })[]).map((s) => [s.teammate_id, s]));
       const my = me()?.handle ?? null;
-      return records.map((r) => toApiWith(r, creds.get(r.id) ?? {}, statuses.get(r.id), my));
+      const byGateway = handlesByGateway();
+      return records.map((r) => toApiWith(r, creds.get(r.id) ?? {}, statuses.get(r.id), my, byGateway));
     },
     history(teammateId, limit = STATUS_HISTORY_KEEP) {
       return (q.history.all(teammateId, limit) as { at: number; state: string; latency_ms: number | null; error_code: string | null }[]).map((h) => ({

@@ -32,6 +32,8 @@ export const Teammate = z.object({
   credential: z.object({ set: z.boolean(), setAt: Iso.nullable(), lastUsedAt: Iso.nullable() }),
   device: z.object({ paired: z.boolean(), pairedAt: Iso.nullable() }),
   status: TeammateStatus,
+  /** Handles of other teammates whose entry points to the same gateway address (one agent, shared sessions). */
+  sharedGatewayWith: z.array(z.string()),
   createdAt: Iso,
   updatedAt: Iso,
 });

