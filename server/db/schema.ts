@@ -172,6 +172,8 @@ export const broadcastRecipients = sqliteTable(
     skipReason: text("skip_reason"), // set: not a recipient (self, no_address, no_credentials)
     status: text("status").notNull(),
     reply: text("reply"),
+    /** Full size of a reply cut to MESH_REPLY_MAX_BYTES; null when kept whole. */
+    replyFullBytes: integer("reply_full_bytes"),
     runId: text("run_id"),
     latencyMs: integer("latency_ms"),
     errorCode: text("error_code"),

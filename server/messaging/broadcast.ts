@@ -54,6 +54,7 @@ interface RecipientRow {
   skip_reason: string | null;
   status: string;
   reply: string | null;
+  reply_full_bytes: number | null;
   run_id: string | null;
   latency_ms: number | null;
   error_code: string | null;
@@ -127,7 +128,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
     expire: sqlite.prepare("update broadcasts set state = 'expired' where id = ? and state = 'awaiting_confirmation' and expires_at <= ?"),
     finish: sqlite.prepare("update broadcasts set state = ?, completed_at = ? where id = ?"),
     setRecipient: sqlite.prepare(
-      `update broadcast_recipients set status = @status, reply = @reply, run_id = @run_id, latency_ms = @latency_ms, error_code = @error_code,
+      `update broadcast_recipients set status = @status, reply = @reply, reply_full_bytes = @reply_full_bytes, run_id = @run_id, latency_ms = @latency_ms, error_code = @error_code,
          error_message = @error_message, attempts = @attempts, audit_id = @audit_id, gateway_url = @gateway_url, updated_at = @updated_at
        where broadcast_id = @broadcast_id and handle = @handle`,
     ),
@@ -199,6 +200,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       displayName: r.display_name,
       status: r.status as DeliveryStatus,
       reply: r.reply,
+      replyFullBytes: r.reply_full_bytes,
       runId: r.run_id,
       latencyMs: r.latency_ms,
       error: r.error_code ? { code: r.error_code, message: r.error_message ?? "" } : null,
@@ -318,7 +320,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       const idempotencyKey = reuse ?? `${id}-${r.handle}-${attempt}`;
       // Until the gateway answers, the run id is the key (OpenClaw's run id is the key): a crash
       // before the answer leaves the key on record, so a retry cannot send a second copy.
-      Object.assign(r, { run_id: idempotencyKey, error_code: null, error_message: null, reply: null, latency_ms: null });
+      Object.assign(r, { run_id: idempotencyKey, error_code: null, error_message: null, reply: null, reply_full_bytes: null, latency_ms: null });
       const result = await deliver(
         deps,
         {
@@ -346,6 +348,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       Object.assign(r, {
         status: result.status,
         reply: result.reply,
+        reply_full_bytes: result.replyFullBytes,
         // no answer in time, or stopped mid-send: the gateway may have the message — keep the key
         run_id: result.runId ?? (result.status === "timeout" || result.status === "interrupted" || result.error?.code === "GATEWAY_TIMEOUT" ? idempotencyKey : null),
         latency_ms: result.latencyMs,

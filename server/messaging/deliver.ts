@@ -30,6 +30,8 @@ export interface DeliveryInput {
 export interface DeliveryResult {
   status: DeliveryStatus;
   reply: string | null;
+  /** Full size of a reply the connector cut to MESH_REPLY_MAX_BYTES (null: kept whole). */
+  replyFullBytes: number | null;
   runId: string | null;
   latencyMs: number | null;
   error: { code: string; message: string } | null;
@@ -51,7 +53,7 @@ type Raced = { kind: "result"; result: SendResult } | { kind: "aborted"; reason:
 export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "message" | "broadcast"): Promise<DeliveryResult> {
   const abortedStatus = (): DeliveryStatus => ((input.signal.reason as AbortReason) === "interrupted" ? "interrupted" : "cancelled");
   if (input.signal.aborted) {
-    return { status: abortedStatus(), reply: null, runId: null, latencyMs: null, error: null, auditId: null };
+    return { status: abortedStatus(), reply: null, replyFullBytes: null, runId: null, latencyMs: null, error: null, auditId: null };
   }
   const entry = deps.audit.append({
     actor: input.actor,
@@ -124,6 +126,7 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
     out = {
       status,
       reply: status === "replied" ? (r.reply ?? "") : (r.reply ?? null),
+      replyFullBytes: r.replyFullBytes ?? null,
       runId,
       latencyMs: r.latencyMs ?? Date.now() - started,
       error: r.error ? { code: r.error.code, message: r.error.message } : null,
@@ -139,6 +142,7 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
     out = {
       status,
       reply: null,
+      replyFullBytes: null,
       runId,
       latencyMs: Date.now() - started,
       error: { code: status === "interrupted" ? "SHUTTING_DOWN" : "CANCELLED", message: `the run was ${status}` },
@@ -148,6 +152,7 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
     out = {
       status: "timeout",
       reply: null,
+      replyFullBytes: null,
       runId,
       latencyMs: Date.now() - started,
       error: { code: "GATEWAY_TIMEOUT", message: `no answer from the gateway within ${input.timeoutSec} s` },

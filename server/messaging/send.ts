@@ -176,6 +176,7 @@ export function createMessageService(deps: MessagingDeps): MessageService {
           messageBytes: bytes,
           status: "sending",
           reply: null,
+          replyFullBytes: null,
           runId: null,
           latencyMs: null,
           error: null,
@@ -222,6 +223,7 @@ export function createMessageService(deps: MessagingDeps): MessageService {
         Object.assign(exchange, {
           status: result.status,
           reply: result.reply,
+          replyFullBytes: result.replyFullBytes,
           runId: result.runId,
           latencyMs: result.latencyMs,
           error: result.error,
@@ -394,6 +396,7 @@ export function createMessageService(deps: MessagingDeps): MessageService {
         if (found) {
           e.status = "replied";
           e.reply = result.reply ?? "";
+          e.replyFullBytes = result.replyFullBytes ?? null;
           e.error = null;
           changed = true;
         }

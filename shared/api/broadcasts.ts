@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Actor, Iso, Warning } from "./common.ts";
-import { DeliveryStatus, ErrorInfo, Session, TeammateRef } from "./messages.ts";
+import { DeliveryStatus, ErrorInfo, ReplyFullBytes, Session, TeammateRef } from "./messages.ts";
 import { TIMEOUT_SEC_DEFAULT, TIMEOUT_SEC_MAX } from "../limits.ts";
 
 export const BroadcastState = z.enum(["awaiting_confirmation", "sending", "completed", "cancelled", "expired"]);
@@ -21,6 +21,8 @@ export type BroadcastCreate = z.input<typeof BroadcastCreate>;
 export const Recipient = TeammateRef.extend({
   status: DeliveryStatus,
   reply: z.string().nullable(),
+  /** Set when the reply was longer than MESH_REPLY_MAX_BYTES: its full size; `reply` holds the first part. */
+  replyFullBytes: ReplyFullBytes,
   runId: z.string().nullable(),
   latencyMs: z.number().nullable(),
   error: ErrorInfo.nullable(),

@@ -44,12 +44,17 @@ export type SendRequest = z.input<typeof SendRequest>;
 
 export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
 
+/** Full size in bytes of a reply that was cut to MESH_REPLY_MAX_BYTES; null when it was kept whole. */
+export const ReplyFullBytes = z.number().int().nullable().default(null);
+
 export const Exchange = z.object({
   round: z.number().int(),
   message: z.string(),
   messageBytes: z.number().int(),
   status: DeliveryStatus,
   reply: z.string().nullable(),
+  /** Set when the reply was longer than MESH_REPLY_MAX_BYTES: its full size; `reply` holds the first part. */
+  replyFullBytes: ReplyFullBytes,
   runId: z.string().nullable(),
   latencyMs: z.number().nullable(),
   error: ErrorInfo.nullable(),

@@ -8,6 +8,7 @@ import { putBroadcast } from "../stores/broadcasts.ts";
 import { session } from "../stores/session.ts";
 import { DataTable } from "./DataTable.tsx";
 import { ErrorNote } from "./ErrorNote.tsx";
+import { ReplyCut } from "./ReplyCut.tsx";
 import { ReplyText } from "./ReplyText.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 
@@ -75,6 +76,7 @@ export function BroadcastBoard(props: { broadcast: Broadcast }) {
                   </button>{" "}
                   <Show when={open()[r.handle]} fallback={<span class="first-line">{firstLine(r.reply)}</span>}>
                     <ReplyText text={r.reply} label={`Reply from ${r.handle}`} />
+                    <ReplyCut reply={r.reply} fullBytes={r.replyFullBytes} />
                   </Show>
                 </Show>
                 <Show when={r.error}>

@@ -7,6 +7,7 @@ import { createAction } from "../lib/action.ts";
 import { FINAL, fmtMs, fmtTime } from "../lib/format.ts";
 import { messages, putMessage } from "../stores/messages.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
+import { ReplyCut } from "./ReplyCut.tsx";
 import { ReplyText } from "./ReplyText.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 import { Warnings } from "./Warnings.tsx";
@@ -76,6 +77,7 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
               }
             >
               <ReplyText text={x.reply} label="Reply" />
+              <ReplyCut reply={x.reply} fullBytes={x.replyFullBytes} />
             </Show>
             <Show when={x.status === "timeout" && !x.error}>
               <p class="error-inline">

@@ -1,0 +1,1 @@
+ALTER TABLE `broadcast_recipients` ADD `reply_full_bytes` integer;
