@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { protectServer, serverOptions } from "./http/node-server.ts";
 import { createEventsEndpoint } from "./events/ws.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createServices, type ServiceOverrides, type Services } from "./services.ts";
@@ -42,20 +43,25 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     heartbeatMs: opts.heartbeatMs,
   });
 
+  const limits = {
+    headerTimeoutMs: config.headerTimeoutSec * 1000,
+    requestTimeoutMs: config.requestTimeoutSec * 1000,
+    keepAliveTimeoutMs: config.keepAliveTimeoutSec * 1000,
+    maxConnectionsPerAddress: config.maxConnectionsPerIp,
+  };
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve(
       {
         fetch: app.fetch,
         hostname: config.host,
         port: config.port,
-        // Sends may wait minutes for a reply: no request timeout that would cut them.
-        serverOptions: { requestTimeout: 0 },
+        serverOptions: serverOptions(limits),
       },
       () => resolve(s as Server),
     ) as Server;
     s.once("error", reject);
   });
-  server.keepAliveTimeout = 5_000;
+  protectServer(server, limits, logger);
   events.attach(server);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
