@@ -1,12 +1,12 @@
 // Process entry: config → logger → db → migrations → vault → services → interrupt what the last
 // run left pending → listen → graceful shutdown on SIGTERM/SIGINT.
 //   node server/main.ts
-import type { Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
-import { protectServer, serverOptions } from "./http/node-server.ts";
+import { listenerError, protectServer, serverOptions } from "./http/node-server.ts";
 import { createEventsEndpoint } from "./events/ws.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createServices, type ServiceOverrides, type Services } from "./services.ts";
@@ -49,17 +49,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     keepAliveTimeoutMs: config.keepAliveTimeoutSec * 1000,
     maxConnectionsPerAddress: config.maxConnectionsPerIp,
   };
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: app.fetch,
-        hostname: config.host,
-        port: config.port,
-        serverOptions: serverOptions(limits),
-      },
-      () => resolve(s as Server),
-    ) as Server;
-    s.once("error", reject);
+  // node:http with Hono's listener (not serve()): its errorHandler answers requests that cannot
+  // even become a Request (e.g. a header value Headers refuses) in the error envelope.
+  const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: (err) => listenerError(err, logger) });
+  const server = createServer(serverOptions(limits), listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   protectServer(server, limits, logger);
   events.attach(server);

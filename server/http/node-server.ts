@@ -3,6 +3,7 @@
 // HTTP parser refuses before the app sees them.
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
+import { RequestError } from "@hono/node-server";
 import type { Logger } from "../logger.ts";
 import { ERROR_STATUS, type ErrorCode } from "../../shared/errors.ts";
 import { errorBody } from "./errors.ts";
@@ -28,12 +29,13 @@ export function serverOptions(limits: SocketLimits) {
 }
 
 /** A raw HTTP/1.1 answer in the API's error envelope, closing the connection. */
-export function rawErrorResponse(code: ErrorCode, message: string, status: number = ERROR_STATUS[code]): string {
-  const body = JSON.stringify(errorBody(code, message));
+export function rawErrorResponse(code: ErrorCode, message: string, status: number = ERROR_STATUS[code], head = false): string {
+  const json = JSON.stringify(errorBody(code, message));
+  const body = head ? "" : json;
   return (
     `HTTP/1.1 ${status} ${status === 408 ? "Request Timeout" : status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
     "Content-Type: application/json; charset=utf-8\r\n" +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Content-Length: ${Buffer.byteLength(json)}\r\n` +
     "Connection: close\r\n\r\n" +
     body
   );
@@ -68,12 +70,23 @@ export function protectServer(server: Server, limits: SocketLimits, logger: Logg
     }
     const timedOut = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
     const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+    // an answer to HEAD has no body (the client would read it as a second response)
+    const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString("latin1") === "HEAD ";
     logger.info({ code: err.code, addr: socket.remoteAddress }, timedOut ? "request not received in time: closed" : "malformed request refused");
     const answer = timedOut
-      ? rawErrorResponse("REQUEST_TIMEOUT", "The request was not received in time.")
+      ? rawErrorResponse("REQUEST_TIMEOUT", "The request was not received in time.", 408, head)
       : tooLarge
-        ? rawErrorResponse("BAD_REQUEST", "Request headers are too large.", 431)
-        : rawErrorResponse("BAD_REQUEST", "Malformed HTTP request.");
+        ? rawErrorResponse("BAD_REQUEST", "Request headers are too large.", 431, head)
+        : rawErrorResponse("BAD_REQUEST", "Malformed HTTP request.", 400, head);
     socket.end(answer);
   });
+}
+
+/** Answer of Hono's node listener when a request cannot be turned into a Request or its fetch throws. */
+export function listenerError(err: unknown, logger: Logger): Response {
+  const json = (code: ErrorCode, message: string) =>
+    new Response(JSON.stringify(errorBody(code, message)), { status: ERROR_STATUS[code], headers: { "content-type": "application/json; charset=utf-8" } });
+  if (err instanceof RequestError) return json("BAD_REQUEST", "Malformed request: a header, the method or the URL is not valid.");
+  logger.error({ err }, "unhandled error in the HTTP listener");
+  return json("INTERNAL", "Internal server error");
 }
