@@ -29,6 +29,28 @@ export interface BuiltApp {
   auth: AuthKit;
 }
 
+/**
+ * Dashboard and API reference load only this server's files: no inline or foreign script, fetch and
+ * the events socket only to this host, never framed. Inline styles stay allowed (Solid and Swagger
+ * UI set style attributes); scripts are what an injected reply could abuse.
+ */
+export function contentSecurityPolicy(host: string | undefined): string {
+  // the events socket's ws:/wss: origin; a Host that is no plain host[:port] gets only 'self'
+  const socket = host && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? ` ws://${host} wss://${host}` : "";
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    `connect-src 'self'${socket}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
 export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   const kit = createAuthKit(services);
   const auth = opts.auth ?? kit;
@@ -46,7 +68,7 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
     c.header("Referrer-Policy", "no-referrer");
     // never rendered inside another site's frame (clickjacking of Confirm / Delete buttons)
     c.header("X-Frame-Options", "DENY");
-    if (!c.res.headers.has("Content-Security-Policy")) c.header("Content-Security-Policy", "frame-ancestors 'none'");
+    if (!c.res.headers.has("Content-Security-Policy")) c.header("Content-Security-Policy", contentSecurityPolicy(c.req.header("host")));
     if (c.req.path.startsWith("/api/")) c.header("Cache-Control", "no-store");
   });
 

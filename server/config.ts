@@ -33,6 +33,10 @@ export const ENV_SPEC = {
   MESH_PING_TIMEOUT_SEC: [int(1, 60), "5", "Per-gateway probe timeout"],
   MESH_CONFIRM_TTL_SEC: [int(10, 86_400), "600", "How long a broadcast confirmation stays valid"],
   MESH_SHUTDOWN_GRACE_SEC: [int(0, 600), "20", "On SIGTERM, how long in-flight sends may finish before they are marked interrupted"],
+  MESH_HEADER_TIMEOUT_SEC: [int(1, 300), "20", "Time a client has to send a request's headers before the connection is closed (408)"],
+  MESH_REQUEST_TIMEOUT_SEC: [int(1, 3600), "120", "Time a client has to send a whole request, body included (a send waiting for its reply is not cut by it)"],
+  MESH_KEEPALIVE_TIMEOUT_SEC: [int(1, 600), "5", "How long an idle keep-alive connection stays open"],
+  MESH_MAX_CONNECTIONS_PER_IP: [int(1, 100_000), "256", "Open connections one remote address may hold (behind a proxy, the proxy is one address)"],
   MESH_LOG_LEVEL: [z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), "info", "Log level"],
   MESH_LOG_PRETTY: [optionalString.pipe(bool.optional()), "", "Pretty logs (default: when stdout is a terminal)"],
   MESH_METRICS_TOKEN: [optionalString, "", "Bearer token for /metrics (unset: /metrics needs an admin session or key)"],
@@ -80,6 +84,10 @@ export interface Config {
   pingTimeoutSec: number;
   confirmTtlSec: number;
   shutdownGraceSec: number;
+  headerTimeoutSec: number;
+  requestTimeoutSec: number;
+  keepAliveTimeoutSec: number;
+  maxConnectionsPerIp: number;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   logPretty: boolean;
   metricsToken: string | undefined;
@@ -138,6 +146,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pingTimeoutSec: out.MESH_PING_TIMEOUT_SEC as number,
     confirmTtlSec: out.MESH_CONFIRM_TTL_SEC as number,
     shutdownGraceSec: out.MESH_SHUTDOWN_GRACE_SEC as number,
+    headerTimeoutSec: out.MESH_HEADER_TIMEOUT_SEC as number,
+    requestTimeoutSec: out.MESH_REQUEST_TIMEOUT_SEC as number,
+    keepAliveTimeoutSec: out.MESH_KEEPALIVE_TIMEOUT_SEC as number,
+    maxConnectionsPerIp: out.MESH_MAX_CONNECTIONS_PER_IP as number,
     logLevel: out.MESH_LOG_LEVEL as Config["logLevel"],
     logPretty: (out.MESH_LOG_PRETTY as boolean | undefined) ?? Boolean(process.stdout.isTTY),
     metricsToken: out.MESH_METRICS_TOKEN as string | undefined,

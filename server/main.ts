@@ -1,11 +1,12 @@
 // Process entry: config → logger → db → migrations → vault → services → interrupt what the last
 // run left pending → listen → graceful shutdown on SIGTERM/SIGINT.
 //   node server/main.ts
-import type { Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { listenerError, protectServer, serverOptions } from "./http/node-server.ts";
 import { createEventsEndpoint } from "./events/ws.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createServices, type ServiceOverrides, type Services } from "./services.ts";
@@ -42,20 +43,24 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     heartbeatMs: opts.heartbeatMs,
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: app.fetch,
-        hostname: config.host,
-        port: config.port,
-        // Sends may wait minutes for a reply: no request timeout that would cut them.
-        serverOptions: { requestTimeout: 0 },
-      },
-      () => resolve(s as Server),
-    ) as Server;
-    s.once("error", reject);
+  const limits = {
+    headerTimeoutMs: config.headerTimeoutSec * 1000,
+    requestTimeoutMs: config.requestTimeoutSec * 1000,
+    keepAliveTimeoutMs: config.keepAliveTimeoutSec * 1000,
+    maxConnectionsPerAddress: config.maxConnectionsPerIp,
+  };
+  // node:http with Hono's listener (not serve()): its errorHandler answers requests that cannot
+  // even become a Request (e.g. a header value Headers refuses) in the error envelope.
+  const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: (err) => listenerError(err, logger) });
+  const server = createServer(serverOptions(limits), listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
-  server.keepAliveTimeout = 5_000;
+  protectServer(server, limits, logger);
   events.attach(server);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;

@@ -4,6 +4,10 @@
 export const ERROR_STATUS = {
   // request / validation
   VALIDATION_FAILED: 400,
+  BAD_REQUEST: 400,
+  REQUEST_TIMEOUT: 408,
+  /** The client closed the connection before its request was read (nobody gets this answer). */
+  CLIENT_ABORTED: 400,
   INVALID_JSON: 400,
   MESSAGE_TOO_LARGE: 413,
   PAYLOAD_TOO_LARGE: 413,

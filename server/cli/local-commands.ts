@@ -30,7 +30,9 @@ export async function runLocalCommand(cmd: LocalCommand, io: CliIO): Promise<Exi
   switch (cmd.name) {
     case "backup": {
       const r = await backupDatabase({ dbFile: config.dbFile, dataDir: config.dataDir, vaultKey: config.vaultKey, out: cmd.out });
-      print(`Backup written: ${r.file} (${r.bytes} bytes)\n\n${r.notice.join("\n")}`, r);
+      print(`Backup written: ${r.file} (${r.bytes} bytes)\n\n${[...r.notice, ...r.warnings].join("\n")}`, r);
+      // also on stderr: seen even when stdout goes to a file or a script reads --json
+      for (const w of r.warnings) io.stderr(w);
       return EXIT.OK;
     }
     case "restore": {

@@ -186,6 +186,13 @@ export function createEventsEndpoint(opts: EventsEndpointOptions): EventsEndpoin
       opts.logger.warn({ err }, "events: authentication failed");
     }
     if (!principal) return reject(socket, 401, "Unauthorized");
+    // ws itself refuses a bad handshake with a plain-text body: refuse it here, in the envelope
+    const wsKey = req.headers["sec-websocket-key"];
+    const version = req.headers["sec-websocket-version"];
+    if (req.method !== "GET" || req.headers.upgrade?.toLowerCase() !== "websocket" || typeof wsKey !== "string" || !/^[+/0-9A-Za-z]{22}==$/.test(wsKey.trim())) {
+      return reject(socket, 400, "Bad Request");
+    }
+    if (version !== "13" && version !== "8") return reject(socket, 400, "Bad Request");
     const who = principal;
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, who, request));
   }

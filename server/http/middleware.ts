@@ -1,5 +1,6 @@
 // Cross-cutting middleware: request ids, access logging, the shutdown gate, and the error handler.
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -93,8 +94,21 @@ export function requestBodyLimit(maxBytes: number): MiddlewareHandler {
   };
 }
 
+/** The client dropped the connection while its body was read (Node: "aborted", ECONNRESET). */
+function isClientAbort(err: unknown, incoming: IncomingMessage | undefined): boolean {
+  if (incoming && incoming.destroyed && !incoming.complete) return true;
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as NodeJS.ErrnoException).code === "ECONNRESET" && e.message === "aborted") return true;
+  }
+  return false;
+}
+
 export function errorHandler(logger: Logger): ErrorHandler {
   return (err, c) => {
+    if (isClientAbort(err, (c.env as { incoming?: IncomingMessage } | undefined)?.incoming)) {
+      logger.info({ requestId: getRequestId(c), path: c.req.path }, "client aborted the request");
+      return c.json(errorBody("CLIENT_ABORTED", "The client closed the connection before the request was read"), 400);
+    }
     if (err instanceof ApiError) {
       return c.json(errorBody(err.code, err.message, err.details), err.status as 400);
     }

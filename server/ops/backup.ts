@@ -13,7 +13,7 @@
 // keeps the current database as <db>.pre-restore-<time>, moves the backup into place and
 // removes the stale -wal/-shm files.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { MIGRATIONS_DIR } from "../db/connection.ts";
 import { keyFilePath } from "../vault/key.ts";
@@ -42,6 +42,8 @@ export interface BackupResult {
   vaultKey: VaultKeyLocation;
   /** Lines to show the operator: where the key is and why it matters. */
   notice: string[];
+  /** One line per vault key file the backup sits beside (empty when it is stored apart). */
+  warnings: string[];
 }
 
 export interface BackupOptions {
@@ -67,8 +69,32 @@ export function vaultKeyLocation(opts: { dataDir: string; vaultKey?: string | un
   return opts.vaultKey ? { source: "env", file: null } : { source: "file", file: keyFilePath(resolve(opts.dataDir)) };
 }
 
-export function vaultKeyNotice(where: VaultKeyLocation, backupFile: string): string[] {
-  const lines = [
+/**
+ * Key files a backup lands beside: a vault.key in the backup's folder, or the configured key file
+ * when the backup sits in the key's folder or below it (the default <dataDir>/backups does) —
+ * whoever copies that folder gets the backup and its key, i.e. every credential.
+ */
+export function keysBesideBackup(where: VaultKeyLocation, backupFile: string): string[] {
+  const folder = resolve(dirname(backupFile));
+  const found = new Set<string>();
+  if (where.file) {
+    const keyDir = resolve(dirname(where.file));
+    const rel = relative(keyDir, folder);
+    if (existsSync(where.file) && (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel)))) found.add(resolve(where.file));
+  }
+  const local = keyFilePath(folder);
+  if (existsSync(local)) found.add(local);
+  return [...found];
+}
+
+export function vaultKeyWarnings(where: VaultKeyLocation, backupFile: string): string[] {
+  return keysBesideBackup(where, backupFile).map(
+    (key) => `WARNING: the backup ${backupFile} is in a folder that also holds the vault key ${key}; a backup plus its key is the whole vault: move the backup elsewhere.`,
+  );
+}
+
+export function vaultKeyNotice(where: VaultKeyLocation): string[] {
+  return [
     where.source === "env"
       ? "The vault master key comes from MESH_VAULT_KEY (environment / .env)."
       : `The vault master key is the file ${where.file}.`,
@@ -76,10 +102,6 @@ export function vaultKeyNotice(where: VaultKeyLocation, backupFile: string): str
     "Keep a copy of the key somewhere safe and SEPARATE: never store the key beside the backup",
     "(whoever gets both gets every credential).",
   ];
-  if (where.file && resolve(dirname(where.file)) === resolve(dirname(backupFile))) {
-    lines.push(`WARNING: the backup was written into the folder that holds the key (${dirname(backupFile)}); move it elsewhere.`);
-  }
-  return lines;
 }
 
 /** Consistent online backup of a database that may be in use. */
@@ -123,7 +145,7 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
     throw err;
   }
   const vaultKey = vaultKeyLocation(opts);
-  return { file: dest, bytes: statSync(dest).size, pages, at: now.toISOString(), vaultKey, notice: vaultKeyNotice(vaultKey, dest) };
+  return { file: dest, bytes: statSync(dest).size, pages, at: now.toISOString(), vaultKey, notice: vaultKeyNotice(vaultKey), warnings: vaultKeyWarnings(vaultKey, dest) };
 }
 
 export interface BackupInfo {

@@ -44,6 +44,13 @@ export async function launch(opts: { width?: number; height?: number; colorSchem
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(`console: ${m.text()}`);
   });
+  // Content-Security-Policy violations of every page, reported by the page itself
+  await context.exposeBinding("__meshCspViolation", (_source, v: string) => errors.push(`csp: ${v}`));
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      (window as unknown as { __meshCspViolation(v: string): void }).__meshCspViolation(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
   return {
     context,
     page,

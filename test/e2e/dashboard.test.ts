@@ -287,6 +287,20 @@ describe("dashboard in Chromium", () => {
     expect(gw.bob.received.filter((m) => m.startsWith("Mobile broadcast"))).toEqual([]);
   });
 
+  it("strict CSP: the dashboard pages and the API reference run without a policy violation", async () => {
+    const res = await fetch(srv.url);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(csp).toMatch(/connect-src 'self' ws:\/\/127\.0\.0\.1:\d+/);
+    await page.goto(`${srv.url}/api/docs`);
+    await page.waitForSelector(".opblock", { timeout: 30_000 });
+    await page.goto(`${srv.url}/#/team`);
+    await page.waitForSelector("text=Bob Builder", { timeout: 30_000 });
+    expect(browser.errors.filter((e) => /^csp:|Content Security Policy/.test(e))).toEqual([]);
+  });
+
   it("had no page errors", () => {
     expect(browser.errors.filter((e) => !/401|Unauthorized|Failed to load resource/.test(e))).toEqual([]);
   });

@@ -200,13 +200,46 @@ describe("backupDatabase failure paths", () => {
     expect(readFileSync(join(dir, "exists.db"), "utf8")).toBe("x");
   });
 
-  it("warns when the backup lands in the folder that holds the key file", async () => {
-    const dir = tempDir();
+  const smallDb = (dir: string) => {
     const db = new Database(join(dir, "team-mesh.db"));
     db.exec("create table t (x)");
     db.close();
-    const r = await backupDatabase({ dbFile: join(dir, "team-mesh.db"), dataDir: dir, out: join(dir, "copy.db") });
+    return join(dir, "team-mesh.db");
+  };
+
+  it("warns when the backup lands in the folder that holds the key file", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "vault.key"), "k", { mode: 0o600 });
+    const r = await backupDatabase({ dbFile: smallDb(dir), dataDir: dir, out: join(dir, "copy.db") });
     expect(r.vaultKey).toEqual({ source: "file", file: join(dir, "vault.key") });
-    expect(r.notice.join("\n")).toMatch(/WARNING: the backup was written into the folder that holds the key/);
+    expect(r.warnings).toEqual([expect.stringContaining(`also holds the vault key ${join(dir, "vault.key")}`)]);
+  });
+
+  it("warns for the default location: <dataDir>/backups sits inside the folder with vault.key", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "vault.key"), "k", { mode: 0o600 });
+    const r = await backupDatabase({ dbFile: smallDb(dir), dataDir: dir });
+    expect(r.file.startsWith(join(dir, "backups"))).toBe(true);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/a backup plus its key is the whole vault/);
+  });
+
+  it("warns when the key comes from MESH_VAULT_KEY but a vault.key file sits beside the backup", async () => {
+    const dir = tempDir();
+    const elsewhere = tempDir();
+    writeFileSync(join(elsewhere, "vault.key"), "k", { mode: 0o600 });
+    const r = await backupDatabase({ dbFile: smallDb(dir), dataDir: dir, vaultKey: VAULT_KEY, out: join(elsewhere, "copy.db") });
+    expect(r.vaultKey.source).toBe("env");
+    expect(r.warnings).toEqual([expect.stringContaining(join(elsewhere, "vault.key"))]);
+    // the key value itself is never part of the result
+    expect(JSON.stringify(r)).not.toContain(VAULT_KEY);
+  });
+
+  it("no warning for a backup stored apart from the key", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "vault.key"), "k", { mode: 0o600 });
+    const r = await backupDatabase({ dbFile: smallDb(dir), dataDir: dir, out: join(tempDir(), "copy.db") });
+    expect(r.warnings).toEqual([]);
+    expect(r.notice.join("\n")).not.toMatch(/WARNING/);
   });
 });

@@ -198,6 +198,21 @@ describe("team-mesh CLI against the real server", () => {
     }
   });
 
+  it("backup into the default folder beside vault.key warns on stdout, stderr and in --json", async () => {
+    const env = { MESH_DATA_DIR: srv.dataDir };
+    const key = join(srv.dataDir, "vault.key");
+    const human = await runCli(["backup"], env);
+    expect(human.code).toBe(0);
+    expect(human.out).toContain(`also holds the vault key ${key}`);
+    expect(human.err).toContain(`also holds the vault key ${key}`);
+    const machine = await runCli(["backup", "--json"], env);
+    expect(machine.code).toBe(0);
+    const r = JSON.parse(machine.out) as { file: string; warnings: string[] };
+    expect(r.file.startsWith(join(srv.dataDir, "backups"))).toBe(true);
+    expect(r.warnings).toEqual([expect.stringContaining(key)]);
+    expect(machine.err).toContain("a backup plus its key is the whole vault");
+  });
+
   it("local commands on the live data dir: backup works, restore and vault rotate refuse while the server runs", async () => {
     const env = { MESH_DATA_DIR: srv.dataDir };
     const out = join(mkdtempSync(join(tmpdir(), "cli-backup-")), "b.db");
