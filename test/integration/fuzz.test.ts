@@ -1,13 +1,15 @@
 // REST fuzzer: random methods, paths (from /api/v1/openapi.json), params, headers and bodies, with
 // and without credentials, against the real server on loopback. No answer is a 5xx, and every
 // non-2xx answer is JSON in the {"error":{"code","message"}} envelope. Seeded: the seed is printed,
-// FUZZ_SEED=<n> replays a run. Malformed HTTP goes over a raw socket.
+// FUZZ_SEED=<n> replays a run (CI uses a fixed seed). Malformed HTTP goes over a raw socket.
 import { request } from "node:http";
 import { connect } from "node:net";
 import fc from "fast-check";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+// CI replays one fixed seed (a landing must not depend on the draw); elsewhere every run draws a new
+// one, so local runs keep exploring. Any failure prints the seed that replays it.
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : process.env.CI ? 1108391303 : Math.floor(Math.random() * 2 ** 31);
 const RUNS = 2000;
 
 interface Answer {
