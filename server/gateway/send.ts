@@ -154,12 +154,14 @@ export async function sendOnConnection(conn: GatewayConnection, o: SendOptions, 
   let sendAnswer: Record<string, unknown>;
   const runPromiseHolder: { p?: Promise<RunEnd> } = {};
   const earlyEvents: { event: string; payload: unknown }[] = [];
+  let wasOpen = false;
   const offEarly = conn.onEvent((e) => {
     if (e.event === "chat" && rec(e.payload)?.runId === key) earlyEvents.push(e);
   });
   try {
     const remaining = deadline - Date.now();
     if (remaining <= 0) return { outcome: "timeout", latencyMs: latency() };
+    wasOpen = !conn.closed;
     sendAnswer = await conn.request("chat.send", { sessionKey: o.sessionKey, message: o.message, idempotencyKey: key }, { timeoutMs: Math.min(remaining, 30_000), ...(o.signal ? { signal: o.signal } : {}) });
   } catch (err) {
     offEarly();
@@ -169,6 +171,19 @@ export async function sendOnConnection(conn: GatewayConnection, o: SendOptions, 
         new GatewayError("GATEWAY_TIMEOUT", "The gateway did not confirm the message in time; it may or may not have been delivered. Retrying with the same idempotency key never sends twice.", {
           idempotencyKey: key,
         }),
+      );
+    }
+    // The connection dropped while chat.send was out: the gateway may have taken the message.
+    // The key is reported as the run id (OpenClaw's run id is the key) so a retry reuses it and
+    // the gateway dedupes instead of delivering twice. A connection already closed sent nothing.
+    if (ge.code === "GATEWAY_UNREACHABLE" && wasOpen) {
+      return errorResult(
+        new GatewayError("GATEWAY_UNREACHABLE", `${ge.message} The message may have been delivered; retrying with the same idempotency key never sends twice.`, {
+          ...(rec(ge.details) ?? {}),
+          idempotencyKey: key,
+          mayHaveBeenDelivered: true,
+        }, ge.retryable),
+        key,
       );
     }
     return errorResult(ge);

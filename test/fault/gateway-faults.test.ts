@@ -99,6 +99,27 @@ describe("gateway faults", () => {
     expect(ms).toBeLessThan(2 * SLACK); // at the close, not at the send timeout
   });
 
+  it("closes after taking chat.send, before answering → the key is reported, and a retry under it is not delivered twice", async () => {
+    const { gw, target } = await faulty({ closeBeforeAnswer: true });
+    const r = await connector.send(target, { sessionKey: "main", message: "only once", timeoutMs: 10_000 });
+    expectError(r, "GATEWAY_UNREACHABLE");
+    expect(r.runId).toBeTruthy();
+    expect(r.error?.details).toMatchObject({ idempotencyKey: r.runId, mayHaveBeenDelivered: true });
+    expect(gw.received).toEqual(["only once"]);
+    gw.faults.closeBeforeAnswer = false;
+    const again = await connector.send(target, { sessionKey: "main", message: "only once", timeoutMs: 10_000, idempotencyKey: r.runId as string });
+    expect(again.outcome).toBe("replied");
+    expect(gw.received).toEqual(["only once"]); // deduped by the key: the agent got it once
+  });
+
+  it("refused connection → GATEWAY_UNREACHABLE without a run id (nothing left the server)", async () => {
+    const { gw, target } = await faulty({});
+    await gw.stop();
+    const r = await connector.send(target, { sessionKey: "main", message: "never sent", timeoutMs: 5000 });
+    expectError(r, "GATEWAY_UNREACHABLE");
+    expect(r.runId).toBeUndefined();
+  });
+
   it("slow hello → GATEWAY_TIMEOUT", async () => {
     const { target } = await faulty({ slowHelloMs: 5000 });
     const { r, ms } = await sendWithHealthyAlongside(target, 10_000);

@@ -223,6 +223,27 @@ describe("broadcasts", () => {
     expect(received()).toEqual({ h0: ["think hard [[delay:2000]]"], h1: ["think hard [[delay:2000]]"], h2: ["think hard [[delay:2000]]"] });
   });
 
+  it("retry after the connection dropped before chat.send was answered reuses the key: not delivered twice", async () => {
+    for (const g of healthy) g.faults.closeBeforeAnswer = true;
+    try {
+      const b = await create("dropped before the answer");
+      await api("POST", `/api/v1/broadcasts/${b.id}/confirm`, { token: b.confirmationToken, wait: true });
+      const first = await settle(b.id);
+      expect(first.recipients.map((r: { status: string }) => r.status)).toEqual(["unreachable", "unreachable", "unreachable"]);
+      const keys = first.recipients.map((r: { runId: string | null }) => r.runId);
+      for (const k of keys) expect(k).toEqual(expect.any(String));
+      for (const g of healthy) g.faults.closeBeforeAnswer = false;
+      const retry = await api("POST", `/api/v1/broadcasts/${b.id}/retry?wait=true`);
+      expect(retry.status).toBe(200);
+      expect(retry.body.recipients.map((r: { status: string }) => r.status)).toEqual(["replied", "replied", "replied"]);
+      expect(retry.body.recipients.map((r: { runId: string }) => r.runId)).toEqual(keys);
+      const m = "dropped before the answer";
+      expect(received()).toMatchObject({ h0: [m], h1: [m], h2: [m] });
+    } finally {
+      for (const g of healthy) g.faults.closeBeforeAnswer = false;
+    }
+  });
+
   it("retry before confirmation → 409 BROADCAST_NOT_CONFIRMED; unknown id → 404", async () => {
     const b = await create("not yet");
     const r = await api("POST", `/api/v1/broadcasts/${b.id}/retry`);

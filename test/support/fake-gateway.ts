@@ -43,6 +43,8 @@ export interface FakeGatewayFaults {
   rejectProtocol?: boolean;
   /** Close the socket right after accepting a chat.send (mid-run). */
   closeMidRun?: boolean;
+  /** Take a chat.send (the agent gets the message) and close the socket before answering it. */
+  closeBeforeAnswer?: boolean;
   /** Device identities must be approved (gw.approve(requestId)) before they can connect. */
   pairingRequired?: boolean;
   /** Pairing request id to answer with instead of a fresh UUID (a hostile gateway's shell payload, say). */
@@ -74,7 +76,7 @@ export interface StartFakeGatewayOptions {
 export interface FakeGateway {
   url: string;
   port: number;
-  /** Messages received by chat.send, in order. */
+  /** Messages received by chat.send, in order: one per distinct idempotency key (a repeated key is deduped as OpenClaw does). */
   received: string[];
   /** Connect attempts seen (each `connect` request), with their outcome. */
   connects: { ok: boolean; error?: string; deviceId?: string; auth: "token" | "device-token" | "none" }[];
@@ -230,7 +232,9 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         sessions.set(sessionKey, rows);
         const run: Run = { runId: key, sessionKey, done: false, status: "ok", waiters: new Set(), pendingLeft: faults.pendingWaits ?? 0 };
         runs.set(key, run);
-        respond(id, true, { runId: key, status: "started" });
+        // the run goes on (as on a real gateway) even if the connection drops before the answer
+        if (faults.closeBeforeAnswer) ws.close(1011, "fake gateway closed before answering chat.send");
+        else respond(id, true, { runId: key, status: "started" });
         if (faults.closeMidRun) {
           later(20, () => ws.close(1011, "fake gateway crashed mid-run"));
           return;
