@@ -243,7 +243,8 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
         error_message = @error_message, latency_ms = @latency_ms, completed_at = @completed_at, completion_hash = @completion_hash
        where id = @id and outcome = 'pending'`,
     ),
-    pendingIds: sql.prepare("select id from audit_entries where outcome = 'pending' order by id"),
+    // a 'pending' row that carries completion evidence was completed once and reverted: never reseal it
+    pendingIds: sql.prepare("select id from audit_entries where outcome = 'pending' and completion_hash is null and completed_at is null order by id"),
     setHead: sql.prepare(
       "insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at",
     ),
@@ -292,6 +293,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     const row = stmts.get.get(id) as AuditRow | undefined;
     if (!row) throw new AuditError(`Audit entry ${id} does not exist`);
     if (row.outcome !== "pending") throw new AuditError(`Audit entry ${id} is already completed (${row.outcome})`);
+    if (row.completion_hash !== null || row.completed_at !== null) throw new AuditError(`Audit entry ${id} was completed before and reverted to pending`);
     const done: AuditRow = {
       ...row,
       outcome: c.outcome,

@@ -50,13 +50,26 @@ function toUser(r: UserRow): User {
   return { username: r.username, role: r.role, createdAt: new Date(r.created_at).toISOString(), disabled: Boolean(r.disabled) };
 }
 
-function toKey(r: KeyRow): ApiKey {
+/** The user a key acts for: its creator, or — for a key created with a key — that key's owner. */
+function keyOwner(byLabel: (label: string) => KeyRow | undefined, r: KeyRow): string | null {
+  let label = r.created_by;
+  for (let hops = 0; hops < 20; hops++) {
+    if (label.startsWith("user:")) return label.slice(5);
+    const parent = label.startsWith("key:") ? byLabel(label) : undefined;
+    if (!parent) return null;
+    label = parent.created_by;
+  }
+  return null;
+}
+
+function toKey(r: KeyRow, owner: string | null): ApiKey {
   return {
     id: r.id,
     name: r.name,
     role: r.role,
     prefix: r.prefix,
     createdBy: r.created_by,
+    owner,
     createdAt: new Date(r.created_at).toISOString(),
     lastUsedAt: iso(r.last_used_at),
     expiresAt: iso(r.expires_at),
@@ -141,6 +154,8 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     ),
     touchKey: sql.prepare("update api_keys set last_used_at = ? where id = ?"),
     revokeKey: sql.prepare("update api_keys set revoked_at = ? where id = ? and revoked_at is null"),
+    // a key's name is unique among usable keys only: a "key:name" creator is the newest key of that name
+    keyByLabel: sql.prepare("select * from api_keys where 'key:' || name = ? order by created_at desc limit 1"),
     getSetting: sql.prepare("select value from settings where key = ?"),
     setSetting: sql.prepare(
       "insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at",
@@ -160,6 +175,20 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
   }
 
   const adminExists = (): boolean => ((q.activeAdmins.get() as { n: number }).n ?? 0) > 0;
+  const ownerOf = (r: KeyRow) => keyOwner((label) => q.keyByLabel.get(label) as KeyRow | undefined, r);
+  /** Revokes the usable keys acting for `username` (inside the caller's transaction). */
+  function revokeOwnedKeys(username: string): KeyRow[] {
+    const t = now();
+    const owned = (sql.prepare("select * from api_keys where revoked_at is null").all() as KeyRow[]).filter((k) => ownerOf(k) === username);
+    for (const k of owned) q.revokeKey.run(t, k.id);
+    return owned;
+  }
+  function auditOwnedKeysRevoked(keys: KeyRow[], username: string, reason: "owner_disabled" | "owner_deleted", actor: string): void {
+    for (const k of keys) {
+      revoked({ kind: "api_key", keyId: k.id });
+      audit.append({ actor, kind: "api_key", outcome: "ok", details: { action: "revoke", id: k.id, name: k.name, prefix: k.prefix, reason, owner: username } });
+    }
+  }
   const userByName = (username: string) => q.userByName.get(username.trim().toLowerCase()) as UserRow | undefined;
 
   function newSession(user: UserRow): SignedIn {
@@ -293,6 +322,12 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       if (!row) return null;
       const t = now();
       if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= t)) return null;
+      // keys written before owners' keys were revoked with them: a missing or disabled owner still ends the key
+      const owner = ownerOf(row);
+      if (owner !== null) {
+        const u = userByName(owner);
+        if (!u || u.disabled) return null;
+      }
       if (o.touch !== false && (row.last_used_at === null || t - row.last_used_at >= KEY_TOUCH_MS)) q.touchKey.run(t, row.id);
       return { kind: "api_key", id: row.id, name: row.name, role: row.role, label: `key:${row.name}` };
     },
@@ -323,10 +358,13 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
           (x): x is string => x !== null,
         );
         const reason = disabled ? "disabled" : role !== user.role ? "role" : "password";
-        return { user: q.userById.get(user.id) as UserRow, changed, revocation: endsSessions ? ({ kind: "user", userId: String(user.id), reason } as const) : null };
+        // a disabled user's API keys stop with them (re-enabling does not bring them back)
+        const keys = disabled && !user.disabled ? revokeOwnedKeys(user.username) : [];
+        return { user: q.userById.get(user.id) as UserRow, changed, keys, revocation: endsSessions ? ({ kind: "user", userId: String(user.id), reason } as const) : null };
       });
-      const { user, changed, revocation } = run.immediate();
+      const { user, changed, keys, revocation } = run.immediate();
       if (revocation) revoked(revocation);
+      auditOwnedKeysRevoked(keys, user.username, "owner_disabled", actor);
       audit.append({ actor, kind: "user", outcome: "ok", details: { action: "update", username: user.username, changed, role: user.role, disabled: Boolean(user.disabled) } });
       return toUser(user);
     },
@@ -337,13 +375,14 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
           throw new ApiError("VALIDATION_FAILED", "This is the last active admin: make another user admin first");
         }
         sql.prepare("delete from users where id = ?").run(user.id);
-        return user;
+        return { user, keys: revokeOwnedKeys(user.username) };
       });
-      const user = run.immediate();
+      const { user, keys } = run.immediate();
       revoked({ kind: "user", userId: String(user.id), reason: "deleted" });
+      auditOwnedKeysRevoked(keys, user.username, "owner_deleted", actor);
       audit.append({ actor, kind: "user", outcome: "ok", details: { action: "delete", username: user.username } });
     },
-    listKeys: () => (q.keys.all() as KeyRow[]).map(toKey),
+    listKeys: () => (q.keys.all() as KeyRow[]).map((r) => toKey(r, ownerOf(r))),
     createKey(input, actor) {
       let expiresAt: number | null = null;
       if (input.expiresAt) {
@@ -360,7 +399,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       q.insertKey.run(id, input.name, input.role, key.slice(0, API_KEY_PREFIX_LENGTH), sha256Hex(key), actor, now(), expiresAt);
       const row = q.keyById.get(id) as KeyRow;
       audit.append({ actor, kind: "api_key", outcome: "ok", details: { action: "create", id, name: row.name, role: row.role, prefix: row.prefix, expiresAt: iso(expiresAt) } });
-      return { ...toKey(row), key };
+      return { ...toKey(row, ownerOf(row)), key };
     },
     revokeKey(id, actor) {
       const row = q.keyById.get(id) as KeyRow | undefined;

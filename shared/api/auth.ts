@@ -38,6 +38,8 @@ export const ApiKey = z.object({
   /** The first characters of the key, enough to recognise it, useless to use it. */
   prefix: z.string(),
   createdBy: z.string(),
+  /** The user the key acts for (its creator, or the creating key's owner); disabling or deleting them revokes it. */
+  owner: z.string().nullable(),
   createdAt: Iso,
   lastUsedAt: Iso.nullable(),
   expiresAt: Iso.nullable(),

@@ -196,6 +196,51 @@ describe("auth API", () => {
     expect(auditText).toContain("ci-bot");
     expect(auditText).not.toContain(key);
   });
+
+  it("a disabled or deleted user's API keys (and keys made with them) answer 401; revocations are audited with the actor", async () => {
+    const adminCookie = await srv.login();
+    const pw = "long enough password";
+    for (const username of ["keyowner-b", "keyowner-c"]) {
+      expect((await api("POST", "/api/v1/users", { username, password: pw, role: "admin" }, { cookie: adminCookie })).status).toBe(201);
+    }
+    const bCookie = await srv.login("keyowner-b", pw);
+    const bKey = await api("POST", "/api/v1/api-keys", { name: "b-key", role: "admin" }, { cookie: bCookie });
+    shownOnce.push(bKey.body.key);
+    // a key created with B's key acts for B as well
+    const bChild = await api("POST", "/api/v1/api-keys", { name: "b-child", role: "admin" }, { key: bKey.body.key });
+    shownOnce.push(bChild.body.key);
+    expect(bChild.body.owner).toBe("keyowner-b");
+    const cKey = await api("POST", "/api/v1/api-keys", { name: "c-key", role: "admin" }, { cookie: await srv.login("keyowner-c", pw) });
+    shownOnce.push(cKey.body.key);
+    expect((await api("GET", "/api/v1/users", undefined, { key: bChild.body.key })).status).toBe(200);
+
+    expect((await api("PATCH", "/api/v1/users/keyowner-b", { disabled: true }, { cookie: adminCookie })).status).toBe(200);
+    for (const k of [bKey.body.key, bChild.body.key]) {
+      const r = await api("POST", "/api/v1/users", { username: "sneaky", password: pw, role: "admin" }, { key: k });
+      expect(r.status).toBe(401);
+      expect(r.body.error.code).toBe("UNAUTHENTICATED");
+    }
+    // re-enabling B does not bring the keys back
+    expect((await api("PATCH", "/api/v1/users/keyowner-b", { disabled: false }, { cookie: adminCookie })).status).toBe(200);
+    expect((await api("GET", "/api/v1/users", undefined, { key: bKey.body.key })).status).toBe(401);
+
+    expect((await api("DELETE", "/api/v1/users/keyowner-c", undefined, { cookie: adminCookie })).status).toBe(204);
+    const cUse = await api("POST", "/api/v1/users", { username: "sneaky", password: pw, role: "admin" }, { key: cKey.body.key });
+    expect(cUse.status).toBe(401);
+    expect((await api("GET", "/api/v1/users", undefined, { cookie: adminCookie })).body.items.map((u: { username: string }) => u.username)).not.toContain("sneaky");
+
+    const keys = (await api("GET", "/api/v1/api-keys", undefined, { cookie: adminCookie })).body.items as { id: string; owner: string | null; revokedAt: string | null }[];
+    for (const [k, owner] of [[bKey, "keyowner-b"], [bChild, "keyowner-b"], [cKey, "keyowner-c"]] as const) {
+      expect(keys.find((x) => x.id === k.body.id)).toMatchObject({ owner, revokedAt: expect.any(String) });
+    }
+    const trail = (await api("GET", "/api/v1/audit?kind=api_key&limit=100", undefined, { cookie: adminCookie })).body.items as { actor: string; details: Record<string, unknown> }[];
+    const revokes = trail.filter((e) => e.details.action === "revoke" && typeof e.details.reason === "string");
+    expect(revokes.map((e) => [e.actor, e.details.name, e.details.reason, e.details.owner]).sort()).toEqual([
+      ["user:admin", "b-child", "owner_disabled", "keyowner-b"],
+      ["user:admin", "b-key", "owner_disabled", "keyowner-b"],
+      ["user:admin", "c-key", "owner_deleted", "keyowner-c"],
+    ]);
+  });
 });
 
 describe("first start without MESH_ADMIN_PASSWORD", () => {

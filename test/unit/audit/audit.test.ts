@@ -57,6 +57,17 @@ describe("audit append and chain", () => {
     expect(log.verify().ok).toBe(true);
   });
 
+  it("a completed entry turned back into 'pending' is not resealed as interrupted, and verify flags it", () => {
+    const a = log.append({ actor: "user:alice", kind: "send", outcome: "pending", message: "m1" });
+    log.complete(a.id, { outcome: "replied", reply: "the reply" });
+    dropGuards();
+    sql().prepare("update audit_entries set outcome = 'pending' where id = ?").run(a.id);
+    expect(log.interruptPending()).toBe(0);
+    expect(() => log.complete(a.id, { outcome: "error" })).toThrow(/reverted/);
+    expect(log.get(a.id)?.reply).toBe("the reply");
+    expect(log.verify()).toMatchObject({ ok: false, firstBrokenId: a.id });
+  });
+
   it("calls onAppend / onComplete", () => {
     const seen: string[] = [];
     const l2 = createAuditLog({ db: t.db, vault, onAppend: (e) => seen.push(`a${e.id}`), onComplete: (e) => seen.push(`c${e.id}`) });

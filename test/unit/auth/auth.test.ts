@@ -194,7 +194,9 @@ describe("users", () => {
 describe("API keys", () => {
   it("tm_ format, stored as sha256, prefix of 10 chars, shown once", () => {
     const s = svc(PW);
-    const created = s.createKey({ name: "ci", role: "requester" }, "user:admin");
+    // a key acts for its creator, who must exist and be enabled when it is used
+    s.createUser({ username: "alice", password: "long enough password", role: "admin" }, "system");
+    const created = s.createKey({ name: "ci", role: "requester" }, "user:alice");
     expect(created.key).toMatch(/^tm_[A-Za-z0-9_-]{43}$/);
     expect(created.prefix).toBe(created.key.slice(0, 10));
     const row = t.db.$client.prepare("select key_hash, prefix from api_keys").get() as { key_hash: string; prefix: string };

@@ -106,11 +106,12 @@ export default function ApiKeysPage() {
         </button>
       </ErrorNote>
       <Show when={!loading() || keys().length}>
-        <DataTable columns={["Name", "Role", "Prefix", "Created", "Last used", "Expires", "State"]} actions>
-          <For each={keys()} fallback={<tr><td colspan="8" class="muted">No keys yet.</td></tr>}>
+        <DataTable columns={["Name", "Owner", "Role", "Prefix", "Created", "Last used", "Expires", "State"]} actions>
+          <For each={keys()} fallback={<tr><td colspan="9" class="muted">No keys yet.</td></tr>}>
             {(k) => (
               <tr data-key-id={k.id}>
                 <td data-label="Name">{k.name}</td>
+                <td data-label="Owner">{k.owner ?? "—"}</td>
                 <td data-label="Role">{k.role}</td>
                 <td data-label="Prefix" class="mono">
                   {k.prefix}…
