@@ -71,9 +71,12 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     const fallback = createFallback({ config, audit, logger });
     const core: CoreDeps = { config, db, logger, vault, audit, registry, bus, connector };
     const messagingDeps = { ...core, metrics, inflight, fallback };
-    const messages = createMessageService(messagingDeps);
+    // Whoever may release a broadcast to the team (operator, admin) may also stop others' messages.
+    const mayCancelOthers = (p: Principal) => can(p.role, "broadcast:confirm");
+    const messages = createMessageService(messagingDeps, { mayCancelOthers });
     const broadcasts = createBroadcastService(messagingDeps, {
       canConfirm: (p: Principal) => can(p.role, "broadcast:confirm"),
+      mayCancelOthers,
     });
     const presence = createPresence(messagingDeps);
     // Address, pin or token changed (or deleted): drop the pooled connection. A token just set

@@ -5,7 +5,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { utf8Bytes } from "../../shared/limits.ts";
-import type { Warning } from "../../shared/api/common.ts";
+import type { Actor, Warning } from "../../shared/api/common.ts";
 import {
   Broadcast as BroadcastSchema,
   BroadcastPreview as BroadcastPreviewSchema,
@@ -19,7 +19,7 @@ import { ApiError } from "../http/errors.ts";
 import { deliver } from "./deliver.ts";
 import type { FallbackReason } from "./fallback.ts";
 import { iso, isoOrNull } from "./outcome.ts";
-import { actorOf, checkHardLimit, sha256Hex, sizeWarnings, type MessagingDeps } from "./send.ts";
+import { actorOf, checkHardLimit, isActor, sha256Hex, sizeWarnings, type MessagingDeps } from "./send.ts";
 
 export type BroadcastCreate = z.output<typeof BroadcastCreateSchema>;
 export type Broadcast = z.infer<typeof BroadcastSchema>;
@@ -78,6 +78,8 @@ export interface BroadcastService {
 export interface BroadcastOptions {
   /** May this principal see confirmation tokens? (permission broadcast:confirm) */
   canConfirm(principal: Principal): boolean;
+  /** May this caller cancel a broadcast someone else created? (Their own they always may.) */
+  mayCancelOthers(principal: Principal): boolean;
 }
 
 const KEY_SETTING = "broadcast_key";
@@ -538,6 +540,9 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
 
     async cancel(id, principal) {
       const row = load(id);
+      if (!isActor(JSON.parse(row.created_by) as Actor, principal) && !opts.mayCancelOthers(principal)) {
+        throw new ApiError("CANCEL_FORBIDDEN", "Only whoever created this broadcast or an operator or admin may cancel it");
+      }
       if (row.state === "cancelled") return toApi(row, principal);
       if (row.state === "completed") throw new ApiError("BROADCAST_ALREADY_CONFIRMED", "This broadcast has already completed");
       if (row.state === "awaiting_confirmation" || row.state === "expired") {

@@ -262,7 +262,7 @@ export function messagingRoutes(deps: MessagingRoutesDeps): OpenAPIHono {
       tags: ["broadcasts"],
       summary: "Cancel: before confirmation nothing is sent; while sending, unsent recipients are cancelled and runs aborted",
       security,
-      middleware: [auth.authenticate, auth.require("broadcast:confirm")] as const,
+      middleware: [auth.authenticate, auth.require("broadcast:create")] as const,
       request: { params: IdParam },
       responses: { 200: json(Broadcast, "The broadcast"), ...errors, 404: json(ErrorBody, "No such broadcast"), 409: json(ErrorBody, "Already completed") },
     }),

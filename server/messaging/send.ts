@@ -45,6 +45,11 @@ export function actorOf(p: Principal): Actor {
   return { kind: p.kind, name: p.name, role: p.role };
 }
 
+/** Is this caller the one recorded as the actor (a user by name, or an API key by name)? */
+export function isActor(recorded: Actor, p: Principal): boolean {
+  return recorded.kind === p.kind && recorded.name === p.name;
+}
+
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
@@ -99,7 +104,12 @@ export interface MessageService {
   interruptUnfinished(): number;
 }
 
-export function createMessageService(deps: MessagingDeps): MessageService {
+export interface MessageServiceOptions {
+  /** May this caller cancel a message someone else sent? (Their own they always may.) */
+  mayCancelOthers(principal: Principal): boolean;
+}
+
+export function createMessageService(deps: MessagingDeps, opts: MessageServiceOptions): MessageService {
   const sqlite = deps.db.$client;
   const insertRow = sqlite.prepare(
     `insert into messages (id, teammate_id, handle, gateway_url, session, rounds, timeout_sec, status, exchanges, warnings, fallback, actor, created_at, completed_at)
@@ -342,10 +352,15 @@ export function createMessageService(deps: MessagingDeps): MessageService {
 
     list: (limit) => listRows.all(limit).map(toApi),
 
-    async cancel(id) {
+    async cancel(id, principal) {
       const row = load(id);
+      const sender = JSON.parse(row.actor) as Actor;
+      if (!isActor(sender, principal) && !opts.mayCancelOthers(principal)) {
+        throw new ApiError("CANCEL_FORBIDDEN", `Only its sender (${sender.kind === "api_key" ? "key" : "user"} ${sender.name}) or an operator or admin may cancel this message`);
+      }
       const run = active.get(id);
       if (!run) return toApi(row); // already finished: nothing to abort
+      deps.audit.append({ actor: principal.label, kind: "send", outcome: "cancelled", teammate: row.handle, session: row.session, messageId: id, details: { action: "cancelled", sender: sender.name } });
       run.controller.abort("cancelled");
       if (run.runId) {
         await deps.connector.abort(run.target, { sessionKey: run.session, runId: run.runId }).catch((err: unknown) => {

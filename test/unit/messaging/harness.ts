@@ -150,8 +150,11 @@ export function createHarness(env: Record<string, string> = {}, opts: { connecto
     events,
     logs,
     inflight,
-    messages: createMessageService(deps),
-    broadcasts: createBroadcastService(deps, { canConfirm: (p) => p.role === "operator" || p.role === "admin" }),
+    messages: createMessageService(deps, { mayCancelOthers: (p) => p.role === "operator" || p.role === "admin" }),
+    broadcasts: createBroadcastService(deps, {
+      canConfirm: (p) => p.role === "operator" || p.role === "admin",
+      mayCancelOthers: (p) => p.role === "operator" || p.role === "admin",
+    }),
     presence: createPresence(deps),
     auditEntries: () => audit.query({ limit: 500 }).items.slice().reverse(),
     async close() {
