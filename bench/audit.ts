@@ -45,7 +45,7 @@ for await (const chunk of audit.export({}, "ndjson")) {
 const exportMs = performance.now() - t;
 
 t = performance.now();
-const verify = audit.verify();
+const verify = await audit.verify();
 const verifyMs = performance.now() - t;
 
 console.log(

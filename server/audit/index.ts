@@ -1,4 +1,5 @@
-export { createAuditLog, loadAuditKey, toEntry, parseAuditQuery, encodeCursor, decodeCursor, AuditError, AUDIT_KEY_SETTING, AUDIT_HEAD_SETTING, type AuditLogOptions } from "./log.ts";
+export { toEntry } from "./rows.ts";
+export { createAuditLog, loadAuditKey, parseAuditQuery, encodeCursor, decodeCursor, AuditError, AUDIT_KEY_SETTING, AUDIT_HEAD_SETTING, type AuditLogOptions } from "./log.ts";
 export { GENESIS_HASH, canonicalJson, entryHash, completionHash } from "./chain.ts";
 export { toFtsQuery } from "./fts.ts";
 export { csvCell, csvRow } from "./csv.ts";

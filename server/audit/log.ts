@@ -1,53 +1,32 @@
 // The append-only, hash-chained audit trail over `audit_entries` (see chain.ts for the hashes).
 import { createHash, randomBytes } from "node:crypto";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { z } from "zod";
-import { AuditQuery as AuditQuerySchema, type AuditEntry, type AuditVerify } from "../../shared/api/audit.ts";
+import { AuditQuery as AuditQuerySchema, type AuditEntry, type AuditVerifyProgress } from "../../shared/api/audit.ts";
 import type { Db } from "../db/connection.ts";
 import { ApiError } from "../http/errors.ts";
 import type { Vault } from "../vault/types.ts";
-import { GENESIS_HASH, canonicalJson, completionHash, entryHash, type ChainedFields, type CompletionFields } from "./chain.ts";
+import { loadAnchorSigner } from "./anchor.ts";
+import { GENESIS_HASH, canonicalJson, completionHash, entryHash } from "./chain.ts";
 import { csvRow } from "./csv.ts";
 import { toFtsQuery } from "./fts.ts";
+import { checkedHead, parseHead, serializeHead, type Head } from "./head.ts";
+import { chained, completionOf, toEntry, type AuditRow } from "./rows.ts";
 import type { AuditCompletion, AuditInput, AuditLog } from "./types.ts";
-import { isoOrNull as iso } from "../db/time.ts";
+import { createVerifyRunner, snapshotSource } from "./verify.ts";
 
 export const AUDIT_KEY_SETTING = "audit_key";
-/** settings key holding {id, hash} of the newest entry: catches entries cut off the end. */
+/** settings key holding the MAC'd head (see head.ts): catches entries cut off the end, emptying, reverts. */
 export const AUDIT_HEAD_SETTING = "audit_head";
 const EXPORT_CHUNK = 500;
-const VERIFY_CHUNK = 1000;
+/** An export yields to the event loop whenever it has run this long. */
+const EXPORT_SLICE_MS = 8;
 
 export class AuditError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "AuditError";
   }
-}
-
-export interface AuditRow {
-  id: number;
-  at: number;
-  actor: string;
-  kind: string;
-  teammate: string | null;
-  gateway_url: string | null;
-  session: string | null;
-  message: string | null;
-  message_bytes: number | null;
-  message_sha256: string | null;
-  broadcast_id: string | null;
-  message_id: string | null;
-  details: string | null;
-  prev_hash: string;
-  hash: string;
-  outcome: string;
-  run_id: string | null;
-  reply: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  latency_ms: number | null;
-  completed_at: number | null;
-  completion_hash: string | null;
 }
 
 export interface AuditLogOptions {
@@ -57,78 +36,33 @@ export interface AuditLogOptions {
   onAppend?: (entry: AuditEntry) => void;
   /** Called after a pending entry was completed. */
   onComplete?: (entry: AuditEntry) => void;
+  /** Called while a verify runs (at most every 250 ms) and when it starts and ends. */
+  onVerifyProgress?: (progress: AuditVerifyProgress) => void;
+  /** Called once when writing found the trail tampered with (the anomaly is then kept in the head). */
+  onAnomaly?: (reason: string) => void;
   now?: () => number;
 }
 
 
-export function toEntry(r: AuditRow): AuditEntry {
-  return {
-    id: r.id,
-    at: new Date(r.at).toISOString(),
-    actor: r.actor,
-    kind: r.kind as AuditEntry["kind"],
-    teammate: r.teammate,
-    gatewayUrl: r.gateway_url,
-    session: r.session,
-    runId: r.run_id,
-    message: r.message,
-    messageBytes: r.message_bytes,
-    messageSha256: r.message_sha256,
-    reply: r.reply,
-    outcome: r.outcome as AuditEntry["outcome"],
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
-    latencyMs: r.latency_ms,
-    broadcastId: r.broadcast_id,
-    messageId: r.message_id,
-    details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
-    completedAt: iso(r.completed_at),
-    hash: r.hash,
-  };
-}
-
-function chained(r: AuditRow, pending: boolean): ChainedFields {
-  return {
-    id: r.id,
-    at: r.at,
-    actor: r.actor,
-    kind: r.kind,
-    teammate: r.teammate,
-    gatewayUrl: r.gateway_url,
-    session: r.session,
-    message: r.message,
-    messageBytes: r.message_bytes,
-    messageSha256: r.message_sha256,
-    broadcastId: r.broadcast_id,
-    messageId: r.message_id,
-    details: r.details,
-    pending,
-  };
-}
-
-function completionOf(r: Pick<AuditRow, "outcome" | "run_id" | "reply" | "error_code" | "error_message" | "latency_ms" | "completed_at">): CompletionFields {
-  return {
-    outcome: r.outcome,
-    runId: r.run_id,
-    reply: r.reply,
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
-    latencyMs: r.latency_ms,
-    completedAt: r.completed_at,
-  };
-}
-
-/** Loads the chain key (sealed in settings), creating it on first start. */
-export function loadAuditKey(vault: Pick<Vault, "sealSetting" | "openSetting">): Buffer {
+/**
+ * Loads the chain key (sealed in settings), creating it on first start. The sealed value also
+ * says whether this trail's head carries a MAC yet (a version byte before the key): once it
+ * does, a head in the old format is a downgrade, not an upgrade. Tampering with that byte
+ * means breaking the vault's seal.
+ */
+export function loadAuditKey(vault: Pick<Vault, "sealSetting" | "openSetting">): { key: Buffer; macHead: boolean; markMacHead(): void } {
   const existing = vault.openSetting(AUDIT_KEY_SETTING);
+  const marked = (key: Buffer) => ({ key, macHead: true, markMacHead: () => undefined });
   if (existing) {
+    if (existing.length === 33 && existing[0] === KEY_FORMAT_MAC_HEAD) return marked(existing.subarray(1));
     if (existing.length !== 32) throw new AuditError("The stored audit key is not 32 bytes");
-    return existing;
+    return { key: existing, macHead: false, markMacHead: () => vault.sealSetting(AUDIT_KEY_SETTING, Buffer.concat([Buffer.of(KEY_FORMAT_MAC_HEAD), existing])) };
   }
   const key = randomBytes(32);
-  vault.sealSetting(AUDIT_KEY_SETTING, key);
-  return key;
+  vault.sealSetting(AUDIT_KEY_SETTING, Buffer.concat([Buffer.of(KEY_FORMAT_MAC_HEAD), key]));
+  return marked(key);
 }
+const KEY_FORMAT_MAC_HEAD = 2;
 
 /** Parsed filters: the same for query and export. */
 type ParsedQuery = z.output<typeof AuditQuerySchema>;
@@ -225,7 +159,10 @@ const CSV_COLUMNS = [
 export function createAuditLog(opts: AuditLogOptions): AuditLog {
   const sql = opts.db.$client;
   const now = opts.now ?? Date.now;
-  const key = loadAuditKey(opts.vault);
+  const keyInfo = loadAuditKey(opts.vault);
+  const key = keyInfo.key;
+  let macHead = keyInfo.macHead;
+  const signer = loadAnchorSigner(opts.vault);
 
   const stmts = {
     last: sql.prepare("select id, hash from audit_entries order by id desc limit 1"),
@@ -243,22 +180,50 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
         error_message = @error_message, latency_ms = @latency_ms, completed_at = @completed_at, completion_hash = @completion_hash
        where id = @id and outcome = 'pending'`,
     ),
+    pendingCount: sql.prepare("select count(*) as n from audit_entries where outcome = 'pending'"),
     // a 'pending' row that carries completion evidence was completed once and reverted: never reseal it
     pendingIds: sql.prepare("select id from audit_entries where outcome = 'pending' and completion_hash is null and completed_at is null order by id"),
     setHead: sql.prepare(
       "insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at",
     ),
     getHead: sql.prepare("select value from settings where key = ?"),
-    chunk: sql.prepare("select * from audit_entries where id > ? order by id limit ?"),
+    hasData: sql.prepare("select exists(select 1 from users) or exists(select 1 from teammates) or exists(select 1 from messages) as d"),
   };
 
+  const tableEnd = () => (stmts.last.get() as { id: number; hash: string } | undefined) ?? { id: 0, hash: GENESIS_HASH };
+  /** The stored head checked against the table; anything found is kept in it from now on. */
+  const currentHead = (): Head => {
+    const value = (stmts.getHead.get(AUDIT_HEAD_SETTING) as { value: string } | undefined)?.value;
+    let read = parseHead(key, value);
+    // an old-format head after this trail's heads got a MAC: someone wrote it without the key
+    if (read.state === "legacy" && macHead) read = { state: "forged" };
+    const head = checkedHead(
+      read,
+      tableEnd(),
+      () => (stmts.pendingCount.get() as { n: number }).n,
+      () => (stmts.hasData.get() as { d: number }).d === 1,
+    );
+    const before = read.state === "ok" ? read.head.anomaly : null;
+    if (head.anomaly && head.anomaly !== before) opts.onAnomaly?.(head.anomaly);
+    return head;
+  };
+  const writeHead = (h: Head) => stmts.setHead.run(AUDIT_HEAD_SETTING, serializeHead(key, h), now());
+
+  // At start: a trail with no head gets one now (fresh, upgraded, or carrying what was found).
+  sql.transaction(() => {
+    const value = (stmts.getHead.get(AUDIT_HEAD_SETTING) as { value: string } | undefined)?.value;
+    if (parseHead(key, value).state !== "ok") writeHead(currentHead());
+    keyInfo.markMacHead();
+  }).immediate();
+  macHead = true;
+
   const appendTx = sql.transaction((input: AuditInput): AuditRow => {
-    const last = stmts.last.get() as { id: number; hash: string } | undefined;
+    const head = currentHead();
     const at = now();
     const pending = input.outcome === "pending";
     const message = input.message ?? null;
     const row: AuditRow = {
-      id: (last?.id ?? 0) + 1,
+      id: head.id + 1,
       at,
       actor: input.actor,
       kind: input.kind,
@@ -271,7 +236,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       broadcast_id: input.broadcastId ?? null,
       message_id: input.messageId ?? null,
       details: input.details == null ? null : canonicalJson(input.details),
-      prev_hash: last?.hash ?? GENESIS_HASH,
+      prev_hash: head.hash,
       hash: "",
       outcome: input.outcome,
       run_id: pending ? null : (input.runId ?? null),
@@ -285,7 +250,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     row.hash = entryHash(key, row.prev_hash, chained(row, pending));
     if (!pending) row.completion_hash = completionHash(key, row.hash, completionOf(row));
     stmts.insert.run(row);
-    stmts.setHead.run(AUDIT_HEAD_SETTING, JSON.stringify({ id: row.id, hash: row.hash }), at);
+    writeHead({ id: row.id, hash: row.hash, pending: head.pending + (pending ? 1 : 0), anomaly: head.anomaly });
     return row;
   });
 
@@ -294,6 +259,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     if (!row) throw new AuditError(`Audit entry ${id} does not exist`);
     if (row.outcome !== "pending") throw new AuditError(`Audit entry ${id} is already completed (${row.outcome})`);
     if (row.completion_hash !== null || row.completed_at !== null) throw new AuditError(`Audit entry ${id} was completed before and reverted to pending`);
+    const head = currentHead();
     const done: AuditRow = {
       ...row,
       outcome: c.outcome,
@@ -317,18 +283,58 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       completion_hash: done.completion_hash,
     });
     if (res.changes !== 1) throw new AuditError(`Audit entry ${id} could not be completed`);
+    writeHead({ ...head, pending: Math.max(0, head.pending - 1) });
     return done;
   });
 
-  function* rowsAfter(where: { sql: string; params: unknown[] }): Generator<AuditRow[]> {
-    const stmt = sql.prepare(`select * from audit_entries where id > ? and (${where.sql}) order by id limit ${EXPORT_CHUNK}`);
-    let after = 0;
-    for (;;) {
-      const rows = stmt.all(after, ...where.params) as AuditRow[];
-      if (!rows.length) return;
-      yield rows;
-      after = (rows[rows.length - 1] as AuditRow).id;
-      if (rows.length < EXPORT_CHUNK) return;
+  /**
+   * Which pending entries start-up may seal as interrupted: only when the head's pending count
+   * agrees with the table, since a completed entry turned back into pending (its completion
+   * wiped) looks exactly like one that never completed. On disagreement none is resealed and
+   * the head keeps the anomaly; verify reports it.
+   */
+  const resealableTx = sql.transaction((): number[] => {
+    const head = currentHead();
+    const inTable = (stmts.pendingCount.get() as { n: number }).n;
+    const ids = (stmts.pendingIds.all() as { id: number }[]).map((r) => r.id);
+    if (inTable !== head.pending || ids.length !== inTable) {
+      const anomaly =
+        head.anomaly ??
+        `${inTable} entries were pending at start-up but the head records ${head.pending}: ${inTable > head.pending ? "a completed entry was turned back into pending" : "a pending entry was removed or completed without the key"}; none was sealed as interrupted`;
+      if (anomaly !== head.anomaly) opts.onAnomaly?.(anomaly);
+      writeHead({ ...head, anomaly });
+      return [];
+    }
+    writeHead(head);
+    return ids;
+  });
+
+  const verifier = createVerifyRunner(snapshotSource(sql, key, AUDIT_HEAD_SETTING), signer, opts.onVerifyProgress);
+
+  /** Export rows on one cursor over one snapshot, yielding to the event loop between slices. */
+  async function* exportRows(where: { sql: string; params: unknown[] }): AsyncGenerator<AuditRow[]> {
+    const { db, end } = snapshotSource(sql, key, AUDIT_HEAD_SETTING).open();
+    try {
+      const rows = db.prepare(`select * from audit_entries where (${where.sql}) order by id`).iterate(...where.params) as IterableIterator<AuditRow>;
+      try {
+        let batch: AuditRow[] = [];
+        let slice = performance.now();
+        for (const r of rows) {
+          batch.push(r);
+          if (batch.length < EXPORT_CHUNK) continue;
+          yield batch;
+          batch = [];
+          if (performance.now() - slice >= EXPORT_SLICE_MS) {
+            await yieldToLoop();
+            slice = performance.now();
+          }
+        }
+        if (batch.length) yield batch;
+      } finally {
+        rows.return?.();
+      }
+    } finally {
+      end();
     }
   }
 
@@ -345,7 +351,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       return entry;
     },
     interruptPending() {
-      const ids = (stmts.pendingIds.all() as { id: number }[]).map((r) => r.id);
+      const ids = resealableTx.immediate();
       for (const id of ids) {
         const entry = toEntry(
           completeTx.immediate(id, { outcome: "interrupted", errorCode: "SHUTTING_DOWN", errorMessage: "The server stopped before this entry completed" }),
@@ -386,7 +392,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       const q = parseAuditQuery(input);
       const where = whereOf(q);
       if (format === "csv") yield csvRow(CSV_COLUMNS);
-      for (const rows of rowsAfter(where)) {
+      for await (const rows of exportRows(where)) {
         let chunk = "";
         for (const r of rows) {
           const e = toEntry(r);
@@ -395,53 +401,11 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
         yield chunk;
       }
     },
-    verify(): AuditVerify {
-      let expectedPrev = GENESIS_HASH;
-      let expectedId = 1;
-      let checked = 0;
-      const broken = (id: number, reason: string): AuditVerify => ({ ok: false, checked, firstBrokenId: id, reason });
-      let after = 0;
-      let last: AuditRow | undefined;
-      for (;;) {
-        const rows = stmts.chunk.all(after, VERIFY_CHUNK) as AuditRow[];
-        for (const r of rows) {
-          if (r.prev_hash !== expectedPrev) {
-            return broken(r.id, `Entry ${r.id} does not follow the entry before it: an entry was removed, inserted or re-hashed before it`);
-          }
-          if (r.id !== expectedId) {
-            return broken(r.id, `Entry ${r.id} follows entry ${expectedId - 1}: ${r.id - expectedId} entr${r.id - expectedId === 1 ? "y is" : "ies are"} missing`);
-          }
-          const pending = r.outcome === "pending";
-          // pending entries were hashed as pending; a final entry either was appended final or completed later
-          const hashOk =
-            entryHash(key, r.prev_hash, chained(r, true)) === r.hash || (!pending && entryHash(key, r.prev_hash, chained(r, false)) === r.hash);
-          if (!hashOk) {
-            return broken(r.id, `Entry ${r.id} was altered (its recorded fields no longer match its hash)`);
-          }
-          if (pending) {
-            if (r.completion_hash !== null || r.run_id !== null || r.reply !== null || r.completed_at !== null || r.error_code !== null) {
-              return broken(r.id, `Entry ${r.id} is pending but carries completion fields`);
-            }
-          } else if (r.completion_hash === null || completionHash(key, r.hash, completionOf(r)) !== r.completion_hash) {
-            return broken(r.id, `Entry ${r.id} was altered after completion (outcome, reply or error no longer match)`);
-          }
-          expectedPrev = r.hash;
-          expectedId = r.id + 1;
-          checked++;
-          last = r;
-        }
-        if (rows.length < VERIFY_CHUNK) break;
-        after = (rows[rows.length - 1] as AuditRow).id;
-      }
-      const headRow = stmts.getHead.get(AUDIT_HEAD_SETTING) as { value: string } | undefined;
-      if (headRow) {
-        const head = JSON.parse(headRow.value) as { id: number; hash: string };
-        if (!last || last.id !== head.id || last.hash !== head.hash) {
-          const id = last ? last.id + 1 : 1;
-          return broken(id, `The trail ends at entry ${last?.id ?? 0} but the newest entry written was ${head.id}: entries were removed from the end`);
-        }
-      }
-      return { ok: true, checked, firstBrokenId: null, reason: null };
+    verify: (anchor) => verifier.run(anchor),
+    verifyProgress: () => verifier.progress(),
+    anchor() {
+      const end = tableEnd();
+      return signer.sign(end.id, end.hash, new Date(now()));
     },
   };
   return log;

@@ -1,7 +1,7 @@
 // REST routes: GET /audit, /audit/export, /audit/verify, /audit/{id} (mounted under /api/v1).
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { AuditEntry, AuditPage, AuditQuery, AuditVerify } from "../../shared/api/audit.ts";
+import { AuditAnchor, AuditEntry, AuditPage, AuditQuery, AuditVerify, AuditVerifyProgress, AuditVerifyRequest } from "../../shared/api/audit.ts";
 import type { AppEnv } from "../auth/context.ts";
 import { requirePermission } from "../auth/middleware.ts";
 import { errorResponses, newRouter } from "../auth/router.ts";
@@ -86,7 +86,44 @@ export function auditRoutes(deps: { audit: AuditLog }): OpenAPIHono<AppEnv> {
       middleware: [read],
       responses: { 200: json(AuditVerify, "Result"), ...errorResponses(401, 403) },
     }),
-    (c) => c.json(deps.audit.verify(), 200),
+    async (c) => c.json(await deps.audit.verify(), 200),
+  );
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/audit/verify",
+      tags: ["audit"],
+      summary: "Walk the hash chain; with an anchor from GET /audit/head, also prove the trail still holds it",
+      middleware: [read],
+      request: { body: { content: { "application/json": { schema: AuditVerifyRequest } }, required: true } },
+      responses: { 200: json(AuditVerify, "Result (ok is false when the anchor does not hold)"), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => c.json(await deps.audit.verify(c.req.valid("json").anchor), 200),
+  );
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/audit/verify/progress",
+      tags: ["audit"],
+      summary: "How far the running verify has got, and the last result",
+      middleware: [read],
+      responses: { 200: json(AuditVerifyProgress, "Progress"), ...errorResponses(401, 403) },
+    }),
+    (c) => c.json(deps.audit.verifyProgress(), 200),
+  );
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/audit/head",
+      tags: ["audit"],
+      summary: "The trail's head (count + newest hash), signed: store it elsewhere, hand it back to verify later",
+      middleware: [read],
+      responses: { 200: json(AuditAnchor, "A signed anchor"), ...errorResponses(401, 403) },
+    }),
+    (c) => {
+      c.header("Cache-Control", "no-store");
+      return c.json(deps.audit.anchor(), 200);
+    },
   );
   app.openapi(
     createRoute({

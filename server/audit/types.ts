@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditKind, AuditOutcome, AuditQuery, AuditVerify } from "../../shared/api/audit.ts";
+import type { AuditAnchor, AuditEntry, AuditKind, AuditOutcome, AuditQuery, AuditVerify, AuditVerifyProgress } from "../../shared/api/audit.ts";
 
 export interface AuditInput {
   actor: string; // "user:alice", "key:ci-bot", "system"
@@ -32,11 +32,23 @@ export interface AuditLog {
   append(input: AuditInput): AuditEntry;
   /** Completes a pending entry, exactly once. */
   complete(id: number, completion: AuditCompletion): AuditEntry;
-  /** At start-up: every entry still pending becomes 'interrupted'. Returns how many. */
+  /**
+   * At start-up: every entry still pending becomes 'interrupted', unless the head's pending
+   * count disagrees with the table (an entry may have been turned back into pending): then none
+   * does and the head records the anomaly. Returns how many were sealed.
+   */
   interruptPending(): number;
   get(id: number): AuditEntry | null;
   query(q: AuditQuery): { items: AuditEntry[]; nextCursor: string | null };
   /** Rows as NDJSON or CSV text chunks, streamed in id order, for the same filters. */
   export(q: AuditQuery, format: "ndjson" | "csv"): AsyncIterable<string>;
-  verify(): AuditVerify;
+  /**
+   * Walks the chain on a snapshot without blocking the server (one walk at a time; callers
+   * without an anchor share the running one). With an anchor, also proves the trail still
+   * holds the anchored entry.
+   */
+  verify(anchor?: AuditAnchor): Promise<AuditVerify>;
+  verifyProgress(): AuditVerifyProgress;
+  /** The head (count + newest hash), signed: for an auditor to keep outside the server. */
+  anchor(): AuditAnchor;
 }

@@ -55,10 +55,48 @@ export type AuditQuery = z.input<typeof AuditQuery>;
 
 export const AuditPage = z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() });
 
+/**
+ * The trail's head, signed by the server (Ed25519): an auditor stores it somewhere the server
+ * cannot write and later hands it back to verify, which then proves the trail still holds
+ * entry `count` with this `hash` (see docs/audit.md).
+ */
+export const AuditAnchor = z.object({
+  /** Entries in the trail when the anchor was issued (ids run 1..count). */
+  count: z.number().int().min(0),
+  /** Hash of entry `count` (64 zeros for an empty trail). */
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  at: Iso,
+  algorithm: z.literal("Ed25519"),
+  /** The server's signing public key (SPKI DER, base64): check the signature offline with it. */
+  publicKey: z.string(),
+  /** Signature over the canonical JSON of {at, count, hash} (base64). */
+  signature: z.string(),
+});
+export type AuditAnchor = z.infer<typeof AuditAnchor>;
+
 export const AuditVerify = z.object({
   ok: z.boolean(),
+  /** Entries whose hashes were checked. */
   checked: z.number().int(),
+  /** Entries the walk set out to check (the head's count when it started). */
+  total: z.number().int(),
   firstBrokenId: z.number().int().nullable(),
   reason: z.string().nullable(),
+  /** Present when an anchor was given: whether the trail still holds it. */
+  anchor: z.object({ ok: z.boolean(), count: z.number().int(), reason: z.string().nullable() }).optional(),
 });
 export type AuditVerify = z.infer<typeof AuditVerify>;
+
+export const AuditVerifyRequest = z.object({ anchor: AuditAnchor.optional() });
+export type AuditVerifyRequest = z.infer<typeof AuditVerifyRequest>;
+
+/** How far a running verify has got (GET /audit/verify/progress, and `audit.verify` events). */
+export const AuditVerifyProgress = z.object({
+  running: z.boolean(),
+  checked: z.number().int(),
+  total: z.number().int(),
+  startedAt: Iso.nullable(),
+  /** The result of the last finished verify, if any. */
+  last: AuditVerify.nullable(),
+});
+export type AuditVerifyProgress = z.infer<typeof AuditVerifyProgress>;

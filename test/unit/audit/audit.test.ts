@@ -28,7 +28,7 @@ function seed(n: number) {
 }
 
 describe("audit append and chain", () => {
-  it("computes bytes and sha256 of the message and chains hashes from genesis", () => {
+  it("computes bytes and sha256 of the message and chains hashes from genesis", async () => {
     const a = log.append({ actor: "user:alice", kind: "send", outcome: "pending", teammate: "bob", message: "héllo ✓" });
     expect(a.messageBytes).toBe(Buffer.byteLength("héllo ✓"));
     expect(a.messageSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -39,10 +39,10 @@ describe("audit append and chain", () => {
     expect(rows[0]?.prev_hash).toBe("0".repeat(64));
     expect(rows[1]?.prev_hash).toBe(rows[0]?.hash);
     expect(b.details).toEqual({ a: [2, { x: 2, y: 1 }], b: 1 });
-    expect(log.verify()).toEqual({ ok: true, checked: 2, firstBrokenId: null, reason: null });
+    expect(await log.verify()).toEqual({ ok: true, checked: 2, total: 2, firstBrokenId: null, reason: null });
   });
 
-  it("completes a pending entry exactly once; interruptPending finishes the rest", () => {
+  it("completes a pending entry exactly once; interruptPending finishes the rest", async () => {
     const a = log.append({ actor: "user:alice", kind: "send", outcome: "pending", message: "m1" });
     const b = log.append({ actor: "user:alice", kind: "send", outcome: "pending", message: "m2" });
     const done = log.complete(a.id, { outcome: "replied", reply: "r1", runId: "run-1", latencyMs: 12 });
@@ -54,10 +54,10 @@ describe("audit append and chain", () => {
     expect(log.interruptPending()).toBe(1);
     expect(log.get(b.id)?.outcome).toBe("interrupted");
     expect(log.interruptPending()).toBe(0);
-    expect(log.verify().ok).toBe(true);
+    expect((await log.verify()).ok).toBe(true);
   });
 
-  it("a completed entry turned back into 'pending' is not resealed as interrupted, and verify flags it", () => {
+  it("a completed entry turned back into 'pending' is not resealed as interrupted, and verify flags it", async () => {
     const a = log.append({ actor: "user:alice", kind: "send", outcome: "pending", message: "m1" });
     log.complete(a.id, { outcome: "replied", reply: "the reply" });
     dropGuards();
@@ -65,7 +65,7 @@ describe("audit append and chain", () => {
     expect(log.interruptPending()).toBe(0);
     expect(() => log.complete(a.id, { outcome: "error" })).toThrow(/reverted/);
     expect(log.get(a.id)?.reply).toBe("the reply");
-    expect(log.verify()).toMatchObject({ ok: false, firstBrokenId: a.id });
+    expect(await log.verify()).toMatchObject({ ok: false, firstBrokenId: a.id });
   });
 
   it("calls onAppend / onComplete", () => {
@@ -76,18 +76,18 @@ describe("audit append and chain", () => {
     expect(seen).toEqual([`a${e.id}`, `c${e.id}`]);
   });
 
-  it("keeps the chain key sealed in settings and reuses it after a restart", () => {
+  it("keeps the chain key sealed in settings and reuses it after a restart", async () => {
     seed(3);
     const raw = sql().prepare("select value from settings where key = 'sealed:audit_key'").get() as { value: string };
     expect(raw.value).not.toContain(vault.openSetting("audit_key")?.toString("base64"));
     const again = createAuditLog({ db: t.reopen(), vault: createVault(t.reopen(), key) });
     again.append({ actor: "x", kind: "system", outcome: "ok" });
-    expect(again.verify()).toMatchObject({ ok: true, checked: 4 });
+    expect(await again.verify()).toMatchObject({ ok: true, checked: 4 });
   });
 });
 
 describe("database guards (triggers)", () => {
-  it("refuse deletes, edits of final entries and a second completion", () => {
+  it("refuse deletes, edits of final entries and a second completion", async () => {
     const a = log.append({ actor: "u", kind: "send", outcome: "replied", message: "m", reply: "r" });
     const p = log.append({ actor: "u", kind: "send", outcome: "pending", message: "m" });
     expect(() => sql().prepare("delete from audit_entries where id = ?").run(a.id)).toThrow(/append-only/);
@@ -95,61 +95,61 @@ describe("database guards (triggers)", () => {
     expect(() => sql().prepare("update audit_entries set message = 'x', outcome = 'ok' where id = ?").run(p.id)).toThrow(/append-only/);
     log.complete(p.id, { outcome: "replied", reply: "r" });
     expect(() => sql().prepare("update audit_entries set reply = 'changed' where id = ?").run(p.id)).toThrow(/append-only/);
-    expect(log.verify().ok).toBe(true);
+    expect((await log.verify()).ok).toBe(true);
   });
 });
 
 describe("verify detects tampering", () => {
-  it("an edited message", () => {
+  it("an edited message", async () => {
     seed(5);
     dropGuards();
     sql().prepare("update audit_entries set message = 'forged' where id = 3").run();
-    expect(log.verify()).toMatchObject({ ok: false, firstBrokenId: 3, checked: 2 });
-    expect(log.verify().reason).toMatch(/altered/);
+    expect(await log.verify()).toMatchObject({ ok: false, firstBrokenId: 3, checked: 2 });
+    expect((await log.verify()).reason).toMatch(/altered/);
   });
 
-  it("an edited reply of a completed entry", () => {
+  it("an edited reply of a completed entry", async () => {
     const p = log.append({ actor: "u", kind: "send", outcome: "pending", message: "m" });
     log.complete(p.id, { outcome: "replied", reply: "yes" });
     seed(2);
     dropGuards();
     sql().prepare("update audit_entries set reply = 'no' where id = ?").run(p.id);
-    expect(log.verify()).toMatchObject({ ok: false, firstBrokenId: p.id });
-    expect(log.verify().reason).toMatch(/after completion/);
+    expect(await log.verify()).toMatchObject({ ok: false, firstBrokenId: p.id });
+    expect((await log.verify()).reason).toMatch(/after completion/);
   });
 
-  it("an edited reply of an entry appended final, and an outcome flipped back to pending", () => {
+  it("an edited reply of an entry appended final, and an outcome flipped back to pending", async () => {
     seed(3);
     dropGuards();
     sql().prepare("update audit_entries set reply = 'other' where id = 2").run();
-    expect(log.verify()).toMatchObject({ ok: false, firstBrokenId: 2 });
+    expect(await log.verify()).toMatchObject({ ok: false, firstBrokenId: 2 });
     sql().prepare("update audit_entries set reply = 'reply 2' where id = 2").run();
-    expect(log.verify().ok).toBe(true);
+    expect((await log.verify()).ok).toBe(true);
     sql().prepare("update audit_entries set outcome = 'pending', reply = null, run_id = null, completed_at = null, completion_hash = null where id = 2").run();
-    expect(log.verify()).toMatchObject({ ok: false, firstBrokenId: 2 });
+    expect(await log.verify()).toMatchObject({ ok: false, firstBrokenId: 2 });
   });
 
-  it("a deleted row (gap in prev_hash)", () => {
+  it("a deleted row (gap in prev_hash)", async () => {
     seed(5);
     dropGuards();
     sql().prepare("delete from audit_entries where id = 3").run();
-    const v = log.verify();
+    const v = await log.verify();
     expect(v).toMatchObject({ ok: false, firstBrokenId: 4, checked: 2 });
     expect(v.reason).toMatch(/removed/);
   });
 
-  it("rows cut off the end", () => {
+  it("rows cut off the end", async () => {
     seed(4);
     dropGuards();
     sql().prepare("delete from audit_entries where id = 4").run();
-    expect(log.verify()).toMatchObject({ ok: false, firstBrokenId: 4, checked: 3 });
+    expect(await log.verify()).toMatchObject({ ok: false, firstBrokenId: 4, checked: 3 });
   });
 
-  it("a row re-hashed without the key", () => {
+  it("a row re-hashed without the key", async () => {
     seed(3);
     dropGuards();
     sql().prepare("update audit_entries set actor = 'user:mallory', hash = ? where id = 2").run("f".repeat(64));
-    expect(log.verify()).toMatchObject({ ok: false, firstBrokenId: 2 });
+    expect(await log.verify()).toMatchObject({ ok: false, firstBrokenId: 2 });
   });
 });
 
@@ -214,7 +214,7 @@ describe("query", () => {
     expect(toFtsQuery("x\u001fy\u007fz")).toBe('"x" "y" "z"');
   });
 
-  it("cursor is base64 of the id", () => {
+  it("cursor is base64 of the id", async () => {
     expect(decodeCursor(Buffer.from("42").toString("base64url"))).toBe(42);
     expect(() => decodeCursor(Buffer.from("0").toString("base64url"))).toThrow();
   });
@@ -280,6 +280,6 @@ describe("export", () => {
     const ids = chunks.join("").trim().split("\n").map((l) => (JSON.parse(l) as AuditEntry).id);
     expect(ids).toHaveLength(1200);
     expect(ids[1199]).toBe(1200);
-    expect(log.verify()).toMatchObject({ ok: true, checked: 1200 });
+    expect(await log.verify()).toMatchObject({ ok: true, checked: 1200 });
   });
 });

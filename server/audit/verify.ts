@@ -1,0 +1,220 @@
+// Walking the chain without stopping the server: the walk reads one snapshot of the trail on its
+// own read-only connection (WAL keeps it consistent while the server goes on writing), checks
+// entries in time slices and yields to the event loop between them, and reports progress.
+// One walk runs at a time: callers without an anchor share the running one.
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+import Database from "better-sqlite3";
+import type { AuditAnchor, AuditVerify, AuditVerifyProgress } from "../../shared/api/audit.ts";
+import type { AnchorSigner } from "./anchor.ts";
+import { GENESIS_HASH, completionHash, entryHash } from "./chain.ts";
+import { endMismatch, parseHead } from "./head.ts";
+import { chained, completionOf, type AuditRow } from "./rows.ts";
+
+/** Rows fetched per query; the walk also yields whenever a slice has run this long. */
+const CHUNK = 500;
+const SLICE_MS = 8;
+
+export interface WalkSource {
+  /** A connection that sees one snapshot until `end()` (a read transaction on its own connection). */
+  open(): { db: Database.Database; end(): void };
+  key: Buffer;
+  headSetting: string;
+}
+
+/** A read-only connection to the same file inside a read transaction (snapshot isolation). */
+export function snapshotSource(main: Database.Database, key: Buffer, headSetting: string): WalkSource {
+  return {
+    key,
+    headSetting,
+    open() {
+      if (main.memory) return { db: main, end: () => undefined }; // no second connection to a memory db
+      const db = new Database(main.name, { readonly: true, fileMustExist: true });
+      db.pragma("busy_timeout = 5000");
+      db.exec("begin"); // deferred: the snapshot is taken by the first read
+      return {
+        db,
+        end() {
+          try {
+            if (db.inTransaction) db.exec("commit");
+          } finally {
+            db.close();
+          }
+        },
+      };
+    },
+  };
+}
+
+type Progress = (checked: number, total: number) => void;
+
+async function walk(src: WalkSource, signer: AnchorSigner, anchor: AuditAnchor | undefined, onProgress: Progress): Promise<AuditVerify> {
+  const { db, end } = src.open();
+  try {
+    const headValue = (db.prepare("select value from settings where key = ?").get(src.headSetting) as { value: string } | undefined)?.value;
+    const total = (db.prepare("select coalesce(max(id), 0) as n from audit_entries").get() as { n: number }).n;
+    const chunk = db.prepare(`select * from audit_entries where id > ? order by id limit ${CHUNK}`);
+    const key = src.key;
+
+    let anchorResult: AuditVerify["anchor"];
+    const anchorError = anchor ? signer.check(anchor) : null;
+    if (anchor && anchorError) anchorResult = { ok: false, count: anchor.count, reason: anchorError };
+    else if (anchor && anchor.count === 0) {
+      anchorResult = anchor.hash === GENESIS_HASH ? { ok: true, count: 0, reason: null } : { ok: false, count: 0, reason: "The anchor of an empty trail must carry the genesis hash" };
+    }
+
+    let expectedPrev = GENESIS_HASH;
+    let expectedId = 1;
+    let checked = 0;
+    let pending = 0;
+    let last: { id: number; hash: string } = { id: 0, hash: GENESIS_HASH };
+    const result = (ok: boolean, firstBrokenId: number | null, reason: string | null): AuditVerify => {
+      if (anchor && !anchorResult) {
+        anchorResult = ok
+          ? { ok: false, count: anchor.count, reason: `The trail holds ${last.id} entries but the anchor of ${anchor.at} recorded ${anchor.count}: entries were removed` }
+          : { ok: false, count: anchor.count, reason: `Not reached: the chain breaks at entry ${firstBrokenId} before the anchored entry ${anchor.count}` };
+      }
+      const anchorOk = anchorResult?.ok ?? true;
+      return {
+        ok: ok && anchorOk,
+        checked,
+        total,
+        firstBrokenId: ok && !anchorOk ? (anchorResult?.count ?? null) : firstBrokenId,
+        reason: ok && !anchorOk ? (anchorResult?.reason ?? null) : reason,
+        ...(anchorResult ? { anchor: anchorResult } : {}),
+      };
+    };
+
+    let after = 0;
+    let slice = performance.now();
+    for (;;) {
+      const rows = chunk.all(after) as AuditRow[];
+      for (const r of rows) {
+        if (r.prev_hash !== expectedPrev) {
+          return result(false, r.id, `Entry ${r.id} does not follow the entry before it: an entry was removed, inserted or re-hashed before it`);
+        }
+        if (r.id !== expectedId) {
+          return result(false, r.id, `Entry ${r.id} follows entry ${expectedId - 1}: ${r.id - expectedId} entr${r.id - expectedId === 1 ? "y is" : "ies are"} missing`);
+        }
+        const isPending = r.outcome === "pending";
+        // pending entries were hashed as pending; a final entry either was appended final or completed later
+        const hashOk = entryHash(key, r.prev_hash, chained(r, true)) === r.hash || (!isPending && entryHash(key, r.prev_hash, chained(r, false)) === r.hash);
+        if (!hashOk) return result(false, r.id, `Entry ${r.id} was altered (its recorded fields no longer match its hash)`);
+        if (isPending) {
+          if (r.completion_hash !== null || r.run_id !== null || r.reply !== null || r.completed_at !== null || r.error_code !== null) {
+            return result(false, r.id, `Entry ${r.id} is pending but carries completion fields`);
+          }
+          pending++;
+        } else if (r.completion_hash === null || completionHash(key, r.hash, completionOf(r)) !== r.completion_hash) {
+          return result(false, r.id, `Entry ${r.id} was altered after completion (outcome, reply or error no longer match)`);
+        }
+        if (anchor && !anchorResult && r.id === anchor.count) {
+          anchorResult =
+            r.hash === anchor.hash
+              ? { ok: true, count: anchor.count, reason: null }
+              : { ok: false, count: anchor.count, reason: `Entry ${r.id} is not the entry anchored on ${anchor.at}: the trail was rewritten from there back` };
+        }
+        expectedPrev = r.hash;
+        expectedId = r.id + 1;
+        checked++;
+        last = { id: r.id, hash: r.hash };
+      }
+      if (rows.length < CHUNK) break;
+      after = last.id;
+      if (performance.now() - slice >= SLICE_MS) {
+        onProgress(checked, total);
+        await yieldToLoop();
+        slice = performance.now();
+      }
+    }
+    onProgress(checked, total);
+
+    const read = parseHead(key, headValue);
+    switch (read.state) {
+      case "missing": {
+        // only a trail never written to has no head (every start writes one)
+        if (last.id > 0) return result(false, last.id + 1, `The trail's head record is missing (the trail holds ${last.id} entries): it was removed`);
+        const data = db.prepare("select exists(select 1 from users) or exists(select 1 from teammates) or exists(select 1 from messages) as d").get() as { d: number };
+        if (data.d) return result(false, 1, "The trail is empty and has no head record while the database holds data: the trail was emptied");
+        break;
+      }
+      case "forged":
+        return result(false, last.id + 1, "The trail's head record was altered (its MAC does not match)");
+      case "legacy":
+        // every start upgrades the head to the MAC'd format: an old-format head now was written without the key
+        return result(false, last.id + 1, "The trail's head record was rewritten in the old format, without a MAC");
+      case "ok": {
+        const h = read.head;
+        if (h.anomaly) return result(false, null, h.anomaly);
+        const mismatch = endMismatch(h, last);
+        if (mismatch) return result(false, Math.min(last.id, h.id) + 1, mismatch);
+        if (h.pending !== pending) {
+          return result(
+            false,
+            null,
+            pending > h.pending
+              ? `${pending} entries are pending but the head records ${h.pending}: a completed entry was turned back into pending`
+              : `${pending} entries are pending but the head records ${h.pending}: a pending entry was completed without the audit key`,
+          );
+        }
+      }
+    }
+    return result(true, null, null);
+  } finally {
+    end();
+  }
+}
+
+export interface VerifyRunner {
+  run(anchor?: AuditAnchor): Promise<AuditVerify>;
+  progress(): AuditVerifyProgress;
+}
+
+export function createVerifyRunner(src: WalkSource, signer: AnchorSigner, onProgress?: (p: AuditVerifyProgress) => void): VerifyRunner {
+  const state: AuditVerifyProgress = { running: false, checked: 0, total: 0, startedAt: null, last: null };
+  let shared: Promise<AuditVerify> | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  let lastPublished = 0;
+
+  const publish = (force: boolean) => {
+    const t = Date.now();
+    if (!force && t - lastPublished < 250) return;
+    lastPublished = t;
+    onProgress?.({ ...state });
+  };
+
+  const runOne = (anchor: AuditAnchor | undefined): Promise<AuditVerify> => {
+    const next = queue.then(async () => {
+      Object.assign(state, { running: true, checked: 0, total: 0, startedAt: new Date().toISOString() });
+      publish(true);
+      try {
+        const r = await walk(src, signer, anchor, (checked, total) => {
+          state.checked = checked;
+          state.total = total;
+          publish(false);
+        });
+        state.last = r;
+        return r;
+      } finally {
+        state.running = false;
+        publish(true);
+      }
+    });
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  return {
+    run(anchor) {
+      if (anchor) return runOne(anchor);
+      if (!shared) {
+        shared = runOne(undefined);
+        const clear = () => {
+          shared = null;
+        };
+        shared.then(clear, clear);
+      }
+      return shared;
+    },
+    progress: () => ({ ...state }),
+  };
+}
