@@ -39,7 +39,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     recheck: (req) => auth.recheck(req),
     onRevoked: (listener) => services.auth.onRevoked(listener),
     recheckMs: opts.credentialRecheckMs,
-    canSee: (principal, event) => (event.type === "audit.appended" ? auth.has(principal, "audit:read") : true),
+    canSee: (principal, event) => (event.type === "audit.appended" || event.type === "audit.verify" ? auth.has(principal, "audit:read") : true),
     heartbeatMs: opts.heartbeatMs,
   });
 

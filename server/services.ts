@@ -51,7 +51,14 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     const vault = createVault(db, master.key);
     const bus = createEventBus(logger);
     const publishAudit = (entry: AuditEntry) => bus.publish({ type: "audit.appended", entry });
-    const audit = createAuditLog({ db, vault, onAppend: publishAudit, onComplete: publishAudit });
+    const audit = createAuditLog({
+      db,
+      vault,
+      onAppend: publishAudit,
+      onComplete: publishAudit,
+      onVerifyProgress: (progress) => bus.publish({ type: "audit.verify", progress }),
+      onAnomaly: (reason) => logger.error({ reason }, "audit trail tampered with: verify will report it"),
+    });
     // Late-bound: the connector and presence are built after the registry.
     let onCredentialsChanged: (teammateId: number, change: { tokenSet: boolean; actor: string }) => void = () => undefined;
     const registry = createRegistry({ db, config, vault, audit, logger, bus, onCredentialsChanged: (id, change) => onCredentialsChanged(id, change) });

@@ -16,6 +16,7 @@ import {
   formatSendPreview,
   formatTeammates,
   formatWarnings,
+  formatVerify,
   formatWhoami,
   messageExitCode,
 } from "./format.ts";
@@ -124,6 +125,21 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
       });
       out(ctx, formatAudit(r.body.items), r.body);
       return EXIT.OK;
+    }
+    case "audit-head": {
+      const r = await client.get<Api.AuditAnchor>("/api/v1/audit/head");
+      // always JSON: it is meant to be stored (team-mesh audit head > anchor.json)
+      ctx.io.stdout(JSON.stringify(r.body, null, 2));
+      return EXIT.OK;
+    }
+    case "audit-verify": {
+      const anchor = cmd.anchor === undefined ? undefined : readJsonFile(cmd.anchor, "--anchor");
+      const r =
+        anchor === undefined
+          ? await client.get<Api.AuditVerify>("/api/v1/audit/verify", { timeoutMs: 600_000 })
+          : await client.post<Api.AuditVerify>("/api/v1/audit/verify", { anchor }, { timeoutMs: 600_000 });
+      out(ctx, formatVerify(r.body), r.body);
+      return r.body.ok ? EXIT.OK : EXIT.FAILED;
     }
     case "status": {
       const id = encodeURIComponent(cmd.id);

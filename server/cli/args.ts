@@ -46,6 +46,8 @@ export type Command =
   | (Common & { name: "import"; registry: string; tokens: string | undefined })
   | (Common & { name: "audit"; to: string | undefined; limit: number })
   | (Common & { name: "status"; id: string })
+  | (Common & { name: "audit-verify"; anchor: string | undefined })
+  | (Common & { name: "audit-head" })
   | (Local & { name: "backup"; out: string | undefined })
   | (Local & { name: "restore"; file: string })
   | (Local & { name: "vault-rotate"; newKey: string | undefined })
@@ -100,6 +102,8 @@ const SPECS: Record<string, { options: Options; positionals: number; local?: boo
   import: { options: { ...COMMON, registry: { type: "string" }, tokens: { type: "string" } }, positionals: 0 },
   audit: { options: { ...COMMON, to: { type: "string" }, limit: { type: "string" } }, positionals: 0 },
   status: { options: COMMON, positionals: 1 },
+  "audit-verify": { options: { ...COMMON, anchor: { type: "string" } }, positionals: 0 },
+  "audit-head": { options: COMMON, positionals: 0 },
   backup: { options: { ...LOCAL, out: { type: "string" } }, positionals: 0, local: true },
   restore: { options: LOCAL, positionals: 1, local: true },
   "vault-rotate": { options: { ...LOCAL, "new-key": { type: "string" } }, positionals: 0, local: true },
@@ -142,9 +146,13 @@ export function parseCommandLine(argv: readonly string[]): Command {
     name = "reset-password";
     rest = rest.slice(1);
   }
+  if (first === "audit" && (rest[0] === "verify" || rest[0] === "head")) {
+    name = `audit-${rest[0]}`;
+    rest = rest.slice(1);
+  }
   const spec = SPECS[name];
-  const direct = first !== "vault" && first !== "admin";
-  if (!spec || (direct && (name === "vault-rotate" || name === "reset-password"))) {
+  const direct = first !== "vault" && first !== "admin" && first !== "audit";
+  if (!spec || (direct && (name === "vault-rotate" || name === "reset-password" || name === "audit-verify" || name === "audit-head"))) {
     throw new UsageError(`unknown command ${JSON.stringify(first)}`);
   }
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
@@ -214,6 +222,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return { ...common, name, registry: required(str("registry"), "registry", name), tokens: str("tokens") };
     case "audit":
       return { ...common, name, to: str("to"), limit: intFlag(str("limit"), "limit", 1, AUDIT_PAGE_LIMIT_MAX, name) ?? 20 };
+    case "audit-verify":
+      return { ...common, name, anchor: str("anchor") };
+    case "audit-head":
+      return { ...common, name };
     default:
       return { ...common, name: "status", id: pos[0] as string };
   }

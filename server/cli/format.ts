@@ -2,6 +2,7 @@
 // Nothing here ever receives a credential: the API does not return any.
 import type {
   AuditEntry,
+  AuditVerify,
   Broadcast,
   BroadcastPreview,
   ImportReport,
@@ -193,6 +194,16 @@ export function formatAudit(items: readonly AuditEntry[]): string {
       truncate(oneLine(e.message ?? ""), 50),
     ]),
   );
+}
+
+export function formatVerify(v: AuditVerify): string {
+  const lines = [
+    v.ok
+      ? `Chain intact: ${v.checked} of ${v.total} entries checked.`
+      : `Chain BROKEN${v.firstBrokenId === null ? "" : ` at entry ${v.firstBrokenId}`}: ${v.reason ?? "hash mismatch"} (${v.checked} of ${v.total} checked).`,
+  ];
+  if (v.anchor) lines.push(v.anchor.ok ? `Anchor holds: entry ${v.anchor.count} is unchanged.` : `Anchor does NOT hold: ${v.anchor.reason ?? "mismatch"}`);
+  return lines.join("\n");
 }
 
 /** 0 when a message ended well or is still on its way (--no-wait), 1 when it failed. */

@@ -18,6 +18,11 @@ export const USAGE: Record<string, string> = {
   sync: "team-mesh sync [--json]\n  Re-read the registry source (MESH_REGISTRY_URL on the server) now.",
   import: "team-mesh import --registry registry.json [--tokens tokens.json] [--json]\n  Import agent-team-mesh's registry.json (and tokens.json). Re-importing updates, never duplicates.",
   audit: "team-mesh audit [--to NAME] [--limit N] [--json]\n  The newest audit entries (default 20, at most 500), optionally for one teammate.",
+  "audit-verify":
+    "team-mesh audit verify [--anchor FILE] [--json]\n" +
+    "  Walk the audit hash chain. With --anchor (a file saved from `audit head`), also prove the trail still\n" +
+    "  holds that entry unchanged. Exit 1 when the chain or the anchor does not hold.",
+  "audit-head": "team-mesh audit head\n  The trail's head (count + newest hash), signed, as JSON: keep it where the server cannot write.",
   status: "team-mesh status MESSAGE_ID|BROADCAST_ID [--json]\n  Where a message or broadcast stands. Exit 1 when it ended in a failure.",
   backup:
     "team-mesh backup [--out FILE] [--data-dir DIR] [--json]\n" +
@@ -51,6 +56,8 @@ API commands (MESH_URL, default http://127.0.0.1:8790; MESH_API_KEY, an API key 
   sync                        re-read the registry source
   import --registry FILE      import agent-team-mesh's registry.json [--tokens tokens.json]
   audit [--to NAME]           recent audit entries [--limit N]
+  audit verify [--anchor F]   check the audit hash chain (and an anchor kept elsewhere)
+  audit head                  the signed head of the trail, to keep as an anchor
   status ID                   a message's or broadcast's state
 
 Local admin commands (open the database in MESH_DATA_DIR or --data-dir; no server needed):

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { TeammateStatus } from "./teammates.ts";
 import { Message } from "./messages.ts";
 import { Broadcast, Recipient } from "./broadcasts.ts";
-import { AuditEntry } from "./audit.ts";
+import { AuditEntry, AuditVerifyProgress } from "./audit.ts";
 
 /** Everything pushed on the WebSocket at /api/v1/events, one JSON object per frame. */
 export const MeshEvent = z.discriminatedUnion("type", [
@@ -15,6 +15,8 @@ export const MeshEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("broadcast.updated"), broadcast: Broadcast }),
   z.object({ type: z.literal("broadcast.recipient"), id: z.string(), recipient: Recipient }),
   z.object({ type: z.literal("audit.appended"), entry: AuditEntry }),
+  /** A chain verify started, moved on (at most every 250 ms) or ended. */
+  z.object({ type: z.literal("audit.verify"), progress: AuditVerifyProgress }),
 ]);
 export type MeshEvent = z.infer<typeof MeshEvent>;
 

@@ -181,6 +181,31 @@ describe("team-mesh CLI against the real server", () => {
     expect(page.items.some((e: { message: string }) => e.message === "for the audit")).toBe(true);
   });
 
+  it("audit head saves a signed anchor; audit verify checks the chain and that anchor", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-anchor-"));
+    try {
+      const head = await cli(["audit", "head"], auditor);
+      expect(head.code).toBe(0);
+      const anchor = JSON.parse(head.out) as { count: number; signature: string };
+      expect(anchor).toMatchObject({ algorithm: "Ed25519", count: expect.any(Number), signature: expect.any(String) });
+      writeFileSync(join(dir, "anchor.json"), head.out);
+      const ok = await cli(["audit", "verify", "--anchor", join(dir, "anchor.json")], auditor);
+      expect(ok.code, ok.err).toBe(0);
+      expect(ok.out).toMatch(/Chain intact/);
+      expect(ok.out).toMatch(new RegExp(`Anchor holds: entry ${anchor.count} is unchanged`));
+      writeFileSync(join(dir, "forged.json"), JSON.stringify({ ...anchor, count: anchor.count + 1 }));
+      const bad = await cli(["audit", "verify", "--anchor", join(dir, "forged.json"), "--json"], auditor);
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(bad.out)).toMatchObject({ ok: false, anchor: { ok: false } });
+      const plain = await cli(["audit", "verify", "--json"], auditor);
+      expect(plain.code).toBe(0);
+      expect(JSON.parse(plain.out)).toMatchObject({ ok: true });
+      expect((await cli(["audit-verify"], auditor)).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("import: the old skill's registry.json and tokens.json", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cli-import-"));
     try {

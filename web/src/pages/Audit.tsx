@@ -1,7 +1,7 @@
 // Audit: filtered, full-text searchable trail with server cursor pagination ("Load more"),
 // entry detail, export of the current filter, and hash-chain verification.
 import { For, Show, createSignal, onMount } from "solid-js";
-import type { AuditEntry } from "../../../shared/api/audit.ts";
+import type { AuditEntry, AuditVerifyProgress } from "../../../shared/api/audit.ts";
 import { AUDIT_KINDS, AUDIT_OUTCOMES } from "../../../shared/api/enums.ts";
 import { api, asApiError } from "../api/client.ts";
 import { DataTable } from "../components/DataTable.tsx";
@@ -126,7 +126,7 @@ export default function AuditPage() {
             Export CSV
           </a>
           <button type="button" class="secondary small" disabled={audit.verifying()} onClick={() => void verifyAudit()}>
-            {audit.verifying() ? "Verifying…" : "Verify chain"}
+            {audit.verifying() ? verifyingLabel(audit.verifyProgress()) : "Verify chain"}
           </button>
         </div>
       </div>
@@ -135,7 +135,7 @@ export default function AuditPage() {
           <p class={`banner ${v().ok ? "ok" : "bad"}`} role="status" data-testid="verify">
             {v().ok
               ? `Chain intact: ${v().checked.toLocaleString("en-US")} entries checked.`
-              : `Chain BROKEN at entry #${v().firstBrokenId ?? "?"}: ${v().reason ?? "hash mismatch"} (${v().checked} checked).`}
+              : `Chain BROKEN${v().firstBrokenId === null ? "" : ` at entry #${v().firstBrokenId}`}: ${v().reason ?? "hash mismatch"} (${v().checked.toLocaleString("en-US")} checked).`}
           </p>
         )}
       </Show>
@@ -220,4 +220,9 @@ export default function AuditPage() {
       </div>
     </div>
   );
+}
+
+function verifyingLabel(p: AuditVerifyProgress | null): string {
+  if (!p || p.total === 0) return "Verifying…";
+  return `Verifying… ${Math.floor((100 * p.checked) / p.total)}%`;
 }

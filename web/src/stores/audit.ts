@@ -2,7 +2,7 @@
 // "load more"; at most MAX_ROWS rows are kept in memory (older pages are dropped from the top
 // of the list only when the user starts a new query).
 import { createSignal } from "solid-js";
-import type { AuditEntry, AuditQuery, AuditVerify } from "../../../shared/api/audit.ts";
+import type { AuditEntry, AuditQuery, AuditVerify, AuditVerifyProgress } from "../../../shared/api/audit.ts";
 import { api, asApiError, type ApiError } from "../api/client.ts";
 import { subscribe } from "../api/events.ts";
 
@@ -29,8 +29,10 @@ const [newCount, setNewCount] = createSignal(0);
 const [verify, setVerify] = createSignal<AuditVerify | null>(null);
 const [verifyError, setVerifyError] = createSignal<ApiError | null>(null);
 const [verifying, setVerifying] = createSignal(false);
+/** Progress of a running verify (anyone's: the server runs one at a time), from the event stream. */
+const [verifyProgress, setVerifyProgress] = createSignal<AuditVerifyProgress | null>(null);
 
-export const audit = { items, nextCursor, loading, error, query, newCount, verify, verifyError, verifying };
+export const audit = { items, nextCursor, loading, error, query, newCount, verify, verifyError, verifying, verifyProgress };
 
 function toIso(local: string): string | undefined {
   if (!local) return undefined;
@@ -101,4 +103,5 @@ export async function verifyAudit(): Promise<void> {
 
 subscribe((e) => {
   if (e.type === "audit.appended") setNewCount((n) => n + 1);
+  if (e.type === "audit.verify") setVerifyProgress(e.progress.running ? e.progress : null);
 });
