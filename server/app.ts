@@ -1,5 +1,6 @@
 // Builds the Hono app from the routers; no listening (tests and main.ts call it).
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { compress } from "hono/compress";
 import { apiDocsRoutes } from "./api-docs/routes.ts";
 import type { AuthKit } from "./http/auth-kit.ts";
 import { apiKeysRoutes, authRoutes, usersRoutes } from "./auth/index.ts";
@@ -58,6 +59,9 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   app.onError(errorHandler(services.logger));
   app.notFound(notFound);
   app.use("*", requestId());
+  // JSON answers and exports above 1 KiB, gzip or deflate as the client accepts (static files
+  // arrive compressed already, see static.ts; the middleware leaves those alone)
+  app.use("*", compress());
   app.use("*", accessLog(services.logger, services.metrics.observeRequest));
   app.use("*", shutdownGate(opts.isShuttingDown ?? (() => false)));
   app.use("*", requestBodyLimit(bodyLimitFor(services.config.msgHardLimit)));
