@@ -87,49 +87,84 @@ export function decodeCursor(cursor: string): number {
   return Number(text);
 }
 
-function whereOf(q: ParsedQuery): { sql: string; params: unknown[] } {
+/** The filters as SQL over `audit_entries e`; full-text search is kept apart (see selectFrom). */
+interface Where {
+  sql: string;
+  params: unknown[];
+  /** The sanitised FTS5 query, when searching. */
+  fts: string | null;
+}
+
+/**
+ * Filters → SQL. A time range becomes an id range first: `at` never decreases with the id (the
+ * log makes it so), so the page is read along the primary key or an (x, id) index and costs
+ * the page, not the number of entries in the range. The `at` test stays as well (`+at`: a
+ * filter, never the index the planner picks), so the answer is exact even where old entries
+ * written before that rule went back in time.
+ */
+function whereOf(q: ParsedQuery, idBounds: (from: number | null, to: number | null) => { lo: number; hi: number } | null): Where {
   const clauses: string[] = [];
   const params: unknown[] = [];
   if (q.teammate) {
-    clauses.push("teammate = ?");
+    clauses.push("e.teammate = ?");
     params.push(q.teammate.trim().toLowerCase());
   }
   if (q.actor) {
-    clauses.push("actor = ?");
+    clauses.push("e.actor = ?");
     params.push(q.actor);
   }
   if (q.kind?.length) {
-    clauses.push(`kind in (${q.kind.map(() => "?").join(",")})`);
+    clauses.push(`e.kind in (${q.kind.map(() => "?").join(",")})`);
     params.push(...q.kind);
   }
   if (q.outcome?.length) {
-    clauses.push(`outcome in (${q.outcome.map(() => "?").join(",")})`);
+    clauses.push(`e.outcome in (${q.outcome.map(() => "?").join(",")})`);
     params.push(...q.outcome);
   }
-  if (q.from) {
-    clauses.push("at >= ?");
-    params.push(Date.parse(q.from));
-  }
-  if (q.to) {
-    clauses.push("at <= ?");
-    params.push(Date.parse(q.to));
+  if (q.from || q.to) {
+    const from = q.from ? Date.parse(q.from) : null;
+    const to = q.to ? Date.parse(q.to) : null;
+    const bounds = idBounds(from, to);
+    if (!bounds) clauses.push("0");
+    else {
+      clauses.push("e.id between ? and ?");
+      params.push(bounds.lo, bounds.hi);
+    }
+    if (from !== null) {
+      clauses.push("+e.at >= ?");
+      params.push(from);
+    }
+    if (to !== null) {
+      clauses.push("+e.at <= ?");
+      params.push(to);
+    }
   }
   if (q.broadcastId) {
-    clauses.push("broadcast_id = ?");
+    clauses.push("e.broadcast_id = ?");
     params.push(q.broadcastId);
   }
   if (q.messageId) {
-    clauses.push("message_id = ?");
+    clauses.push("e.message_id = ?");
     params.push(q.messageId);
   }
-  if (q.q !== undefined) {
-    const fts = toFtsQuery(q.q);
-    if (fts) {
-      clauses.push("id in (select rowid from audit_fts where audit_fts match ?)");
-      params.push(fts);
-    }
+  const fts = q.q === undefined ? null : toFtsQuery(q.q) || null;
+  return { sql: clauses.length ? clauses.join(" and ") : "1=1", params, fts };
+}
+
+/**
+ * `select e.* …` for the filters, in id order. A search reads the FTS index in rowid order and
+ * joins each hit, so a page stops after `limit` hits instead of collecting every match first.
+ */
+function selectFrom(w: Where, order: "asc" | "desc", extra = ""): { sql: string; params: unknown[] } {
+  if (w.fts === null) {
+    return { sql: `select e.* from audit_entries e where (${w.sql})${extra ? ` and ${extra.replaceAll("$id", "e.id")}` : ""} order by e.id ${order}`, params: w.params };
   }
-  return { sql: clauses.length ? clauses.join(" and ") : "1=1", params };
+  return {
+    sql:
+      `select e.* from audit_fts f join audit_entries e on e.id = f.rowid where audit_fts match ? and (${w.sql})` +
+      `${extra ? ` and ${extra.replaceAll("$id", "f.rowid")}` : ""} order by f.rowid ${order}`,
+    params: [w.fts, ...w.params],
+  };
 }
 
 const CSV_COLUMNS = [
@@ -187,9 +222,19 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       "insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at",
     ),
     getHead: sql.prepare("select value from settings where key = ?"),
+    atOf: sql.prepare("select at from audit_entries where id = ?"),
+    firstFrom: sql.prepare("select id from audit_entries where at >= ? order by at, id limit 1"),
+    lastTo: sql.prepare("select id from audit_entries where at <= ? order by at desc, id desc limit 1"),
+    maxId: sql.prepare("select coalesce(max(id), 0) as n from audit_entries"),
     hasData: sql.prepare("select exists(select 1 from users) or exists(select 1 from teammates) or exists(select 1 from messages) as d"),
   };
 
+  /** The ids a time range spans (`at` never decreases with the id), or null when it holds none. */
+  const idBounds = (from: number | null, to: number | null): { lo: number; hi: number } | null => {
+    const lo = from === null ? 1 : (stmts.firstFrom.get(from) as { id: number } | undefined)?.id;
+    const hi = to === null ? (stmts.maxId.get() as { n: number }).n : (stmts.lastTo.get(to) as { id: number } | undefined)?.id;
+    return lo === undefined || hi === undefined || hi < lo ? null : { lo, hi };
+  };
   const tableEnd = () => (stmts.last.get() as { id: number; hash: string } | undefined) ?? { id: 0, hash: GENESIS_HASH };
   /** The stored head checked against the table; anything found is kept in it from now on. */
   const currentHead = (): Head => {
@@ -219,7 +264,10 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
 
   const appendTx = sql.transaction((input: AuditInput): AuditRow => {
     const head = currentHead();
-    const at = now();
+    // never before the entry it follows (a clock stepped back): time order is id order, which
+    // keeps time-range queries on the primary key (see whereOf)
+    const prevAt = head.id > 0 ? (stmts.atOf.get(head.id) as { at: number } | undefined)?.at : undefined;
+    const at = Math.max(now(), prevAt ?? 0);
     const pending = input.outcome === "pending";
     const message = input.message ?? null;
     const row: AuditRow = {
@@ -312,10 +360,11 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
   const verifier = createVerifyRunner(snapshotSource(sql, key, AUDIT_HEAD_SETTING), signer, opts.onVerifyProgress);
 
   /** Export rows on one cursor over one snapshot, yielding to the event loop between slices. */
-  async function* exportRows(where: { sql: string; params: unknown[] }): AsyncGenerator<AuditRow[]> {
+  async function* exportRows(where: Where): AsyncGenerator<AuditRow[]> {
     const { db, end } = snapshotSource(sql, key, AUDIT_HEAD_SETTING).open();
     try {
-      const rows = db.prepare(`select * from audit_entries where (${where.sql}) order by id`).iterate(...where.params) as IterableIterator<AuditRow>;
+      const select = selectFrom(where, "asc");
+      const rows = db.prepare(select.sql).iterate(...select.params) as IterableIterator<AuditRow>;
       try {
         let batch: AuditRow[] = [];
         let slice = performance.now();
@@ -366,16 +415,12 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     },
     query(input) {
       const q = parseAuditQuery(input);
-      const where = whereOf(q);
-      const params = [...where.params];
-      let cond = where.sql;
-      if (q.cursor) {
-        cond = `(${cond}) and id < ?`;
-        params.push(decodeCursor(q.cursor));
-      }
+      const where = whereOf(q, idBounds);
+      const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+      const { sql: text, params } = selectFrom(where, "desc", cursor === null ? "" : "$id < ?");
       let rows: AuditRow[];
       try {
-        rows = sql.prepare(`select * from audit_entries where ${cond} order by id desc limit ?`).all(...params, q.limit + 1) as AuditRow[];
+        rows = sql.prepare(`${text} limit ?`).all(...params, ...(cursor === null ? [] : [cursor]), q.limit + 1) as AuditRow[];
       } catch (err) {
         // the FTS query is sanitised, so this should not happen; never a 500 for a search, though
         if (q.q !== undefined && err instanceof Error && ((err as { code?: unknown }).code === "SQLITE_ERROR" || /fts5|match/i.test(err.message))) {
@@ -390,7 +435,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     },
     async *export(input, format) {
       const q = parseAuditQuery(input);
-      const where = whereOf(q);
+      const where = whereOf(q, idBounds);
       if (format === "csv") yield csvRow(CSV_COLUMNS);
       for await (const rows of exportRows(where)) {
         let chunk = "";
