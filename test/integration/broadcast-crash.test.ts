@@ -173,4 +173,31 @@ describe("broadcast fault suite (real server process, kill -9)", () => {
     for (const [h, gw] of gateways) if (gw && h !== "d-garbage") expect(gw.received.filter((m) => m === message), h).toHaveLength(1);
   });
 
+  it("SIGTERM mid-broadcast (grace over), restart, two retries: the interrupted runs are left running on the gateway and picked up, never sent again", { timeout: 90_000 }, async () => {
+    const message = "fault suite: stopped mid-broadcast";
+    srv.env.MESH_BROADCAST_CONCURRENCY = "2";
+    await srv.restart();
+    const { id, token } = await createBroadcast(message, 6);
+    expect((await api("POST", `/api/v1/broadcasts/${id}/confirm`, { token })).status).toBe(202);
+    const sentTo = () => Object.entries(framesOf(message)).filter(([, f]) => f.length > 0).map(([h]) => h);
+    await until(sentTo, (s) => s.length >= 2, 30_000, 20);
+    expect(sentTo()).toEqual(["a-slow-1", "a-slow-2"]);
+    // graceful stop: the slow runs outlast MESH_SHUTDOWN_GRACE_SEC (1 s) and are interrupted
+    const exit = await srv.kill("SIGTERM");
+    expect(exit.code).toBe(0);
+
+    srv.env.MESH_BROADCAST_CONCURRENCY = "16";
+    await srv.restart();
+    let recipients = (await api("GET", `/api/v1/broadcasts/${id}`)).body.recipients as RecipientOut[];
+    for (const h of ["a-slow-1", "a-slow-2"]) expect(recipients.find((r) => r.handle === h)).toMatchObject({ status: "interrupted", runId: framesOf(message)[h]?.[0]?.key });
+    await assertSound(id, message, recipients);
+    for (let round = 1; round <= 2; round++) {
+      const retry = await api("POST", `/api/v1/broadcasts/${id}/retry?wait=true`);
+      expect(retry.status, retry.text).toBe(200);
+      recipients = await settled(id);
+      await assertSound(id, message, recipients);
+    }
+    for (const h of ["a-slow-1", "a-slow-2"]) expect(recipients.find((r) => r.handle === h)).toMatchObject({ status: "replied", attempts: 2 });
+    for (const [h, gw] of gateways) if (gw && h !== "d-garbage") expect(gw.received.filter((m) => m === message), h).toHaveLength(1);
+  });
 });
