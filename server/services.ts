@@ -136,6 +136,12 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
         if (!open) return;
         open = false;
         stopSync();
+        // rate-limited sign-ins still only counted in memory get their aggregate audit entry
+        try {
+          auth.close();
+        } catch (err) {
+          logger.warn({ err }, "writing the aggregated sign-in refusals failed");
+        }
         await connector.close().catch((err: unknown) => logger.warn({ err }, "closing gateway connections failed"));
         db.$client.close();
       },

@@ -10,6 +10,7 @@ import { ApiError } from "../http/errors.ts";
 import type { Logger } from "../logger.ts";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./passwords.ts";
 import { createLoginLimiter, type LoginLimiter } from "./rate-limit.ts";
+import { createRefusalAudit, type RefusalAudit } from "./refusal-audit.ts";
 import type { CredentialRevocation, Principal } from "./types.ts";
 import { isoOrNull as iso } from "../db/time.ts";
 
@@ -113,6 +114,8 @@ export interface AuthService {
   listKeys(): ApiKey[];
   createKey(input: { name: string; role: Role; expiresAt?: string | null | undefined }, actor: string): ApiKey & { key: string };
   revokeKey(id: string, actor: string): void;
+  /** Shutdown: writes the aggregate audit entries of rate-limited sign-ins still counted in memory. */
+  close(): void;
 }
 
 export interface AuthServiceOptions {
@@ -124,6 +127,8 @@ export interface AuthServiceOptions {
   /** Failures per client address over all usernames (stops username spraying, which would
    *  otherwise cost a 50 ms scrypt per guess with nothing to slow it down). */
   ipLimiter?: LoginLimiter;
+  /** Audit of refused (rate-limited) sign-ins, aggregated per key and window (refusal-audit.ts). */
+  refusalAudit?: RefusalAudit;
   now?: () => number;
 }
 
@@ -133,6 +138,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
   const limiter = opts.limiter ?? createLoginLimiter({ now });
   const ipLimiter = opts.ipLimiter ?? createLoginLimiter({ now, max: 50 });
   const audit = opts.audit;
+  const refusals = opts.refusalAudit ?? createRefusalAudit({ audit, now });
 
   const q = {
     userByName: sql.prepare("select * from users where username = ?"),
@@ -273,9 +279,14 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     login(username, password, ip) {
       const name = username.trim().toLowerCase();
       const limitKey = `${name}|${ip}`;
-      const wait = Math.max(limiter.retryAfterSec(limitKey), ipLimiter.retryAfterSec(ip));
+      const keyWait = limiter.retryAfterSec(limitKey);
+      const wait = Math.max(keyWait, ipLimiter.retryAfterSec(ip));
       if (wait > 0) {
-        audit.append({ actor: `user:${name.slice(0, 64)}`, kind: "login", outcome: "failed", details: { ip, reason: "rate_limited" } });
+        // Not one row per refusal (an anonymous caller could grow the trail without bound): the
+        // first refusal per limiter key and window is written, the rest are counted and written
+        // as one aggregate entry. The per-address limit keys on the address alone ("*"), so
+        // varying usernames from one address stays one window.
+        refusals.refused(keyWait > 0 ? name : "*", ip);
         throw new ApiError("RATE_LIMITED", `Too many failed sign-ins; try again in ${wait} s`, { retryAfterSec: wait });
       }
       const user = userByName(name);
@@ -409,6 +420,9 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
         revoked({ kind: "api_key", keyId: id });
         audit.append({ actor, kind: "api_key", outcome: "ok", details: { action: "revoke", id, name: row.name, prefix: row.prefix } });
       }
+    },
+    close() {
+      refusals.close();
     },
     onRevoked(listener) {
       revokedListeners.add(listener);

@@ -72,7 +72,14 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
   const started = Date.now();
   let runId: string | null = null;
   const local = new AbortController();
-  const onAbort = () => local.abort(input.signal.reason);
+  // The server stopping (reason "interrupted") ends the wait, not the run: the connector's send is
+  // not aborted and no chat.abort goes out, so — as after a crash — the run goes on on the gateway
+  // and a retry under the same key picks up its reply. (Aborting it made that retry end
+  // GATEWAY_ERROR, and the next retry sent the message again under a fresh key.) Only a cancel
+  // aborts the send and the run.
+  let interrupt = () => {};
+  const interrupted = new Promise<Raced>((resolve) => (interrupt = () => resolve({ kind: "aborted", reason: "interrupted" })));
+  const onAbort = () => ((input.signal.reason as AbortReason) === "interrupted" ? interrupt() : local.abort(input.signal.reason));
   input.signal.addEventListener("abort", onAbort, { once: true });
 
   let timer: NodeJS.Timeout | undefined;
@@ -109,6 +116,7 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
           once: true,
         });
       }),
+      interrupted,
       new Promise<Raced>((resolve) => {
         timer = setTimeout(() => resolve({ kind: "stuck" }), input.timeoutSec * 1000 + CONNECTOR_GRACE_MS);
       }),
@@ -133,7 +141,7 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
       auditId: entry.id,
     };
   } else if (raced.kind === "aborted") {
-    if (runId) {
+    if (runId && raced.reason !== "interrupted") {
       deps.connector.abort(input.target, { sessionKey: input.session, runId }).catch((err: unknown) => {
         deps.logger.debug({ err, teammate: input.handle }, "abort of run failed");
       });

@@ -94,10 +94,13 @@ describe("SIGTERM", () => {
   });
 
   it("lets an in-flight send finish within the grace period", { timeout: 60_000 }, async () => {
+    // its own gateway: the interrupted runs of the test above go on on theirs (shutdown leaves
+    // them running, as a crash would), and a send into that session would be steered into them
+    const own = await startFakeGateway({ token: TOKEN });
     const srv = await startTestServer({ child: true, env: { MESH_SHUTDOWN_GRACE_SEC: "15" } });
     try {
       const key = await srv.keyFor("operator");
-      await srv.addTeammate({ handle: "quick", name: "Quick", gatewayUrl: gws[0]!.url, token: TOKEN });
+      await srv.addTeammate({ handle: "quick", name: "Quick", gatewayUrl: own.url, token: TOKEN });
       const sent = await srv.api("POST", "/api/v1/messages", { to: "quick", message: "almost done [[delay:1500]]", wait: false }, { key });
       await until(() => srv.api("GET", `/api/v1/messages/${sent.body.id}`, undefined, { key }), (r) => r.body.status === "sending");
       const exit = await srv.kill("SIGTERM");
@@ -107,6 +110,7 @@ describe("SIGTERM", () => {
       expect(msg.body.status).toBe("replied");
     } finally {
       await srv.stop();
+      await own.stop();
     }
   });
 });

@@ -4,6 +4,7 @@
 //   const gw = await startFakeGateway({ token: "secret" });
 //   gw.url        // "ws://127.0.0.1:<port>"
 //   gw.received   // messages received by chat.send, in order
+//   gw.chatSends  // every chat.send frame {key, message, accepted}: counts double deliveries
 //   GET /healthz answers {"ok":true,"status":"live"} like OpenClaw (for probes)
 //   await gw.stop();
 //
@@ -45,6 +46,10 @@ export interface FakeGatewayFaults {
   closeMidRun?: boolean;
   /** Take a chat.send (the agent gets the message) and close the socket before answering it. */
   closeBeforeAnswer?: boolean;
+  /** Take a new chat.send, answer it, then close the socket at once (the run goes on and ends). */
+  closeAfterAnswer?: boolean;
+  /** Take a chat.send (the agent gets the message; a repeated key is deduped) and never answer it; the run never ends. */
+  hangChatSend?: boolean;
   /** Device identities must be approved (gw.approve(requestId)) before they can connect. */
   pairingRequired?: boolean;
   /** Pairing request id to answer with instead of a fresh UUID (a hostile gateway's shell payload, say). */
@@ -78,6 +83,13 @@ export interface FakeGateway {
   port: number;
   /** Messages received by chat.send, in order: one per distinct idempotency key (a repeated key is deduped as OpenClaw does). */
   received: string[];
+  /**
+   * Every chat.send frame that reached the gateway (after connect), in order, faulty ones too:
+   * `accepted` is true when it started a new run (the agent got the message), false for a deduped
+   * key, a garbage/oversized answer or an invalid request. Two frames of one broadcast recipient
+   * with different keys, or one key accepted twice, would be a double delivery.
+   */
+  chatSends: { key: string; message: string; accepted: boolean }[];
   /** Connect attempts seen (each `connect` request), with their outcome. */
   connects: { ok: boolean; error?: string; deviceId?: string; auth: "token" | "device-token" | "none" }[];
   /** Pending pairing request ids. */
@@ -117,6 +129,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
   const faults: FakeGatewayFaults = { ...opts.faults };
   const startedAt = Date.now();
   const received: string[] = [];
+  const chatSends: FakeGateway["chatSends"] = [];
   const connects: FakeGateway["connects"] = [];
   const sessions = new Map<string, Row[]>();
   const activeRun = new Map<string, Run>();
@@ -214,8 +227,18 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         const sessionKey = canonicalKey(String(p.sessionKey ?? ""));
         const key = String(p.idempotencyKey ?? "");
         const message = String(p.message ?? "");
+        const frame = { key, message, accepted: false };
+        chatSends.push(frame);
         if (!key || !p.sessionKey) return respond(id, false, { code: "INVALID_REQUEST", message: "invalid chat.send params" });
         const existing = runs.get(key);
+        if (faults.hangChatSend) {
+          if (!existing) {
+            frame.accepted = true;
+            received.push(message);
+            runs.set(key, { runId: key, sessionKey, done: false, status: "ok", waiters: new Set(), pendingLeft: 0 });
+          }
+          return; // never answered; the run never ends
+        }
         if (existing) return respond(id, true, { runId: key, status: existing.done ? "ok" : "in_flight" });
         if (faults.garbage === "requests") {
           ws.send("garbage {{{");
@@ -226,6 +249,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
           ws.send(JSON.stringify({ type: "res", id, ok: true, payload: { runId: key, status: "started", pad: "x".repeat(26 * 1024 * 1024) } }));
           return;
         }
+        frame.accepted = true;
         received.push(message);
         const rows = sessions.get(sessionKey) ?? [];
         rows.push({ role: "user", content: message, timestamp: Date.now(), idempotencyKey: `${key}:user`, __openclaw: { idempotencyKey: `${key}:user`, seq: rows.length + 1 } });
@@ -235,6 +259,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         // the run goes on (as on a real gateway) even if the connection drops before the answer
         if (faults.closeBeforeAnswer) ws.close(1011, "fake gateway closed before answering chat.send");
         else respond(id, true, { runId: key, status: "started" });
+        if (faults.closeAfterAnswer) ws.close(1011, "fake gateway closed after answering chat.send");
         if (faults.closeMidRun) {
           later(20, () => ws.close(1011, "fake gateway crashed mid-run"));
           return;
@@ -412,6 +437,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
     url: `${opts.tls ? "wss" : "ws"}://127.0.0.1:${port}`,
     port,
     received,
+    chatSends,
     connects,
     faults,
     pendingPairings: () => [...pairing.keys()],

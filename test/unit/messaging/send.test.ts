@@ -93,4 +93,22 @@ describe("message service", () => {
     expect(m.status).toBe("cancelled");
     expect(h.auditEntries().find((e) => e.kind === "send")?.outcome).toBe("cancelled");
   });
+
+  it("an interrupt (server stopping) records interrupted but leaves the run going on the gateway, as a crash would", async () => {
+    const out = await h.messages.send({ to: "bob", message: "keep going [[delay:1500]]", session: "main", rounds: 1, timeoutSec: 30, dryRun: false, wait: false, fallback: true }, operator);
+    if (out.kind !== "accepted") throw new Error("expected accepted");
+    const deadline = Date.now() + 15_000;
+    while (gw.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    h.inflight.abortAll("interrupted");
+    expect(await h.inflight.drain(10_000)).toBe(true);
+    const m = h.messages.get(out.accepted.id);
+    expect(m.status).toBe("interrupted");
+    const runId = m.exchanges[0]?.runId;
+    expect(runId).toEqual(expect.any(String));
+    // no chat.abort went out: the run ends normally and its reply can be picked up under its key
+    const bob = h.registry.byHandle("bob");
+    if (!bob?.gatewayUrl) throw new Error("no bob");
+    const late = await h.connector.fetchLateReply({ teammateId: bob.id, url: bob.gatewayUrl, tlsFingerprint: null }, { sessionKey: "main", runId: runId as string, timeoutMs: 10_000 });
+    expect(late).toMatchObject({ outcome: "replied", reply: "re: keep going" });
+  });
 });
