@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 // The whole database, one table per concept. Times are Unix milliseconds (integer).
 // Secrets live only in `credentials` (ciphertext) and as one-way hashes (passwords, API keys,
 // session and confirmation tokens). Audit rows are append-only: triggers in the migrations
@@ -135,10 +136,16 @@ export const messages = sqliteTable(
     createdAt: integer("created_at").notNull(),
     completedAt: integer("completed_at"),
   },
-  (t) => [index("messages_created").on(t.createdAt)],
+  (t) => [
+    index("messages_created").on(t.createdAt),
+    // start-up finds the sends the last run left unfinished: a partial index holds only those
+    index("messages_unfinished").on(t.status).where(sql`${t.status} in ('queued', 'sending')`),
+  ],
 );
 
-export const broadcasts = sqliteTable("broadcasts", {
+export const broadcasts = sqliteTable(
+  "broadcasts",
+  {
   id: text("id").primaryKey(),
   state: text("state").notNull(),
   message: text("message").notNull(),
@@ -155,7 +162,10 @@ export const broadcasts = sqliteTable("broadcasts", {
   confirmedBy: text("confirmed_by", { mode: "json" }).$type<unknown>(),
   confirmedAt: integer("confirmed_at"),
   completedAt: integer("completed_at"),
-});
+  },
+  // start-up finds the broadcasts the last run left sending
+  (t) => [index("broadcasts_sending").on(t.state).where(sql`${t.state} = 'sending'`)],
+);
 
 /** Recipients and skipped teammates of a broadcast, frozen at create time. */
 export const broadcastRecipients = sqliteTable(

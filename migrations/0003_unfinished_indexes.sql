@@ -1,0 +1,2 @@
+CREATE INDEX `broadcasts_sending` ON `broadcasts` (`state`) WHERE "broadcasts"."state" = 'sending';--> statement-breakpoint
+CREATE INDEX `messages_unfinished` ON `messages` (`status`) WHERE "messages"."status" in ('queued', 'sending');
