@@ -2,6 +2,12 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
 
+const DRIZZLE = {
+  group: ["drizzle-orm", "drizzle-orm/*"],
+  allowTypeImports: true,
+  message: "import drizzle's values from server/db/drizzle.ts (it loads the CommonJS build; see there why)",
+};
+
 export default tseslint.config(
   { ignores: ["node_modules/", "web/dist/", "data/", "test-results/", "migrations/"] },
   js.configs.recommended,
@@ -20,6 +26,14 @@ export default tseslint.config(
     ignores: ["server/gateway/**", "test/**", "bench/**"],
     rules: {
       "no-restricted-imports": ["error", { patterns: ["@openclaw/*"] }],
+    },
+  },
+  {
+    // drizzle-orm's values come through server/db/drizzle.ts (loaded as CommonJS: see there why).
+    files: ["server/**/*.ts"],
+    ignores: ["server/db/drizzle.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { patterns: [DRIZZLE] }],
     },
   },
   {

@@ -1,9 +1,8 @@
-import { sql } from "drizzle-orm";
 // The whole database, one table per concept. Times are Unix milliseconds (integer).
 // Secrets live only in `credentials` (ciphertext) and as one-way hashes (passwords, API keys,
 // session and confirmation tokens). Audit rows are append-only: triggers in the migrations
 // forbid deletes and allow one update only, from outcome 'pending' to a final outcome.
-import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, sql, sqliteTable, text, uniqueIndex } from "./drizzle.ts";
 
 export const teammates = sqliteTable(
   "teammates",

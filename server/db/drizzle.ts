@@ -1,0 +1,18 @@
+// drizzle-orm, loaded through `require` (its CommonJS build). Through `import`, Node's ESM
+// resolver walks drizzle's 180 KB package.json `exports` map (447 entries) again for each of the
+// package's internal imports: start-up allocated ~130 MB that V8 then kept as heap, and the idle
+// server sat at ~280 MB RSS. The CommonJS resolver caches the package once. Types are the same.
+// (`__filename` when a tool loads this file as CommonJS, e.g. drizzle-kit reading the schema.)
+import { createRequire } from "node:module";
+import type * as Core from "drizzle-orm";
+import type * as BetterSqlite from "drizzle-orm/better-sqlite3";
+import type * as Migrator from "drizzle-orm/better-sqlite3/migrator";
+import type * as SqliteCore from "drizzle-orm/sqlite-core";
+
+const load = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
+
+export const { sql } = load("drizzle-orm") as typeof Core;
+export const { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } = load("drizzle-orm/sqlite-core") as typeof SqliteCore;
+export const { drizzle } = load("drizzle-orm/better-sqlite3") as typeof BetterSqlite;
+export const { migrate } = load("drizzle-orm/better-sqlite3/migrator") as typeof Migrator;
+export type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
