@@ -254,16 +254,19 @@ async function collectLateReply(
   }
 }
 
-/** Runs a cancelled_after_send attempt's late-reply wait as tracked work (shutdown stops it). */
+/**
+ * Waits for a cancelled_after_send attempt's late reply in the background. Not tracked as
+ * in-flight work (shutdown does not wait for a reply the user cancelled); its controller is
+ * aborted with the rest at the end of the grace period, and closing the connector ends it too.
+ */
 export function followLateReply(inflight: InFlight, result: DeliveryResult, record: (late: LateReply) => void): void {
   const wait = result.lateReply;
   if (!wait) return;
   const { controller, done } = inflight.controller();
-  inflight.track(
-    wait(controller.signal)
-      .then((late) => {
-        if (late) record(late);
-      })
-      .finally(done),
-  );
+  void wait(controller.signal)
+    .then((late) => {
+      if (late) record(late);
+    })
+    .catch(() => undefined)
+    .finally(done);
 }
