@@ -126,6 +126,7 @@ export function formatMessage(m: Message): string {
     lines.push(head);
     if (x.reply !== null && x.reply !== "") lines.push(x.reply);
     if (x.error) lines.push(`error: ${x.error.message} [${x.error.code}]`);
+    if (x.status === "cancelled_after_send" && x.reply !== null && x.reply !== "") lines.push("(the reply above came after the cancel: the agent answered anyway)");
   }
   if (m.exchanges.length === 0 && PENDING_STATUSES.has(m.status)) lines.push("(still in progress: `team-mesh status " + m.id + "`)");
   if (m.fallback?.attempted) {

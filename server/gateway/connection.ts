@@ -291,10 +291,15 @@ export class GatewayConnection {
     return () => this.closeListeners.delete(listener);
   }
 
-  async request<T = Record<string, unknown>>(method: string, params: unknown, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<T> {
+  /** `onSent` is called (synchronously) once the request frame was handed to the socket. */
+  async request<T = Record<string, unknown>>(method: string, params: unknown, opts: { timeoutMs: number; signal?: AbortSignal; onSent?: () => void }): Promise<T> {
     if (this.closedError) throw this.closedError;
     try {
-      return await this.client.request<T>(method, params, { timeoutMs: Math.max(1, Math.round(opts.timeoutMs)), ...(opts.signal ? { signal: opts.signal } : {}) });
+      return await this.client.request<T>(method, params, {
+        timeoutMs: Math.max(1, Math.round(opts.timeoutMs)),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onSent ? { onSent: opts.onSent } : {}),
+      });
     } catch (err) {
       if (this.closedError && !(err instanceof Error && (err as { gatewayCode?: unknown }).gatewayCode)) throw this.closedError;
       throw toGatewayError(err, method, this.secrets);

@@ -168,7 +168,7 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
     });
   }
 
-  async function fetchLateReply(t: GatewayTarget, o: { sessionKey: string; runId: string; timeoutMs?: number }): Promise<SendResult> {
+  async function fetchLateReply(t: GatewayTarget, o: { sessionKey: string; runId: string; timeoutMs?: number; signal?: AbortSignal }): Promise<SendResult> {
     const started = Date.now();
     let lease;
     try {

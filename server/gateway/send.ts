@@ -162,7 +162,17 @@ export async function sendOnConnection(conn: GatewayConnection, o: SendOptions, 
     const remaining = deadline - Date.now();
     if (remaining <= 0) return { outcome: "timeout", latencyMs: latency() };
     wasOpen = !conn.closed;
-    sendAnswer = await conn.request("chat.send", { sessionKey: o.sessionKey, message: o.message, idempotencyKey: key }, { timeoutMs: Math.min(remaining, 30_000), ...(o.signal ? { signal: o.signal } : {}) });
+    sendAnswer = await conn.request("chat.send", { sessionKey: o.sessionKey, message: o.message, idempotencyKey: key }, {
+      timeoutMs: Math.min(remaining, 30_000),
+      ...(o.signal ? { signal: o.signal } : {}),
+      onSent: () => {
+        try {
+          o.onSent?.(key);
+        } catch {
+          // ignore callback errors
+        }
+      },
+    });
   } catch (err) {
     offEarly();
     const ge = toGatewayError(err, "chat.send");
@@ -242,20 +252,25 @@ export async function sendOnConnection(conn: GatewayConnection, o: SendOptions, 
 }
 
 /** The reply of an earlier run (e.g. after a `timeout` outcome). */
-export async function fetchLateReplyOnConnection(conn: GatewayConnection, o: { sessionKey: string; runId: string; timeoutMs?: number }, startedAt: number): Promise<SendResult> {
+export async function fetchLateReplyOnConnection(
+  conn: GatewayConnection,
+  o: { sessionKey: string; runId: string; timeoutMs?: number; signal?: AbortSignal },
+  startedAt: number,
+): Promise<SendResult> {
   const latency = () => Date.now() - startedAt;
   const waitMs = Math.max(500, o.timeoutMs ?? 2000);
   try {
     const first = await historyReply(conn, o.sessionKey, o.runId, o.runId, Math.max(waitMs, HISTORY_GRACE_MS));
     if (first.kind === "reply") return { outcome: "replied", runId: o.runId, reply: first.text, latencyMs: latency() };
-    const end = await awaitRun(conn, new Set([o.runId]), Date.now() + waitMs, { waitRunId: o.runId });
+    if (o.signal?.aborted) return { outcome: "timeout", runId: o.runId, latencyMs: latency() };
+    const end = await awaitRun(conn, new Set([o.runId]), Date.now() + waitMs, { waitRunId: o.runId, ...(o.signal ? { signal: o.signal } : {}) });
     if (end.kind === "done") {
       if (end.text !== undefined && end.text.trim() !== "") return { outcome: "replied", runId: o.runId, reply: end.text, latencyMs: latency() };
       const again = await historyReply(conn, o.sessionKey, o.runId, o.runId, HISTORY_GRACE_MS);
       if (again.kind === "reply") return { outcome: "replied", runId: o.runId, reply: again.text, latencyMs: latency() };
       return { outcome: "delivered_no_reply", runId: o.runId, latencyMs: latency() };
     }
-    if (end.kind === "timeout") return { outcome: "timeout", runId: o.runId, latencyMs: latency() };
+    if (end.kind === "timeout" || (end.kind === "aborted" && end.byCaller)) return { outcome: "timeout", runId: o.runId, latencyMs: latency() };
     const err =
       end.kind === "aborted"
         ? new GatewayError("GATEWAY_ERROR", "The run was aborted on the gateway.", { aborted: true, runId: o.runId })

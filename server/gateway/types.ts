@@ -90,6 +90,11 @@ export interface SendOptions {
   onDelta?: (text: string) => void;
   /** Called once the gateway accepted the message, with its run id. */
   onAccepted?: (runId: string) => void;
+  /**
+   * Called the moment chat.send was written to the socket, with its idempotency key (OpenClaw's
+   * run id): from here on the gateway may have the message, so a cancel must abort that run.
+   */
+  onSent?: (idempotencyKey: string) => void;
 }
 
 export interface GatewayConnectorOptions {
@@ -108,7 +113,8 @@ export interface GatewayConnectorOptions {
 export interface GatewayConnector {
   probe(t: GatewayTarget, o?: { timeoutMs?: number }): Promise<ProbeResult>;
   send(t: GatewayTarget, o: SendOptions): Promise<SendResult>;
-  fetchLateReply(t: GatewayTarget, o: { sessionKey: string; runId: string; timeoutMs?: number }): Promise<SendResult>;
+  /** `signal` ends the wait early (outcome timeout). */
+  fetchLateReply(t: GatewayTarget, o: { sessionKey: string; runId: string; timeoutMs?: number; signal?: AbortSignal }): Promise<SendResult>;
   abort(t: GatewayTarget, o: { sessionKey: string; runId: string }): Promise<void>;
   /** Drop the pooled connection of that teammate (credentials or address changed). */
   forget(teammateId: number): void;

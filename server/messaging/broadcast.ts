@@ -16,7 +16,7 @@ import { FAILED_STATUSES, FINAL_STATUSES, type DeliveryStatus } from "../../shar
 import type { Principal } from "../auth/types.ts";
 import type { GatewayTarget } from "../gateway/types.ts";
 import { ApiError } from "../http/errors.ts";
-import { deliver } from "./deliver.ts";
+import { deliver, followLateReply } from "./deliver.ts";
 import type { FallbackReason } from "./fallback.ts";
 import { iso, isoOrNull } from "./outcome.ts";
 import { actorOf, checkHardLimit, isActor, sha256Hex, sizeWarnings, type MessagingDeps } from "./send.ts";
@@ -359,6 +359,16 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
         audit_id: result.auditId ?? r.audit_id,
       });
       writeRecipient(r);
+      // cancelled after chat.send left: a reply the agent sends anyway is still shown on the recipient
+      followLateReply(deps.inflight, result, (late) => {
+        if (r.status !== "cancelled_after_send" || r.reply !== null) return;
+        Object.assign(r, { reply: late.reply, reply_full_bytes: late.replyFullBytes });
+        try {
+          writeRecipient(r);
+        } catch (err) {
+          deps.logger.warn({ err, broadcastId: id, teammate: r.handle }, "could not record a late reply after cancel");
+        }
+      });
       if (result.status === "unreachable" && fallbackOn) notify(r.handle, "unreachable");
     }
 

@@ -6,7 +6,7 @@ import type { AuditLog } from "../audit/types.ts";
 import type { GatewayConnector, GatewayTarget, SendResult } from "../gateway/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/index.ts";
-import type { AbortReason } from "./inflight.ts";
+import type { AbortReason, InFlight } from "./inflight.ts";
 import { deliveryStatusOf } from "./outcome.ts";
 
 export interface DeliveryInput {
@@ -23,6 +23,8 @@ export interface DeliveryInput {
   signal: AbortSignal;
   onDelta?: (text: string) => void;
   onAccepted?: (runId: string) => void;
+  /** Called when chat.send was written to the gateway's socket, with its idempotency key. */
+  onSent?: (idempotencyKey: string) => void;
   /** Called right after the pending audit entry is written (before the connector is called). */
   onPending?: (auditId: number) => void;
 }
@@ -36,6 +38,18 @@ export interface DeliveryResult {
   latencyMs: number | null;
   error: { code: string; message: string } | null;
   auditId: number | null;
+  /**
+   * Only for `cancelled_after_send`: waits (until the send's deadline, or `signal`) for a reply
+   * the agent sends anyway; resolves with it (a `late_reply` audit entry is written) or null.
+   * Never rejects. Use followLateReply().
+   */
+  lateReply: ((signal: AbortSignal) => Promise<LateReply | null>) | null;
+}
+
+export interface LateReply {
+  reply: string;
+  replyFullBytes: number | null;
+  latencyMs: number;
 }
 
 export interface DeliveryDeps {
@@ -53,7 +67,7 @@ type Raced = { kind: "result"; result: SendResult } | { kind: "aborted"; reason:
 export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "message" | "broadcast"): Promise<DeliveryResult> {
   const abortedStatus = (): DeliveryStatus => ((input.signal.reason as AbortReason) === "interrupted" ? "interrupted" : "cancelled");
   if (input.signal.aborted) {
-    return { status: abortedStatus(), reply: null, replyFullBytes: null, runId: null, latencyMs: null, error: null, auditId: null };
+    return { status: abortedStatus(), reply: null, replyFullBytes: null, runId: null, latencyMs: null, error: null, auditId: null, lateReply: null };
   }
   const entry = deps.audit.append({
     actor: input.actor,
@@ -71,6 +85,8 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
 
   const started = Date.now();
   let runId: string | null = null;
+  // Set the moment chat.send was written to the socket: from then on the gateway may have it.
+  let sentKey: string | null = null;
   const local = new AbortController();
   // The server stopping (reason "interrupted") ends the wait, not the run: the connector's send is
   // not aborted and no chat.abort goes out, so — as after a crash — the run goes on on the gateway
@@ -94,6 +110,10 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
           idempotencyKey: input.idempotencyKey,
           signal: local.signal,
           onDelta: input.onDelta,
+          onSent: (key) => {
+            sentKey = key;
+            input.onSent?.(key);
+          },
           onAccepted: (id) => {
             runId = id;
             input.onAccepted?.(id);
@@ -139,22 +159,38 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
       latencyMs: r.latencyMs ?? Date.now() - started,
       error: r.error ? { code: r.error.code, message: r.error.message } : null,
       auditId: entry.id,
+      lateReply: null,
     };
   } else if (raced.kind === "aborted") {
-    if (runId && raced.reason !== "interrupted") {
-      deps.connector.abort(input.target, { sessionKey: input.session, runId }).catch((err: unknown) => {
-        deps.logger.debug({ err, teammate: input.handle }, "abort of run failed");
-      });
-    }
-    const status: DeliveryStatus = raced.reason === "interrupted" ? "interrupted" : "cancelled";
+    // Once chat.send was written the gateway may have the message even before it answered: its
+    // run id is the idempotency key we sent (OpenClaw's run id is the key), so a cancel aborts that
+    // run. The server stopping does not: the run goes on and a retry under the same key picks up
+    // its reply (see onAbort above).
+    const known: string | null = runId ?? sentKey;
+    const interrupted = raced.reason === "interrupted";
+    const aborting =
+      known && !interrupted
+        ? deps.connector.abort(input.target, { sessionKey: input.session, runId: known }).catch((err: unknown) => {
+            deps.logger.debug({ err, teammate: input.handle }, "abort of run failed");
+          })
+        : null;
+    const status: DeliveryStatus = interrupted ? "interrupted" : known ? "cancelled_after_send" : "cancelled";
     out = {
       status,
       reply: null,
       replyFullBytes: null,
-      runId,
+      runId: known,
       latencyMs: Date.now() - started,
-      error: { code: status === "interrupted" ? "SHUTTING_DOWN" : "CANCELLED", message: `the run was ${status}` },
+      error: interrupted
+        ? { code: "SHUTTING_DOWN", message: "the run was interrupted" }
+        : known
+          ? {
+              code: "CANCELLED",
+              message: `cancelled after the message may have been delivered: the gateway was asked to abort run ${known}; a reply the agent sends anyway is still collected`,
+            }
+          : { code: "CANCELLED", message: "the run was cancelled" },
       auditId: entry.id,
+      lateReply: status === "cancelled_after_send" && known ? (signal) => collectLateReply(deps, input, known, entry.id, started, aborting, signal) : null,
     };
   } else {
     out = {
@@ -165,6 +201,7 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
       latencyMs: Date.now() - started,
       error: { code: "GATEWAY_TIMEOUT", message: `no answer from the gateway within ${input.timeoutSec} s` },
       auditId: entry.id,
+      lateReply: null,
     };
     local.abort("cancelled");
   }
@@ -184,4 +221,63 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
   }
   deps.metrics.observeSend(out.status, out.latencyMs, kind);
   return out;
+}
+
+/**
+ * After a cancel that came too late to stop chat.send: the agent may answer anyway (the gateway
+ * ignored or missed the abort). Wait for that run's reply until the send's own deadline; a reply
+ * found is written as a `late_reply` audit entry and handed to the caller.
+ */
+async function collectLateReply(
+  deps: DeliveryDeps,
+  input: DeliveryInput,
+  runId: string,
+  originalAuditId: number,
+  started: number,
+  aborting: Promise<unknown> | null,
+  signal: AbortSignal,
+): Promise<LateReply | null> {
+  try {
+    await aborting;
+    if (signal.aborted) return null;
+    const waitMs = Math.max(1_000, started + input.timeoutSec * 1000 - Date.now());
+    const r = await deps.connector.fetchLateReply(input.target, { sessionKey: input.session, runId, timeoutMs: waitMs, signal });
+    if (signal.aborted) return null;
+    if (r.outcome !== "replied" || typeof r.reply !== "string") return null;
+    deps.audit.append({
+      actor: input.actor,
+      kind: "late_reply",
+      outcome: "replied",
+      teammate: input.handle,
+      gatewayUrl: input.target.url,
+      session: input.session,
+      messageId: input.messageId ?? null,
+      broadcastId: input.broadcastId ?? null,
+      runId,
+      reply: r.reply,
+      latencyMs: r.latencyMs,
+      details: { ...(input.details ?? {}), originalAuditId, afterCancel: true },
+    });
+    return { reply: r.reply, replyFullBytes: r.replyFullBytes ?? null, latencyMs: r.latencyMs };
+  } catch (err) {
+    deps.logger.debug({ err, teammate: input.handle, runId }, "no late reply after cancel");
+    return null;
+  }
+}
+
+/**
+ * Waits for a cancelled_after_send attempt's late reply in the background. Not tracked as
+ * in-flight work (shutdown does not wait for a reply the user cancelled); its controller is
+ * aborted with the rest at the end of the grace period, and closing the connector ends it too.
+ */
+export function followLateReply(inflight: InFlight, result: DeliveryResult, record: (late: LateReply) => void): void {
+  const wait = result.lateReply;
+  if (!wait) return;
+  const { controller, done } = inflight.controller();
+  void wait(controller.signal)
+    .then((late) => {
+      if (late) record(late);
+    })
+    .catch(() => undefined)
+    .finally(done);
 }

@@ -22,7 +22,7 @@ import type { GatewayTarget } from "../gateway/types.ts";
 import { ApiError } from "../http/errors.ts";
 import type { TeammateRecord } from "../teammates/types.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { deliver } from "./deliver.ts";
+import { deliver, followLateReply, type LateReply } from "./deliver.ts";
 import type { Fallback, FallbackResult } from "./fallback.ts";
 import type { InFlight } from "./inflight.ts";
 import { iso, isoOrNull } from "./outcome.ts";
@@ -170,6 +170,22 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
     return last ? last.status : "queued";
   }
 
+  /** A reply that came after the round was cancelled (the agent answered anyway): shown on its round. */
+  function recordLateReply(id: string, round: number, late: LateReply): void {
+    try {
+      const fresh = load(id);
+      const exchanges: Exchange[] = JSON.parse(fresh.exchanges);
+      const e = exchanges.find((x) => x.round === round);
+      if (!e || e.status !== "cancelled_after_send" || e.reply !== null) return;
+      e.reply = late.reply;
+      e.replyFullBytes = late.replyFullBytes;
+      fresh.exchanges = JSON.stringify(exchanges);
+      save(fresh);
+    } catch (err) {
+      deps.logger.warn({ err, messageId: id }, "could not record a late reply after cancel");
+    }
+  }
+
   async function runRounds(row: MessageRow, firstMessage: string, teammate: TeammateRecord, principal: Principal, fallbackAllowed: boolean) {
     const target: GatewayTarget = { teammateId: teammate.id, url: teammate.gatewayUrl ?? "", tlsFingerprint: teammate.tlsFingerprint };
     const { controller, done } = deps.inflight.controller();
@@ -230,6 +246,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
           "message",
         );
         run.runId = null;
+        followLateReply(deps.inflight, result, (late) => recordLateReply(row.id, round, late));
         Object.assign(exchange, {
           status: result.status,
           reply: result.reply,
@@ -361,13 +378,10 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
       const run = active.get(id);
       if (!run) return toApi(row); // already finished: nothing to abort
       deps.audit.append({ actor: principal.label, kind: "send", outcome: "cancelled", teammate: row.handle, session: row.session, messageId: id, details: { action: "cancelled", sender: sender.name } });
+      // deliver() sees the abort: a round whose chat.send was written is aborted on the gateway by
+      // its run id (the idempotency key) and ends `cancelled_after_send`; one not yet sent ends
+      // `cancelled`. Wait briefly for the round loop to record that.
       run.controller.abort("cancelled");
-      if (run.runId) {
-        await deps.connector.abort(run.target, { sessionKey: run.session, runId: run.runId }).catch((err: unknown) => {
-          deps.logger.debug({ err, messageId: id }, "abort failed");
-        });
-      }
-      // The round loop sees the abort and records `cancelled`; wait briefly for that.
       const deadline = Date.now() + 5_000;
       while (active.has(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       return toApi(load(id));
@@ -377,7 +391,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
       const row = load(id);
       if (active.has(id)) return toApi(row);
       const exchanges: Exchange[] = JSON.parse(row.exchanges);
-      const pending = exchanges.filter((e) => e.status === "timeout" && e.runId);
+      const pending = exchanges.filter((e) => (e.status === "timeout" || (e.status === "cancelled_after_send" && e.reply === null)) && e.runId);
       if (pending.length === 0 || row.teammate_id === null) return toApi(row);
       const teammate = deps.registry.byHandle(row.handle);
       const url = teammate?.gatewayUrl ?? row.gateway_url;
@@ -409,7 +423,8 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
           details: { round: e.round, originalAuditId: e.auditId },
         });
         if (found) {
-          e.status = "replied";
+          // a cancelled round stays cancelled_after_send (it was cancelled), with the reply shown
+          if (e.status === "timeout") e.status = "replied";
           e.reply = result.reply ?? "";
           e.replyFullBytes = result.replyFullBytes ?? null;
           e.error = null;

@@ -24,6 +24,9 @@ const FINAL = [
   "pairing_required",
   "error",
   "cancelled",
+  // cancelled after chat.send was written to the gateway: the agent may have the message (the
+  // run was asked to abort; a reply it sends anyway is still collected). Never retried.
+  "cancelled_after_send",
   "interrupted",
 ] as const;
 
@@ -32,7 +35,7 @@ export const DELIVERY_STATUSES = ["queued", "sending", ...FINAL] as const;
 type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const FINAL_STATUSES: readonly DeliveryStatus[] = FINAL;
-/** Statuses a broadcast retry sends again. */
+/** Statuses a broadcast retry sends again (never `cancelled_after_send`: the message may have arrived). */
 export const FAILED_STATUSES: readonly DeliveryStatus[] = ["timeout", "unreachable", "auth_failed", "pairing_required", "error", "interrupted"];
 
 export const AUDIT_KINDS = [

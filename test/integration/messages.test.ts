@@ -235,12 +235,14 @@ describe("messages", () => {
 
   it("cancel aborts the run in flight", async () => {
     const res = await send({ to: "bob", message: "long one [[delay:10000]]", wait: false, timeoutSec: 30 });
-    await until(() => srv.api("GET", res.body.href, undefined, { key }), (r) => r.body.status === "sending");
+    // the gateway accepted the message (run id known): the cancel comes after chat.send left
+    await until(() => srv.api("GET", res.body.href, undefined, { key }), (r) => r.body.exchanges[0]?.runId === `${res.body.id}-1`);
     const cancelled = await srv.api("POST", `/api/v1/messages/${res.body.id}/cancel`, undefined, { key });
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body.status).toBe("cancelled");
-    const audit = await srv.api("GET", `/api/v1/audit?messageId=${res.body.id}`, undefined, { key });
-    expect(audit.body.items[0].outcome).toBe("cancelled");
+    expect(cancelled.body.status).toBe("cancelled_after_send");
+    const audit = await srv.api("GET", `/api/v1/audit?messageId=${res.body.id}&kind=send`, undefined, { key });
+    const outcomes = audit.body.items.map((e: { outcome: string; details: { action?: string } | null }) => [e.details?.action ?? "attempt", e.outcome]);
+    expect(outcomes).toEqual(expect.arrayContaining([["cancelled", "cancelled"], ["attempt", "cancelled_after_send"]]));
   });
 
   it("unknown message: 404 MESSAGE_NOT_FOUND", async () => {

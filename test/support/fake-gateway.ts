@@ -13,6 +13,7 @@
 //   reply(msg)          reply text for a message, directives removed (default: echo). `[[delay:ms]]` in a message
 //                       delays that run; `[[reply:text]]` replies with text (same as the model server)
 //   replyDelayMs        base run duration (default 20 ms)
+//   gw.sentKeys / gw.aborts   idempotency keys taken by chat.send / chat.abort requests received
 //   faults              see FakeGatewayFaults below
 //
 // Speaks: connect.challenge → connect (signed device identity verified when present) → hello-ok;
@@ -66,6 +67,12 @@ export interface FakeGatewayFaults {
   noChatEvents?: boolean;
   /** Runs end ok but without any assistant row (as after a silent NO_REPLY). */
   silentRuns?: boolean;
+  /** Take a chat.send (the run starts) but never answer it: the client waits for the answer. */
+  noChatSendAnswer?: boolean;
+  /** Runs never end by themselves: they finish (with their reply) when gw.finishRuns() is called. */
+  holdRuns?: boolean;
+  /** Answer chat.abort with aborted:false and let the run go on (it still answers). */
+  ignoreAbort?: boolean;
 }
 
 export interface StartFakeGatewayOptions {
@@ -90,6 +97,12 @@ export interface FakeGateway {
    * with different keys, or one key accepted twice, would be a double delivery.
    */
   chatSends: { key: string; message: string; accepted: boolean }[];
+  /** Idempotency keys of the chat.send requests taken (one per distinct key, as `received`). */
+  sentKeys: string[];
+  /** chat.abort requests received, in order. */
+  aborts: { sessionKey: string; runId: string }[];
+  /** Finish every run still going (with its reply); for `holdRuns`. */
+  finishRuns(): void;
   /** Connect attempts seen (each `connect` request), with their outcome. */
   connects: { ok: boolean; error?: string; deviceId?: string; auth: "token" | "device-token" | "none" }[];
   /** Pending pairing request ids. */
@@ -130,6 +143,9 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
   const startedAt = Date.now();
   const received: string[] = [];
   const chatSends: FakeGateway["chatSends"] = [];
+  const sentKeys: string[] = [];
+  const aborts: FakeGateway["aborts"] = [];
+  const heldRuns = new Set<() => void>();
   const connects: FakeGateway["connects"] = [];
   const sessions = new Map<string, Row[]>();
   const activeRun = new Map<string, Run>();
@@ -251,6 +267,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         }
         frame.accepted = true;
         received.push(message);
+        sentKeys.push(key);
         const rows = sessions.get(sessionKey) ?? [];
         rows.push({ role: "user", content: message, timestamp: Date.now(), idempotencyKey: `${key}:user`, __openclaw: { idempotencyKey: `${key}:user`, seq: rows.length + 1 } });
         sessions.set(sessionKey, rows);
@@ -258,7 +275,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         runs.set(key, run);
         // the run goes on (as on a real gateway) even if the connection drops before the answer
         if (faults.closeBeforeAnswer) ws.close(1011, "fake gateway closed before answering chat.send");
-        else respond(id, true, { runId: key, status: "started" });
+        else if (!faults.noChatSendAnswer) respond(id, true, { runId: key, status: "started" });
         if (faults.closeAfterAnswer) ws.close(1011, "fake gateway closed after answering chat.send");
         if (faults.closeMidRun) {
           later(20, () => ws.close(1011, "fake gateway crashed mid-run"));
@@ -279,7 +296,8 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
           const half = text.slice(0, Math.ceil(text.length / 2));
           chatEvent({ runId: key, sessionKey, seq: 1, state: "delta", deltaText: half, message: { role: "assistant", content: [{ type: "text", text: half }] } });
         });
-        run.timer = later(total, () => finishRun(run, "ok", text));
+        if (faults.holdRuns) heldRuns.add(() => finishRun(run, "ok", text));
+        else run.timer = later(total, () => finishRun(run, "ok", text));
       },
       "agent.wait": (p, id) => {
         const run = runs.get(String(p.runId ?? ""));
@@ -319,8 +337,9 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         respond(id, true, { sessionKey: p.sessionKey, messages: rows.slice(-limit), hasMore: rows.length > limit });
       },
       "chat.abort": (p, id) => {
+        aborts.push({ sessionKey: String(p.sessionKey ?? ""), runId: String(p.runId ?? "") });
         const run = runs.get(String(p.runId ?? ""));
-        if (run && !run.done) {
+        if (run && !run.done && !faults.ignoreAbort) {
           if (run.timer) clearTimeout(run.timer);
           finishRun(run, "aborted");
           return respond(id, true, { ok: true, aborted: true, runIds: [run.runId] });
@@ -438,6 +457,13 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
     port,
     received,
     chatSends,
+    sentKeys,
+    aborts,
+    finishRuns() {
+      const all = [...heldRuns];
+      heldRuns.clear();
+      for (const f of all) f();
+    },
     connects,
     faults,
     pendingPairings: () => [...pairing.keys()],

@@ -1,4 +1,4 @@
-import { ago, broadcastExitCode, formatAudit, formatImportReport, messageExitCode, ms, table, truncate } from "../../../server/cli/format.ts";
+import { ago, broadcastExitCode, formatAudit, formatImportReport, formatMessage, messageExitCode, ms, table, truncate } from "../../../server/cli/format.ts";
 
 describe("format helpers", () => {
   it("table aligns columns by their widest cell and leaves no trailing spaces", () => {
@@ -24,11 +24,26 @@ describe("format helpers", () => {
     expect(ago("2029-12-29T12:00:00Z", now)).toBe("3d ago");
   });
 
+  it("a message cancelled after chat.send left shows its status and a reply that came anyway", () => {
+    const text = formatMessage({
+      id: "m1",
+      to: { handle: "zed", name: "Zed", displayName: null },
+      session: "main",
+      rounds: 1,
+      status: "cancelled_after_send",
+      exchanges: [{ round: 1, status: "cancelled_after_send", reply: "did it anyway", latencyMs: 5, error: { code: "CANCELLED", message: "cancelled after the message may have been delivered" } }],
+      fallback: null,
+    } as never);
+    expect(text).toContain("cancelled_after_send");
+    expect(text).toContain("did it anyway");
+    expect(text).toContain("(the reply above came after the cancel: the agent answered anyway)");
+  });
+
   it("exit codes of messages and broadcasts", () => {
     expect(messageExitCode({ status: "replied" })).toBe(0);
     expect(messageExitCode({ status: "delivered_no_reply" })).toBe(0);
     expect(messageExitCode({ status: "queued" })).toBe(0);
-    for (const s of ["timeout", "unreachable", "auth_failed", "pairing_required", "error", "cancelled", "interrupted"] as const) {
+    for (const s of ["timeout", "unreachable", "auth_failed", "pairing_required", "error", "cancelled", "cancelled_after_send", "interrupted"] as const) {
       expect(messageExitCode({ status: s }), s).toBe(1);
     }
     const r = (status: string) => ({ status }) as never;
@@ -36,6 +51,7 @@ describe("format helpers", () => {
     expect(broadcastExitCode({ state: "completed", recipients: [r("replied"), r("delivered_no_reply")] })).toBe(0);
     expect(broadcastExitCode({ state: "completed", recipients: [r("replied"), r("timeout")] })).toBe(1);
     expect(broadcastExitCode({ state: "expired", recipients: [] })).toBe(1);
+    expect(broadcastExitCode({ state: "completed", recipients: [r("replied"), r("cancelled_after_send")] })).toBe(1);
   });
 
   it("audit rows: one line per entry, message flattened and cut", () => {

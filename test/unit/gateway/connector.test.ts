@@ -288,3 +288,49 @@ describe("pairing", () => {
     }
   });
 });
+
+describe("connector: onSent tells when chat.send was written (cancel after it may have left)", () => {
+  let gw: FakeGateway;
+  let connector: GatewayConnector;
+  const creds = createMemoryCredentialStore({ gatewayTokens: { 1: "tok-s" } });
+  const target = () => ({ teammateId: 1, url: gw.url });
+
+  beforeAll(async () => {
+    gw = await startFakeGateway({ token: "tok-s", faults: { noChatSendAnswer: true, holdRuns: true } });
+    connector = createGatewayConnector({ credentials: creds, idleCloseMs: 1000 });
+  });
+  afterAll(async () => {
+    gw.finishRuns();
+    await connector.close();
+    await gw.stop();
+  });
+
+  it("chat.send taken but never answered: onSent has the key, and abort by that key reaches the gateway", async () => {
+    const ac = new AbortController();
+    let sent = "";
+    let accepted = "";
+    const p = connector.send(target(), { sessionKey: "s1", message: "hi", timeoutMs: 20_000, idempotencyKey: "k-sent-1", signal: ac.signal, onSent: (k) => (sent = k), onAccepted: (id) => (accepted = id) });
+    await until(() => gw.sentKeys, (k) => k.includes("k-sent-1"));
+    expect(sent).toBe("k-sent-1");
+    expect(accepted).toBe("");
+    ac.abort("cancelled");
+    await p;
+    await connector.abort(target(), { sessionKey: "s1", runId: sent });
+    expect(gw.aborts).toContainEqual({ sessionKey: "s1", runId: "k-sent-1" });
+  });
+
+  it("a send aborted while waiting in the session queue never calls onSent and sends nothing", async () => {
+    const first = new AbortController();
+    const p1 = connector.send(target(), { sessionKey: "s2", message: "one", timeoutMs: 20_000, idempotencyKey: "k-q-1", signal: first.signal });
+    await until(() => gw.sentKeys, (k) => k.includes("k-q-1"));
+    const second = new AbortController();
+    let sent2 = "";
+    const p2 = connector.send(target(), { sessionKey: "s2", message: "two", timeoutMs: 20_000, idempotencyKey: "k-q-2", signal: second.signal, onSent: (k) => (sent2 = k) });
+    second.abort("cancelled");
+    expect(await p2).toMatchObject({ outcome: "error", error: { details: { aborted: true } } });
+    first.abort("cancelled");
+    await p1;
+    expect(sent2).toBe("");
+    expect(gw.sentKeys).not.toContain("k-q-2");
+  });
+});

@@ -1,5 +1,6 @@
 import { startFakeGateway, type FakeGateway } from "../../support/fake-gateway.ts";
 import { ApiError } from "../../../server/http/errors.ts";
+import { until } from "../../support/server.ts";
 import { createHarness, operator, type Harness } from "./harness.ts";
 
 const TOKEN = "gw-secret-token-abcdef";
@@ -88,10 +89,15 @@ describe("message service", () => {
   it("cancel aborts the run in flight", async () => {
     const out = await h.messages.send({ to: "bob", message: "hold [[delay:8000]]", session: "main", rounds: 1, timeoutSec: 30, dryRun: false, wait: false, fallback: true }, operator);
     if (out.kind !== "accepted") throw new Error("expected accepted");
-    await new Promise((r) => setTimeout(r, 300));
+    // the gateway has the message: the cancel comes after chat.send left
+    const key = `${out.accepted.id}-1`;
+    await until(() => gw.sentKeys, (k) => k.includes(key));
     const m = await h.messages.cancel(out.accepted.id, operator);
-    expect(m.status).toBe("cancelled");
-    expect(h.auditEntries().find((e) => e.kind === "send")?.outcome).toBe("cancelled");
+    expect(m.status).toBe("cancelled_after_send");
+    expect(m.exchanges[0]).toMatchObject({ status: "cancelled_after_send", runId: key });
+    await until(() => gw.aborts, (a) => a.some((x) => x.runId === key));
+    const attempt = h.auditEntries().find((e) => e.kind === "send" && (e.details as { action?: string } | null)?.action === undefined);
+    expect(attempt?.outcome).toBe("cancelled_after_send");
   });
 
   it("an interrupt (server stopping) records interrupted but leaves the run going on the gateway, as a crash would", async () => {

@@ -56,7 +56,13 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
             </details>
             <Show when={x.reply != null || delta(x.round)}>
               <h4 class="reply-label">
-                {x.reply != null ? "Reply" : FINAL.has(x.status) ? "Partial reply (before it stopped)" : "Reply (arriving…)"}
+                {x.reply != null
+                  ? x.status === "cancelled_after_send"
+                    ? "Reply (the agent answered after the cancel)"
+                    : "Reply"
+                  : FINAL.has(x.status)
+                    ? "Partial reply (before it stopped)"
+                    : "Reply (arriving…)"}
               </h4>
             </Show>
             <Show

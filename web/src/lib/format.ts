@@ -77,6 +77,7 @@ const WORDS: Record<string, string> = {
   delivered_no_reply: "delivered, no reply",
   timeout: "timed out",
   cancelled: "cancelled",
+  cancelled_after_send: "cancelled — may have been delivered",
   interrupted: "interrupted",
   pending: "pending",
   ok: "ok",
@@ -105,6 +106,7 @@ export function tone(code: string): "good" | "warn" | "bad" | "busy" | "idle" {
     case "no_address":
     case "awaiting_confirmation":
     case "interrupted":
+    case "cancelled_after_send":
       return "warn";
     case "unreachable":
     case "auth_failed":
