@@ -28,7 +28,7 @@ export const ENV_SPEC = {
   MESH_REGISTRY_URL: [optionalString, "", "Registry source for sync: an https URL or a file path holding a registry.json"],
   MESH_SYNC_INTERVAL: [optionalString.pipe(z.coerce.number<string | undefined>().int().min(60).max(86_400).optional()), "", "Seconds between automatic syncs (unset: sync on demand only)"],
   MESH_FALLBACK_WEBHOOK_URL: [optionalString, "", "HTTP endpoint notified when an agent is unreachable or has no gateway address / token (unset: fallback off)"],
-  MESH_BROADCAST_CONCURRENCY: [int(1, 256), "8", "Recipients a broadcast sends to at once"],
+  MESH_BROADCAST_CONCURRENCY: [int(0, 100_000), "0", "Cap on recipients a broadcast sends to at once (0: all at once; sends to one gateway session still go one after another)"],
   MESH_PING_CONCURRENCY: [int(1, 256), "16", "Gateways probed at once"],
   MESH_PING_TIMEOUT_SEC: [int(1, 60), "5", "Per-gateway probe timeout"],
   MESH_CONFIRM_TTL_SEC: [int(10, 86_400), "600", "How long a broadcast confirmation stays valid"],

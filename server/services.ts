@@ -91,7 +91,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     onCredentialsChanged = (id, change) => {
       connector.forget(id);
       if (!change.tokenSet || !open) return;
-      const record = registry.list().find((t) => t.id === id);
+      const record = registry.byId(id);
       if (!record) return;
       // Started after the current request's synchronous work, so its answer shows the state before.
       setImmediate(() => {

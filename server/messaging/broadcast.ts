@@ -265,7 +265,10 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
     const row = q.get.get(id) as BroadcastRow;
     const all = q.recipients.all(id);
     const todo = all.filter((r) => r.skip_reason === null && r.status === "queued");
-    const concurrency = Math.max(1, deps.config.broadcastConcurrency);
+    // Every recipient at once unless capped: a broadcast then takes one reply time (the slowest),
+    // not N / cap of them. Sends to one (gateway address, session) still queue in the connector.
+    const cap = deps.config.broadcastConcurrency;
+    const concurrency = cap > 0 ? cap : todo.length;
     const fallbackOn = Boolean(row.fallback) && deps.fallback.enabled;
     // Webhook calls run beside the fan-out (a slow or hanging webhook never holds a worker, so
     // other recipients are not delayed) and are awaited before the broadcast completes.
@@ -290,7 +293,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       // The registry as it is NOW decides where the message goes: the credentials are the
       // teammate's current ones, so they must never go to an address the teammate has since left
       // (an edited URL) or that was removed. Recipients stay the ones frozen at create time.
-      const teammate = r.teammate_id === null ? null : deps.registry.list().find((t) => t.id === r.teammate_id) ?? null;
+      const teammate = r.teammate_id === null ? null : deps.registry.byId(r.teammate_id);
       if (!teammate) {
         Object.assign(r, { status: "error", error_code: "TEAMMATE_NOT_FOUND", error_message: "the teammate was removed" });
         writeRecipient(r);

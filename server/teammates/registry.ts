@@ -405,6 +405,10 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
       const r = rowByHandle(handle);
       return r ? toRecord(r) : null;
     },
+    byId(id) {
+      const r = q.byId.get(id) as Row | undefined;
+      return r ? toRecord(r) : null;
+    },
     resolve(to) {
       const needle = to.trim().toLowerCase();
       if (!needle) throw new ApiError("TEAMMATE_NOT_FOUND", "No teammate given");

@@ -18,6 +18,8 @@ export interface TeammateRecord {
 export interface Registry {
   list(): TeammateRecord[];
   byHandle(handle: string): TeammateRecord | null;
+  /** One teammate by id, as it is now (a primary-key lookup: fan-out calls it per recipient). */
+  byId(id: number): TeammateRecord | null;
   /** Exact handle (case-insensitive), else a unique substring of name / display name.
    *  Throws ApiError TEAMMATE_NOT_FOUND or AMBIGUOUS_TEAMMATE (details.candidates). */
   resolve(to: string): TeammateRecord;

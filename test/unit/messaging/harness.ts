@@ -50,6 +50,7 @@ export function makeRegistry(db: Db, vault: Vault, me: () => string | null): Reg
   const reg: Partial<Registry> = {
     list: () => rows().map(rec),
     byHandle: (h) => reg.list!().find((t) => t.handle === h.toLowerCase()) ?? null,
+    byId: (id) => reg.list!().find((t) => t.id === id) ?? null,
     resolve(to) {
       const exact = reg.byHandle!(to);
       if (exact) return exact;
