@@ -2,6 +2,7 @@ import { startFakeGateway, type FakeGateway } from "../../support/fake-gateway.t
 import { ApiError } from "../../../server/http/errors.ts";
 import { until } from "../../support/server.ts";
 import { createHarness, operator, type Harness } from "./harness.ts";
+import { Message as MessageSchema } from "../../../shared/api/messages.ts";
 
 const TOKEN = "gw-secret-token-abcdef";
 
@@ -18,6 +19,17 @@ describe("message service", () => {
   afterEach(async () => {
     await h.close();
     await gw.stop();
+  });
+
+  it("every message it returns and publishes has the API's shape (rows are shaped, not parsed)", async () => {
+    const out = await h.messages.send({ to: "bob", message: "hello", session: "main", rounds: 2, timeoutSec: 10, dryRun: false, wait: true, fallback: true }, operator);
+    if (out.kind !== "message") throw new Error("expected a message");
+    const strict = MessageSchema.strict();
+    expect(strict.parse(out.message)).toEqual(out.message);
+    expect(strict.parse(h.messages.get(out.message.id))).toEqual(out.message);
+    const published = h.events.filter((e) => e.type === "message.updated");
+    expect(published.length).toBeGreaterThan(2);
+    for (const e of published) if (e.type === "message.updated") expect(strict.parse(e.message)).toEqual(e.message);
   });
 
   it("sends one round, audits pending then replied, persists the message", async () => {
