@@ -115,6 +115,27 @@ describe("connector ↔ real OpenClaw gateway", () => {
     expect(next).toMatchObject({ outcome: "replied", reply: "after abort" });
   });
 
+  it("abort by the idempotency key the moment chat.send was written (before its answer) stops the run", async () => {
+    // what a cancel does when it comes after chat.send left: OpenClaw's run id is the key we sent
+    let aborting: Promise<void> | null = null;
+    const r = await connector.send(t1(), {
+      sessionKey: "abort-by-key",
+      message: "[[delay:20000]] should be aborted by key",
+      timeoutMs: 60_000,
+      onSent: (key) => {
+        aborting = connector.abort(t1(), { sessionKey: "abort-by-key", runId: key });
+      },
+    });
+    expect(aborting).not.toBeNull();
+    await aborting;
+    // the gateway reports the run stopped: as aborted, or (2026.9) as failed with stop reason "rpc"
+    expect(r).toMatchObject({ outcome: "error", error: { code: "GATEWAY_ERROR" } });
+    const details = r.error?.details as { aborted?: boolean; stopReason?: string } | undefined;
+    expect(details?.aborted === true || details?.stopReason === "rpc", JSON.stringify(r)).toBe(true);
+    const next = await connector.send(t1(), { sessionKey: "abort-by-key", message: "after the abort by key", timeoutMs: 60_000 });
+    expect(next).toMatchObject({ outcome: "replied", reply: "after the abort by key" });
+  });
+
   it("stopped gateway → GATEWAY_UNREACHABLE quickly", async () => {
     expect(connector.openConnections()).toBeGreaterThanOrEqual(1);
     await gw2.stop();
