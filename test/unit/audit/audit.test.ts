@@ -86,6 +86,45 @@ describe("audit append and chain", () => {
   });
 });
 
+describe("upgrade from a trail whose head had no MAC", () => {
+  /** Turns the current trail into what the previous version left: a 32-byte key, a {id, hash} head. */
+  function makeLegacy() {
+    const sealed = vault.openSetting("audit_key") as Buffer;
+    expect(sealed.length).toBe(33); // version byte + key
+    vault.sealSetting("audit_key", sealed.subarray(1));
+    const head = JSON.parse((sql().prepare("select value from settings where key = 'audit_head'").get() as { value: string }).value) as { id: number; hash: string };
+    sql().prepare("update settings set value = ? where key = 'audit_head'").run(JSON.stringify({ id: head.id, hash: head.hash }));
+  }
+
+  it("a matching old head is upgraded on start (no false alarm), and from then on an old-format head is a tamper", async () => {
+    seed(3);
+    const p = log.append({ actor: "u", kind: "send", outcome: "pending", message: "left pending by the old version" });
+    makeLegacy();
+    const upgraded = createAuditLog({ db: t.db, vault });
+    expect(await upgraded.verify()).toMatchObject({ ok: true, checked: 4 });
+    expect(upgraded.interruptPending()).toBe(1); // the pending count was taken from the table at upgrade
+    expect(upgraded.get(p.id)?.outcome).toBe("interrupted");
+    expect((vault.openSetting("audit_key") as Buffer).length).toBe(33);
+    // a downgrade written later (by someone without the key) is refused
+    const head = JSON.parse((sql().prepare("select value from settings where key = 'audit_head'").get() as { value: string }).value) as { id: number; hash: string };
+    sql().prepare("update settings set value = ? where key = 'audit_head'").run(JSON.stringify({ id: head.id, hash: head.hash }));
+    expect((await upgraded.verify()).reason).toMatch(/old format/);
+    upgraded.append({ actor: "u", kind: "system", outcome: "ok" });
+    expect((await createAuditLog({ db: t.db, vault }).verify()).ok).toBe(false);
+  });
+
+  it("an old head that does not match the table is reported at the upgrade", async () => {
+    seed(4);
+    makeLegacy();
+    dropGuards();
+    sql().prepare("delete from audit_entries where id = 4").run();
+    const upgraded = createAuditLog({ db: t.db, vault });
+    const v = await upgraded.verify();
+    expect(v.ok).toBe(false);
+    expect(v.reason).toMatch(/removed from the end/);
+  });
+});
+
 describe("database guards (triggers)", () => {
   it("refuse deletes, edits of final entries and a second completion", async () => {
     const a = log.append({ actor: "u", kind: "send", outcome: "replied", message: "m", reply: "r" });
