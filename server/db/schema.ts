@@ -229,11 +229,13 @@ export const auditEntries = sqliteTable(
   },
   (t) => [
     index("audit_at").on(t.at),
-    index("audit_teammate").on(t.teammate, t.id),
+    // partial where the column is often empty (sign-ins, system entries; sends have no
+    // broadcast id, broadcast sends no message id): an entry writes only the index pages it needs
+    index("audit_teammate").on(t.teammate, t.id).where(sql`${t.teammate} is not null`),
     index("audit_kind").on(t.kind, t.id),
     index("audit_outcome").on(t.outcome, t.id),
-    index("audit_broadcast").on(t.broadcastId),
-    index("audit_message").on(t.messageId),
+    index("audit_broadcast").on(t.broadcastId).where(sql`${t.broadcastId} is not null`),
+    index("audit_message").on(t.messageId).where(sql`${t.messageId} is not null`),
   ],
 );
 

@@ -119,6 +119,14 @@ describe("query plans: a page costs the page", () => {
     expect(p).not.toMatch(/TEMP B-TREE/);
   });
 
+  it.each([
+    [{ teammate: "bob" }, "audit_teammate"],
+    [{ messageId: "m-1" }, "audit_message"],
+    [{ broadcastId: "b-1" }, "audit_broadcast"],
+  ] as const)("%o reads its (partial) index", (q, index) => {
+    expect(plan({ ...q, limit: 10 })).toContain(`USING INDEX ${index}`);
+  });
+
   it("a search reads the full-text index in rowid order, without sorting", () => {
     const p = plan({ q: "m", limit: 10 });
     expect(p).toMatch(/VIRTUAL TABLE INDEX/);
