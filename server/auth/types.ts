@@ -20,15 +20,5 @@ export type CredentialRevocation =
   | { kind: "session"; userId: string }
   | { kind: "user"; userId: string; reason: "disabled" | "deleted" | "password" | "role" };
 
-/** What each role may do. Routes ask for a permission, never for a role by name. */
-export type Permission =
-  | "teammates:read"
-  | "teammates:write" // create, edit, delete, credentials, import, sync, whoami
-  | "ping"
-  | "send"
-  | "broadcast:create"
-  | "broadcast:confirm" // confirm, cancel, retry
-  | "audit:read"
-  | "users:manage"
-  | "keys:manage"
-  | "metrics:read";
+/** What each role may do (the table: shared/permissions.ts). Routes ask for a permission, never for a role by name. */
+export type { Permission } from "../../shared/permissions.ts";

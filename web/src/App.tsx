@@ -6,7 +6,7 @@ import { ErrorNote } from "./components/ErrorNote.tsx";
 import { SignIn } from "./pages/SignIn.tsx";
 import { TeamPage } from "./pages/Team.tsx";
 import { loadSession, logout, session } from "./stores/session.ts";
-import type { Permission } from "./lib/perms.ts";
+import type { Permission } from "../../shared/permissions.ts";
 
 const SendPage = lazy(() => import("./pages/Send.tsx"));
 const BroadcastPage = lazy(() => import("./pages/Broadcast.tsx"));

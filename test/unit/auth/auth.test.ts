@@ -50,6 +50,7 @@ describe("permissions table", () => {
     }
     expect(rolesWith("broadcast:confirm")).toEqual(["admin", "operator"]);
     expect(rolesWith("users:manage")).toEqual(["admin"]);
+    expect(rolesWith("metrics:read")).toEqual(["admin"]);
     expect(can("nobody" as "admin", "send")).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import type { Me } from "../../../shared/api/auth.ts";
 import { MESSAGE_HARD_LIMIT_DEFAULT, MESSAGE_SOFT_LIMIT_DEFAULT, ROUNDS_MAX, TIMEOUT_SEC_DEFAULT, TIMEOUT_SEC_MAX } from "../../../shared/limits.ts";
 import { ApiError, api, asApiError, onUnauthenticated, type MeshConfig } from "../api/client.ts";
 import { connectEvents, disconnectEvents } from "../api/events.ts";
-import { roleCan, type Permission } from "../lib/perms.ts";
+import { roleCan, type Permission } from "../../../shared/permissions.ts";
 
 export type SessionState = "loading" | "signed-out" | "signed-in" | "error";
 
