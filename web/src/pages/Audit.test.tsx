@@ -1,5 +1,6 @@
 import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import type { AuditEntry } from "../../../shared/api/audit.ts";
+import { dispatch } from "../api/events.ts";
 import { mockFetch } from "../lib/test-utils.ts";
 import AuditPage from "./Audit.tsx";
 
@@ -49,5 +50,28 @@ describe("audit page", () => {
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("FORBIDDEN");
     expect(screen.getByRole("button", { name: "Retry" })).toBeInTheDocument();
+  });
+
+  it("verify shows its progress from the event stream, then a broken chain's reason", async () => {
+    let finish: (body: unknown) => void = () => {};
+    const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: RequestInfo | URL) => {
+        const path = new URL(String(input), "http://localhost").pathname;
+        if (path === "/api/v1/audit/verify") return new Promise<Response>((resolve) => (finish = (body) => resolve(json(body))));
+        return json({ items: [entry(1)], nextCursor: null });
+      }),
+    );
+    render(() => <AuditPage />);
+    await screen.findByText("message 1");
+    fireEvent.click(screen.getByRole("button", { name: "Verify chain" }));
+    await screen.findByRole("button", { name: "Verifying…" });
+    dispatch({ type: "audit.verify", progress: { running: true, checked: 250, total: 1000, startedAt: "2026-01-02T03:04:05.000Z", last: null } });
+    await screen.findByRole("button", { name: "Verifying… 25%" });
+    finish({ ok: false, checked: 1000, total: 1000, firstBrokenId: null, reason: "3 entries are pending but the head records 2: a completed entry was turned back into pending" });
+    const banner = await screen.findByTestId("verify");
+    expect(banner).toHaveTextContent("Chain BROKEN: 3 entries are pending but the head records 2");
+    expect(banner).not.toHaveTextContent("#");
   });
 });
