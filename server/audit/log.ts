@@ -4,7 +4,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { z } from "zod";
 import { AuditQuery as AuditQuerySchema, type AuditEntry, type AuditVerifyProgress } from "../../shared/api/audit.ts";
 import type { Db } from "../db/connection.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import type { Vault } from "../vault/types.ts";
 import { loadAnchorSigner } from "./anchor.ts";
 import { GENESIS_HASH, canonicalJson, completionHash, entryHash } from "./chain.ts";

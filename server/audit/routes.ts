@@ -5,7 +5,7 @@ import { AuditAnchor, AuditEntry, AuditPage, AuditQuery, AuditVerify, AuditVerif
 import type { AppEnv } from "../auth/context.ts";
 import { requirePermission } from "../auth/middleware.ts";
 import { errorResponses, newRouter } from "../auth/router.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import type { AuditLog } from "./types.ts";
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });

@@ -2,7 +2,7 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { parse as parseCookies } from "hono/utils/cookie";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import type { AppEnv } from "./context.ts";
 import { can, rolesWith } from "./permissions.ts";
 import { authServiceOf, type AuthDeps } from "./deps.ts";

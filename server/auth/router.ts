@@ -2,7 +2,7 @@
 // schema becomes 400 VALIDATION_FAILED (ApiError) whatever app the router is mounted in.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { z } from "zod";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import type { AppEnv } from "./context.ts";
 
 export function validationFailed(result: { success: boolean; error?: unknown; target?: string }): void {

@@ -6,7 +6,7 @@ import type { Role } from "../../shared/api/common.ts";
 import type { AuditLog } from "../audit/types.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/connection.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./passwords.ts";
 import { createLoginLimiter, type LoginLimiter } from "./rate-limit.ts";

@@ -14,7 +14,7 @@ import {
   type Permission,
   type Principal,
 } from "../auth/index.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError } from "../errors.ts";
 import type { AuthKit } from "./auth-kit.ts";
 
 export function createAuthKit(deps: AuthDeps): AuthKit & { global: MiddlewareHandler } {

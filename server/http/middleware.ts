@@ -7,7 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { matchedRoutes } from "hono/route";
 import { ZodError } from "zod";
 import type { Logger } from "../logger.ts";
-import { ApiError, errorBody } from "./errors.ts";
+import { ApiError, errorBody } from "../errors.ts";
 import { issuesOf } from "./validation.ts";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,100}$/;

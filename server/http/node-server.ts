@@ -6,7 +6,7 @@ import type { Socket } from "node:net";
 import { RequestError } from "@hono/node-server";
 import type { Logger } from "../logger.ts";
 import { ERROR_STATUS, type ErrorCode } from "../../shared/errors.ts";
-import { errorBody } from "./errors.ts";
+import { errorBody } from "../errors.ts";
 
 export interface SocketLimits {
   headerTimeoutMs: number;

@@ -8,7 +8,7 @@ import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
 import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
-import { errorBody } from "./errors.ts";
+import { errorBody } from "../errors.ts";
 
 export const WEB_DIST = resolve(dirname(fileURLToPath(import.meta.url)), "../../web/dist");
 

@@ -2,7 +2,7 @@
 // 400 VALIDATION_FAILED with the issues in details. Set on the root app, so every router
 // mounted under it (ours and the other teams') inherits it.
 import type { z } from "zod";
-import { ApiError } from "./errors.ts";
+import { ApiError } from "../errors.ts";
 
 export interface Issue {
   path: string;

@@ -15,7 +15,7 @@ import {
 import { FAILED_STATUSES, FINAL_STATUSES, type DeliveryStatus } from "../../shared/api/messages.ts";
 import type { Principal } from "../auth/types.ts";
 import type { GatewayTarget } from "../gateway/types.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import { deliver, followLateReply } from "./deliver.ts";
 import type { FallbackReason } from "./fallback.ts";
 import { iso, isoOrNull } from "./outcome.ts";

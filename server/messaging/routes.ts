@@ -5,7 +5,7 @@ import { ErrorBody } from "../../shared/api/common.ts";
 import { Accepted, Message, SendPreview, SendRequest } from "../../shared/api/messages.ts";
 import { Broadcast, BroadcastConfirm, BroadcastCreate, BroadcastPreview } from "../../shared/api/broadcasts.ts";
 import { PingRequest, PingResult, Teammate } from "../../shared/api/teammates.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import { principalOf, type AuthKit } from "../http/auth-kit.ts";
 import { idempotency } from "../http/idempotency.ts";
 import type { Db } from "../db/connection.ts";

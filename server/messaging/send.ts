@@ -18,7 +18,7 @@ import type { SendRequest as SendRequestSchema } from "../../shared/api/messages
 import type { Principal } from "../auth/types.ts";
 import type { CoreDeps } from "../deps.ts";
 import type { GatewayTarget } from "../gateway/types.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import type { TeammateRecord } from "../teammates/types.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { deliver, followLateReply, type LateReply } from "./deliver.ts";

@@ -19,7 +19,7 @@ import type { Config } from "../config.ts";
 import type { Db } from "../db/connection.ts";
 import type { EventBus } from "../events/types.ts";
 import { checkGatewayUrl, gatewayAddressKey, isTrustedPlaintextHost } from "../gateway/url-policy.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import { fetchFailure } from "../http/fetch-failure.ts";
 import type { Logger } from "../logger.ts";
 import type { CredentialInfo, CredentialKind, Vault } from "../vault/types.ts";

@@ -6,7 +6,7 @@ import { ImportReport, ImportRequest, SyncReport, Teammate, TeammateCreate, Team
 import type { AppEnv } from "../auth/context.ts";
 import { principalOf, requirePermission } from "../auth/middleware.ts";
 import { errorResponses, newRouter } from "../auth/router.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import type { Registry, TeammateRecord } from "./types.ts";
 import type { MeshRegistry } from "./registry.ts";
 

@@ -1,6 +1,6 @@
-// The one error type services throw; the error handler turns it into
+// The one error type the server throws (domain code and HTTP alike); the error handler turns it into
 // {"error": {"code", "message", "details"}} with the status of its code.
-import { ERROR_STATUS, type ErrorCode } from "../../shared/errors.ts";
+import { ERROR_STATUS, type ErrorCode } from "../shared/errors.ts";
 
 export class ApiError extends Error {
   readonly code: ErrorCode;
