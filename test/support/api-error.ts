@@ -1,5 +1,5 @@
 // Test helpers: the ApiError a call throws (any other error is rethrown; none fails the test).
-import { ApiError } from "../../server/http/errors.ts";
+import { ApiError } from "../../server/errors.ts";
 
 export function apiError(fn: () => unknown): ApiError {
   try {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Hono } from "hono";
 import { createAuditLog } from "../../../server/audit/index.ts";
 import { authenticate, createAuthService, requirePermission, requiresAuth, type AppEnv, type AuthService } from "../../../server/auth/index.ts";
-import { ApiError, errorBody } from "../../../server/http/errors.ts";
+import { ApiError, errorBody } from "../../../server/errors.ts";
 import { createVault } from "../../../server/vault/index.ts";
 import { tmpDb, type TmpDb } from "../vault/tmpdb.ts";
 

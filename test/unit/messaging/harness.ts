@@ -15,7 +15,7 @@ import { loadConfig, type Config } from "../../../server/config.ts";
 import { applyMigrations, openDatabase, type Db } from "../../../server/db/connection.ts";
 import { createEventBus } from "../../../server/events/bus.ts";
 import { createGatewayConnector, type GatewayConnector, type ProbeResult } from "../../../server/gateway/index.ts";
-import { ApiError } from "../../../server/http/errors.ts";
+import { ApiError } from "../../../server/errors.ts";
 import { createLogger } from "../../../server/logger.ts";
 import { createMetrics } from "../../../server/metrics/index.ts";
 import { createBroadcastService } from "../../../server/messaging/broadcast.ts";

@@ -1,5 +1,5 @@
 import { startFakeGateway, type FakeGateway } from "../../support/fake-gateway.ts";
-import { ApiError } from "../../../server/http/errors.ts";
+import { ApiError } from "../../../server/errors.ts";
 import { until } from "../../support/server.ts";
 import { createHarness, operator, type Harness } from "./harness.ts";
 import { Message as MessageSchema } from "../../../shared/api/messages.ts";
