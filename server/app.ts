@@ -1,6 +1,7 @@
 // Builds the Hono app from the routers; no listening (tests and main.ts call it).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { compress } from "hono/compress";
+import { secureHeaders } from "hono/secure-headers";
 import { apiDocsRoutes } from "./api-docs/routes.ts";
 import type { AuthKit } from "./http/auth-kit.ts";
 import { apiKeysRoutes, authRoutes, usersRoutes } from "./auth/index.ts";
@@ -31,26 +32,37 @@ export interface BuiltApp {
 }
 
 /**
- * Dashboard and API reference load only this server's files: no inline or foreign script, fetch and
- * the events socket only to this host, never framed. Inline styles stay allowed (Solid and Swagger
- * UI set style attributes); scripts are what an injected reply could abuse.
+ * The events socket's ws:/wss: origin for connect-src; a Host that is no plain host[:port] gets
+ * none (only 'self').
  */
-export function contentSecurityPolicy(host: string | undefined): string {
-  // the events socket's ws:/wss: origin; a Host that is no plain host[:port] gets only 'self'
-  const socket = host && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? ` ws://${host} wss://${host}` : "";
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    `connect-src 'self'${socket}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join("; ");
+export function eventsSocketSources(host: string | undefined): string {
+  return host && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? `ws://${host} wss://${host}` : "";
 }
+
+/**
+ * Hono's secure headers. The dashboard and API reference load only this server's files: no inline
+ * or foreign script, fetch and the events socket only to this host, never framed. Inline styles
+ * stay allowed (Solid and Swagger UI set style attributes); scripts are what an injected reply
+ * could abuse. HSTS is left to the TLS proxy in front (the server itself speaks plain HTTP).
+ */
+const securityHeaders = () =>
+  secureHeaders({
+    overwrite: false, // a route that sets its own policy keeps it
+    xFrameOptions: "DENY",
+    strictTransportSecurity: false,
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", "data:"],
+      fontSrc: ["'self'", "data:"],
+      connectSrc: ["'self'", (c) => eventsSocketSources(c.req.header("host"))],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  });
 
 export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   const kit = createAuthKit(services);
@@ -59,6 +71,14 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   app.onError(errorHandler(services.logger));
   app.notFound(notFound);
   app.use("*", requestId());
+  // before anything that may refuse the request, so refusals (401, 413, 503) carry them too:
+  // never rendered inside another site's frame (clickjacking of Confirm / Delete buttons), no
+  // sniffing, no referrer
+  app.use("*", securityHeaders());
+  app.use("/api/*", async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+  });
   // JSON answers and exports above 1 KiB, gzip or deflate as the client accepts (static files
   // arrive compressed already, see static.ts; the middleware leaves those alone)
   app.use("*", compress());
@@ -66,15 +86,6 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   app.use("*", shutdownGate(opts.isShuttingDown ?? (() => false)));
   app.use("*", requestBodyLimit(bodyLimitFor(services.config.msgHardLimit)));
   app.use("*", kit.global);
-  app.use("*", async (c, next) => {
-    await next();
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Referrer-Policy", "no-referrer");
-    // never rendered inside another site's frame (clickjacking of Confirm / Delete buttons)
-    c.header("X-Frame-Options", "DENY");
-    if (!c.res.headers.has("Content-Security-Policy")) c.header("Content-Security-Policy", contentSecurityPolicy(c.req.header("host")));
-    if (c.req.path.startsWith("/api/")) c.header("Cache-Control", "no-store");
-  });
 
   app.route("/", systemRoutes({ config: services.config, db: services.db, metrics: services.metrics, auth, isOpen: services.isOpen }));
   app.route("/api/v1", authRoutes(services));

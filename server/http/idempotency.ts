@@ -5,6 +5,7 @@
 // 409 IDEMPOTENCY_IN_PROGRESS. A first request that ended in 5xx frees its key (retry allowed).
 import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../auth/context.ts";
 import type { Db } from "../db/connection.ts";
 import { ApiError } from "../errors.ts";
 
@@ -18,7 +19,7 @@ interface Row {
   body: string | null;
 }
 
-export function idempotency(db: Db): MiddlewareHandler {
+export function idempotency(db: Db): MiddlewareHandler<AppEnv> {
   const sqlite = db.$client;
   const select = sqlite.prepare<[string, string], Row>(
     "select route, request_hash, status, body from idempotency_keys where actor = ? and key = ?",
@@ -48,7 +49,7 @@ export function idempotency(db: Db): MiddlewareHandler {
     }
     // Keyed by the credential's identity, not its label: API key names are not unique, and two
     // keys named alike (say a requester's and an operator's) must never see each other's answers.
-    const principal = c.get("principal" as never) as { kind: string; id: string } | undefined;
+    const principal = c.get("principal");
     const actor = principal ? `${principal.kind}:${principal.id}` : "anonymous";
     const route = `${c.req.method} ${c.req.path}`;
     const body = await c.req.text(); // cached: the validator reads the same text

@@ -3,28 +3,22 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { requestId as honoRequestId } from "hono/request-id";
 import { HTTPException } from "hono/http-exception";
 import { matchedRoutes } from "hono/route";
 import { ZodError } from "zod";
+import type { AppEnv } from "../auth/context.ts";
 import type { Logger } from "../logger.ts";
 import { ApiError, errorBody } from "../errors.ts";
 import { issuesOf } from "./validation.ts";
 
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,100}$/;
-
-/** Takes a sane incoming X-Request-Id or makes one; echoes it on the response. */
-export function requestId(): MiddlewareHandler {
-  return async (c, next) => {
-    const incoming = c.req.header("x-request-id");
-    const id = incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
-    c.set("requestId" as never, id as never);
-    c.header("X-Request-Id", id);
-    await next();
-  };
+/** Hono's request id: a sane incoming X-Request-Id (word characters, - and =, ≤ 100) or a new UUID, echoed. */
+export function requestId(): MiddlewareHandler<AppEnv> {
+  return honoRequestId({ limitLength: 100, generator: () => randomUUID() });
 }
 
-export function getRequestId(c: Context): string | undefined {
-  return (c.get("requestId" as never) as string | undefined) ?? undefined;
+export function getRequestId(c: Context<AppEnv>): string | undefined {
+  return c.get("requestId") ?? undefined;
 }
 
 export interface RequestObserver {
@@ -32,7 +26,7 @@ export interface RequestObserver {
 }
 
 /** One log line per request (never the query string, headers or body: they may hold secrets). */
-export function accessLog(logger: Logger, observe?: RequestObserver): MiddlewareHandler {
+export function accessLog(logger: Logger, observe?: RequestObserver): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     await next();
@@ -46,7 +40,7 @@ export function accessLog(logger: Logger, observe?: RequestObserver): Middleware
       route = "(unmatched)";
     }
     if (route === "*" || route === "/*") route = "(static)";
-    const principal = c.get("principal" as never) as { label?: string } | undefined;
+    const principal = c.get("principal");
     observe?.({ method: c.req.method, route, status: c.res.status, durationMs });
     const level = c.res.status >= 500 ? "error" : "info";
     logger[level](

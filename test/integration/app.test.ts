@@ -32,6 +32,19 @@ describe("app: health, errors, config, openapi, static", () => {
     }
   });
 
+  it("secure headers on pages and API answers alike, errors included; no HSTS over plain HTTP", async () => {
+    for (const path of ["/", "/api/v1/teammates", "/api/v1/no-such-route"]) {
+      const res = await fetch(srv.url + path);
+      expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(res.headers.get("referrer-policy"), path).toBe("no-referrer");
+      expect(res.headers.get("cross-origin-opener-policy"), path).toBe("same-origin");
+      expect(res.headers.get("strict-transport-security"), path).toBeNull();
+      expect(res.headers.get("content-security-policy"), path).toMatch(new RegExp(`connect-src 'self' ws://127\\.0\\.0\\.1:${srv.port} wss://`));
+      expect(res.headers.get("x-powered-by"), path).toBeNull();
+    }
+    expect((await fetch(`${srv.url}/api/v1/teammates`)).headers.get("cache-control")).toBe("no-store");
+  });
+
   it("request ids: generated, or echoed when sane", async () => {
     const a = await srv.api("GET", "/healthz");
     expect(a.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
