@@ -138,9 +138,12 @@ describe("broadcast fault suite (real server process, kill -9)", () => {
     expect(by("f-close-after-answer").status).toBe("replied");
   });
 
-  it("kill -9 mid-broadcast, restart on the same database, retry: all final, 0 double deliveries, audit verifies", { timeout: 90_000 }, async () => {
-    const message = "fault suite: crash mid-broadcast";
-    // two workers: the slow gateways hold them, the rest stay queued until the crash
+  /**
+   * A broadcast to every gateway (6 s timeout) with two workers: once the two slow gateways have
+   * it (the rest still queued), `stop` ends the server; it then restarts on the same database
+   * with 16 workers.
+   */
+  async function stopMidBroadcast(message: string, stop: () => Promise<void>): Promise<string> {
     srv.env.MESH_BROADCAST_CONCURRENCY = "2";
     await srv.restart();
     const { id, token } = await createBroadcast(message, 6);
@@ -148,11 +151,18 @@ describe("broadcast fault suite (real server process, kill -9)", () => {
     const sentTo = () => Object.entries(framesOf(message)).filter(([, f]) => f.length > 0).map(([h]) => h);
     await until(sentTo, (s) => s.length >= 2, 30_000, 20);
     expect(sentTo()).toEqual(["a-slow-1", "a-slow-2"]);
-    const exit = await srv.kill("SIGKILL");
-    expect(exit.signal).toBe("SIGKILL");
-
+    await stop();
     srv.env.MESH_BROADCAST_CONCURRENCY = "16";
     await srv.restart();
+    return id;
+  }
+
+  it("kill -9 mid-broadcast, restart on the same database, retry: all final, 0 double deliveries, audit verifies", { timeout: 90_000 }, async () => {
+    const message = "fault suite: crash mid-broadcast";
+    const id = await stopMidBroadcast(message, async () => {
+      const exit = await srv.kill("SIGKILL");
+      expect(exit.signal).toBe("SIGKILL");
+    });
     let recipients = (await api("GET", `/api/v1/broadcasts/${id}`)).body.recipients as RecipientOut[];
     expect((await api("GET", `/api/v1/broadcasts/${id}`)).body.state).toBe("completed");
     // the crash left nothing unfinished: sent and queued ones alike are interrupted
@@ -175,19 +185,11 @@ describe("broadcast fault suite (real server process, kill -9)", () => {
 
   it("SIGTERM mid-broadcast (grace over), restart, two retries: the interrupted runs are left running on the gateway and picked up, never sent again", { timeout: 90_000 }, async () => {
     const message = "fault suite: stopped mid-broadcast";
-    srv.env.MESH_BROADCAST_CONCURRENCY = "2";
-    await srv.restart();
-    const { id, token } = await createBroadcast(message, 6);
-    expect((await api("POST", `/api/v1/broadcasts/${id}/confirm`, { token })).status).toBe(202);
-    const sentTo = () => Object.entries(framesOf(message)).filter(([, f]) => f.length > 0).map(([h]) => h);
-    await until(sentTo, (s) => s.length >= 2, 30_000, 20);
-    expect(sentTo()).toEqual(["a-slow-1", "a-slow-2"]);
     // graceful stop: the slow runs outlast MESH_SHUTDOWN_GRACE_SEC (1 s) and are interrupted
-    const exit = await srv.kill("SIGTERM");
-    expect(exit.code).toBe(0);
-
-    srv.env.MESH_BROADCAST_CONCURRENCY = "16";
-    await srv.restart();
+    const id = await stopMidBroadcast(message, async () => {
+      const exit = await srv.kill("SIGTERM");
+      expect(exit.code).toBe(0);
+    });
     let recipients = (await api("GET", `/api/v1/broadcasts/${id}`)).body.recipients as RecipientOut[];
     for (const h of ["a-slow-1", "a-slow-2"]) expect(recipients.find((r) => r.handle === h)).toMatchObject({ status: "interrupted", runId: framesOf(message)[h]?.[0]?.key });
     await assertSound(id, message, recipients);
