@@ -122,12 +122,7 @@ describe("broadcast fault suite (real server process, kill -9)", () => {
     expect(by("a-slow-1").status).toBe("timeout");
     await assertSound(id, message, recipients);
 
-    for (let round = 1; round <= 2; round++) {
-      const retry = await api("POST", `/api/v1/broadcasts/${id}/retry?wait=true`);
-      expect(retry.status, retry.text).toBe(200);
-      recipients = await settled(id);
-      await assertSound(id, message, recipients);
-    }
+    recipients = await retrySoundly(id, message, 2);
     // healthy ones were sent once; failed ones were attempted three times, refused ones included
     for (const h of ["i-healthy-1", "i-healthy-2", "i-healthy-3", "i-healthy-4", "h-huge-reply"]) expect(by(h).attempts).toBe(1);
     expect(by("b-refuse").attempts).toBe(3);
@@ -137,6 +132,18 @@ describe("broadcast fault suite (real server process, kill -9)", () => {
     expect(by("e-close-before-answer").status).toBe("replied");
     expect(by("f-close-after-answer").status).toBe("replied");
   });
+
+  /** Retries the failed recipients `times` times, checking after each that all is sound. */
+  async function retrySoundly(id: string, message: string, times: number): Promise<RecipientOut[]> {
+    let recipients: RecipientOut[] = [];
+    for (let round = 1; round <= times; round++) {
+      const retry = await api("POST", `/api/v1/broadcasts/${id}/retry?wait=true`);
+      expect(retry.status, retry.text).toBe(200);
+      recipients = await settled(id);
+      await assertSound(id, message, recipients);
+    }
+    return recipients;
+  }
 
   /**
    * A broadcast to every gateway (6 s timeout) with two workers: once the two slow gateways have
@@ -193,12 +200,7 @@ describe("broadcast fault suite (real server process, kill -9)", () => {
     let recipients = (await api("GET", `/api/v1/broadcasts/${id}`)).body.recipients as RecipientOut[];
     for (const h of ["a-slow-1", "a-slow-2"]) expect(recipients.find((r) => r.handle === h)).toMatchObject({ status: "interrupted", runId: framesOf(message)[h]?.[0]?.key });
     await assertSound(id, message, recipients);
-    for (let round = 1; round <= 2; round++) {
-      const retry = await api("POST", `/api/v1/broadcasts/${id}/retry?wait=true`);
-      expect(retry.status, retry.text).toBe(200);
-      recipients = await settled(id);
-      await assertSound(id, message, recipients);
-    }
+    recipients = await retrySoundly(id, message, 2);
     for (const h of ["a-slow-1", "a-slow-2"]) expect(recipients.find((r) => r.handle === h)).toMatchObject({ status: "replied", attempts: 2 });
     for (const [h, gw] of gateways) if (gw && h !== "d-garbage") expect(gw.received.filter((m) => m === message), h).toHaveLength(1);
   });
