@@ -21,6 +21,24 @@ export function getRequestId(c: Context<AppEnv>): string | undefined {
   return c.get("requestId") ?? undefined;
 }
 
+/**
+ * Gives JSON answers a Content-Length, so the compress middleware (outside this one) can leave
+ * small ones alone: it decides by that header, and `c.json()` does not set it. JSON answers are
+ * whole strings already; streamed bodies (exports) have other types and are left as they are.
+ */
+export function jsonContentLength(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    const type = c.res.headers.get("content-type") ?? "";
+    if (!type.startsWith("application/json") || c.res.headers.has("content-length") || !c.res.body) return;
+    const bytes = new Uint8Array(await c.res.arrayBuffer());
+    const res = new Response(bytes, c.res);
+    res.headers.set("Content-Length", String(bytes.byteLength));
+    c.res = undefined; // replace, do not merge headers
+    c.res = res;
+  };
+}
+
 export interface RequestObserver {
   (info: { method: string; route: string; status: number; durationMs: number }): void;
 }

@@ -1,6 +1,6 @@
 // Answers are compressed when the client accepts it: the dashboard's files (brotli or gzip,
-// compressed once and kept), JSON answers over 1 KiB (gzip/deflate); never for a client that
-// does not ask, and never for tiny files.
+// compressed once and kept), JSON answers over 8 KiB (gzip/deflate); never for a client that
+// does not ask, and never for tiny files or small answers.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -92,6 +92,13 @@ describe("compression", () => {
       expect(plain.headers["content-encoding"]).toBeUndefined();
       expect((JSON.parse(plain.body.toString()) as { openapi: string }).openapi).toBe(doc.openapi);
       expect(zipped.body.length).toBeLessThan(plain.body.length / 3);
+    });
+
+    it("a small JSON answer (under 8 KiB) is sent as it is", async () => {
+      const r = await rawGet(`${srv.url}/healthz`, { "accept-encoding": "gzip" });
+      expect(r.status).toBe(200);
+      expect(r.headers["content-encoding"]).toBeUndefined();
+      expect(JSON.parse(r.body.toString())).toMatchObject({ ok: true });
     });
 
     it("errors stay in the envelope when compressed", async () => {
