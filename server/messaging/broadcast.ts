@@ -20,6 +20,7 @@ import { deliver, followLateReply } from "./deliver.ts";
 import type { FallbackReason } from "./fallback.ts";
 import { iso, isoOrNull } from "./outcome.ts";
 import { actorOf, checkHardLimit, isActor, sha256Hex, sizeWarnings, type MessagingDeps } from "./send.ts";
+import { forEachLimited } from "./limited.ts";
 
 export type BroadcastCreate = z.output<typeof BroadcastCreateSchema>;
 export type Broadcast = z.infer<typeof BroadcastSchema>;
@@ -268,7 +269,6 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
     // Every recipient at once unless capped: a broadcast then takes one reply time (the slowest),
     // not N / cap of them. Sends to one (gateway address, session) still queue in the connector.
     const cap = deps.config.broadcastConcurrency;
-    const concurrency = cap > 0 ? cap : todo.length;
     const fallbackOn = Boolean(row.fallback) && deps.fallback.enabled;
     // Webhook calls run beside the fan-out (a slow or hanging webhook never holds a worker, so
     // other recipients are not delayed) and are awaited before the broadcast completes.
@@ -280,7 +280,6 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
         }),
       );
     };
-    let next = 0;
 
     const writeRecipient = (r: RecipientRow) => {
       r.updated_at = Date.now();
@@ -375,26 +374,23 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       if (result.status === "unreachable" && fallbackOn) notify(r.handle, "unreachable");
     }
 
-    const workers = Array.from({ length: Math.min(concurrency, todo.length) }, async () => {
-      while (next < todo.length) {
-        const r = todo[next++] as RecipientRow;
+    const sending = forEachLimited(todo, cap, async (r) => {
+      try {
+        await one(r);
+      } catch (err) {
+        deps.logger.error({ err, broadcastId: id, teammate: r.handle }, "broadcast recipient failed unexpectedly");
+        Object.assign(r, { status: "error", error_code: "INTERNAL", error_message: "internal error" });
         try {
-          await one(r);
-        } catch (err) {
-          deps.logger.error({ err, broadcastId: id, teammate: r.handle }, "broadcast recipient failed unexpectedly");
-          Object.assign(r, { status: "error", error_code: "INTERNAL", error_message: "internal error" });
-          try {
-            writeRecipient(r);
-          } catch {
-            /* database closing */
-          }
+          writeRecipient(r);
+        } catch {
+          /* database closing */
         }
       }
     });
     if (notifySkipped && fallbackOn) {
       for (const s of all) if (s.skip_reason === "no_address" || s.skip_reason === "no_credentials") notify(s.handle, s.skip_reason);
     }
-    await Promise.all(workers);
+    await sending;
     await Promise.all(notifications);
 
     const reason = controller.signal.aborted ? (controller.signal.reason as string) : null;

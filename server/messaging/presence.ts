@@ -10,6 +10,7 @@ import type { Teammate } from "../../shared/api/teammates.ts";
 import type { ProbeResult } from "../gateway/types.ts";
 import type { TeammateRecord } from "../teammates/types.ts";
 import type { MessagingDeps } from "./send.ts";
+import { forEachLimited } from "./limited.ts";
 
 export interface PresenceService {
   ping(records: TeammateRecord[], actor: string, timeoutSec?: number): Promise<Teammate[]>;
@@ -36,36 +37,30 @@ export function createPresence(deps: Omit<MessagingDeps, "fallback" | "inflight"
     async ping(records, actor, timeoutSec) {
       const timeoutMs = (timeoutSec ?? deps.config.pingTimeoutSec) * 1000;
       const results: Teammate[] = new Array(records.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < records.length) {
-          const i = next++;
-          const t = records[i] as TeammateRecord;
-          const before = deps.registry.toApi(t).status;
-          const probe = await probeOne(t, timeoutMs);
-          // recordProbe takes the connector's ProbeResult; no_address is our local state.
-          const status = deps.registry.recordProbe(t.id, probe as ProbeResult);
-          const wasPairing = before.state === "pairing_required";
-          const isPairing = status.state === "pairing_required";
-          if (wasPairing !== isPairing) {
-            deps.audit.append({
-              actor,
-              kind: "pairing",
-              outcome: isPairing ? "pairing_required" : "ok",
-              teammate: t.handle,
-              gatewayUrl: t.gatewayUrl,
-              details: {
-                from: before.state,
-                to: status.state,
-                requestId: probe.pairing?.requestId ?? null,
-              },
-            });
-          }
-          deps.bus.publish({ type: "teammate.status", handle: t.handle, status });
-          results[i] = deps.registry.toApi(t);
+      await forEachLimited(records, deps.config.pingConcurrency, async (t, i) => {
+        const before = deps.registry.toApi(t).status;
+        const probe = await probeOne(t, timeoutMs);
+        // recordProbe takes the connector's ProbeResult; no_address is our local state.
+        const status = deps.registry.recordProbe(t.id, probe as ProbeResult);
+        const wasPairing = before.state === "pairing_required";
+        const isPairing = status.state === "pairing_required";
+        if (wasPairing !== isPairing) {
+          deps.audit.append({
+            actor,
+            kind: "pairing",
+            outcome: isPairing ? "pairing_required" : "ok",
+            teammate: t.handle,
+            gatewayUrl: t.gatewayUrl,
+            details: {
+              from: before.state,
+              to: status.state,
+              requestId: probe.pairing?.requestId ?? null,
+            },
+          });
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(deps.config.pingConcurrency, records.length) }, worker));
+        deps.bus.publish({ type: "teammate.status", handle: t.handle, status });
+        results[i] = deps.registry.toApi(t);
+      });
       const states: Record<string, string> = {};
       for (const r of results) states[r.handle] = r.status.state;
       deps.audit.append({
