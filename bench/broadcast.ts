@@ -19,7 +19,7 @@
 import { createGatewayConnector, createMemoryCredentialStore } from "../server/gateway/index.ts";
 import { startFakeGateway, type FakeGateway } from "../test/support/fake-gateway.ts";
 import { startTestServer } from "../test/support/server.ts";
-import { pct, procCpuMs, report, round, sleep } from "./lib.ts";
+import { pct, procCpuMs, report, round, serverEnv, sleep } from "./lib.ts";
 
 const REPLY_MS = 500;
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
@@ -54,7 +54,7 @@ for (const n of sizes.length ? sizes : [100, 500, 2000]) {
   for (let i = 0; i < n; i++) gateways.push(await startFakeGateway({ token: `tok-${i}`, replyDelayMs: REPLY_MS }));
   const base = await direct(gateways);
 
-  const srv = await startTestServer({ child: true });
+  const srv = await startTestServer({ child: true, env: serverEnv() });
   const pid = srv.child!.pid!;
   const key = await srv.adminKey();
   for (let i = 0; i < n; i += 50) {

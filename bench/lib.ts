@@ -52,3 +52,12 @@ export function procRss(pid: number): number {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Extra env for a child server: BENCH_SERVER_CPU_PROF=<dir> makes it write a V8 CPU profile
+ * there when it stops (node --cpu-prof); summarise with `node bench/profile-top.ts <file>`.
+ */
+export function serverEnv(): Record<string, string> {
+  const dir = process.env.BENCH_SERVER_CPU_PROF;
+  return dir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } : {};
+}

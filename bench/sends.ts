@@ -21,7 +21,7 @@ import Database from "better-sqlite3";
 import { createGatewayConnector, createMemoryCredentialStore } from "../server/gateway/index.ts";
 import { startFakeGateway, type FakeGateway } from "../test/support/fake-gateway.ts";
 import { startTestServer } from "../test/support/server.ts";
-import { procCpuMs, procWriteBytes, report, round, sleep } from "./lib.ts";
+import { procCpuMs, procWriteBytes, report, round, serverEnv, sleep } from "./lib.ts";
 
 const N = Number(process.argv[2] ?? 3000);
 const CLIENTS = 50;
@@ -72,7 +72,7 @@ const baseAll = N / ((performance.now() - t0) / 1000);
 await connector.close();
 
 // ---- the server ----
-const srv = await startTestServer({ child: true });
+const srv = await startTestServer({ child: true, env: serverEnv() });
 const pid = srv.child!.pid!;
 const key = await srv.adminKey();
 await Promise.all(gateways.map((g, i) => srv.addTeammate({ handle: `agent-${i}`, name: `Agent ${i}`, gatewayUrl: g.url, token: `tok-${i}` })));
