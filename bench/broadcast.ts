@@ -67,10 +67,13 @@ for (const n of sizes.length ? sizes : [100, 500, 2000]) {
     const created = await srv.api("POST", "/api/v1/broadcasts", { message: "bench: status?", timeoutSec: 120 }, { key });
     if (created.status !== 201 && created.status !== 200) throw new Error(`create: ${created.status} ${created.text}`);
     const cpu0 = procCpuMs(pid);
+    const us0 = process.hrtime.bigint() / 1000n;
     const t0 = performance.now();
     const done = await srv.api("POST", `/api/v1/broadcasts/${created.body.id}/confirm`, { token: created.body.confirmationToken, wait: true }, { key });
     const fanoutMs = performance.now() - t0;
     const cpuMs = procCpuMs(pid) - cpu0;
+    // CLOCK_MONOTONIC µs, the clock of V8 profiles: `node bench/profile-top.ts <file> <from> <to>`
+    if (process.env.BENCH_SERVER_CPU_PROF) console.error(`profile window ${n} ${phase}: ${us0} ${process.hrtime.bigint() / 1000n}`);
     const recipients = (done.body.recipients ?? []) as { status: string }[];
     const replied = recipients.filter((r) => r.status === "replied").length;
     if (replied !== n) throw new Error(`${phase} ${n}: only ${replied} of ${n} replied: ${done.text.slice(0, 500)}`);

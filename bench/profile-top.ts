@@ -1,12 +1,19 @@
 // Summarises a V8 .cpuprofile (from BENCH_SERVER_CPU_PROF, see lib.ts): self time by function
-// and by file/package, top 25 each. Usage: node bench/profile-top.ts <file.cpuprofile>
+// and by file/package, top 25 each, optionally only the samples between two CLOCK_MONOTONIC µs
+// instants (broadcast.ts prints them per fan-out). Usage: node bench/profile-top.ts <file.cpuprofile> [fromUs toUs]
 import { readFileSync } from "node:fs";
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
-const prof = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const prof = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number };
+const from = Number(process.argv[3] ?? -Infinity);
+const to = Number(process.argv[4] ?? Infinity);
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
-prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000));
+let at = prof.startTime;
+prof.samples.forEach((id, i) => {
+  at += prof.timeDeltas[i] ?? 0;
+  if (at >= from && at <= to) self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000);
+});
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const fn = new Map<string, number>();
 const file = new Map<string, number>();
