@@ -30,6 +30,7 @@ try {
 }
 const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${(memTotal / 2 ** 30).toFixed(1)} GiB, node ${process.version}, load ${os.loadavg()[0].toFixed(2)}`;
 console.log(`machine: ${machine}`);
+const run = new Date().toISOString();
 let failed = false;
 for (const [name, extra] of benches) {
   const cmd = ["--expose-gc", `bench/${name}.ts`, ...extra];
@@ -44,7 +45,7 @@ for (const [name, extra] of benches) {
   for (const line of r.stdout.split("\n").filter((l) => l.startsWith("{"))) {
     const m = JSON.parse(line);
     if (m.pass === false) failed = true;
-    appendFileSync("bench/results.ndjson", JSON.stringify({ at, machine, command: `node ${cmd.join(" ")}`, ...m }) + "\n");
+    appendFileSync("bench/results.ndjson", JSON.stringify({ run, at, machine, command: `node ${cmd.join(" ")}`, ...m }) + "\n");
   }
 }
 process.exit(failed ? 1 : 0);
