@@ -91,6 +91,7 @@ for (const mode of ["wait:true", "wait:false"] as const) {
   const w0 = procWriteBytes(pid);
   const f0 = fileBytes();
   const c0 = procCpuMs(pid);
+  const us0 = process.hrtime.bigint() / 1000n;
   const s = performance.now();
   await Promise.all(
     gateways.map(async (_, i) => {
@@ -110,6 +111,8 @@ for (const mode of ["wait:true", "wait:false"] as const) {
   }
   const secs = (performance.now() - s) / 1000;
   const cpuMs = procCpuMs(pid) - c0;
+  // CLOCK_MONOTONIC µs, the clock of V8 profiles: `node bench/profile-top.ts <file> <from> <to>`
+  if (process.env.BENCH_SERVER_CPU_PROF) console.error(`profile window ${mode}: ${us0} ${process.hrtime.bigint() / 1000n}`);
   await sleep(1500); // let the WAL/checkpoint writes of the run land
   const written = procWriteBytes(pid) - w0;
   const grown = fileBytes() - f0;

@@ -1,5 +1,5 @@
 // Markdown tables from bench/results.ndjson for RESULTS.md: one table per bench, one row per
-// figure, one column per run (runs = `npm run bench` invocations, newest last).
+// figure, one column per run, per bench and command (runs = `npm run bench` invocations, newest last).
 //   node bench/table.mjs [--since=2026-12-02T16:00] [--bench=audit]
 import { readFileSync } from "node:fs";
 
@@ -10,8 +10,9 @@ const recs = readFileSync("bench/results.ndjson", "utf8").split("\n").filter(Boo
   .map((r) => ({ ...r, run: r.run ?? r.at }))
   .filter((r) => r.at >= since && (!only || r.bench === only));
 const fmt = (v) => (typeof v === "number" ? v.toLocaleString("en-US") : v ?? "–");
-for (const bench of [...new Set(recs.map((r) => r.bench))]) {
-  const rs = recs.filter((r) => r.bench === bench);
+for (const group of [...new Set(recs.map((r) => `${r.bench}\t${r.command}`))]) {
+  const [bench] = group.split("\t");
+  const rs = recs.filter((r) => `${r.bench}\t${r.command}` === group);
   const runs = [...new Set(rs.map((r) => r.run))];
   const figures = [...new Set(rs.map((r) => r.figure))];
   console.log(`\n### ${bench}\n\nCommand(s): ${[...new Set(rs.map((r) => "`" + r.command + "`"))].join(", ")}\n`);
