@@ -5,7 +5,7 @@
 // pending and leave a head that still agrees. Once an anomaly is recorded it stays in every
 // later head: verify keeps reporting it (a tamper-evident trail cannot be "repaired" quietly).
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { GENESIS_HASH, canonicalJson } from "./chain.ts";
+import { GENESIS_HASH, canonicalJson, type AuditKey } from "./chain.ts";
 
 export interface Head {
   /** Id of the newest entry (ids run 1..id with no gaps), 0 for an empty trail. */
@@ -26,17 +26,17 @@ export type HeadRead =
   | { state: "legacy"; id: number; hash: string }
   | { state: "forged" };
 
-function mac(key: Buffer, h: Head): string {
+function mac(key: AuditKey, h: Head): string {
   return createHmac("sha256", key)
     .update(`audit-head/v2\n${canonicalJson({ id: h.id, hash: h.hash, pending: h.pending, anomaly: h.anomaly })}`, "utf8")
     .digest("hex");
 }
 
-export function serializeHead(key: Buffer, h: Head): string {
+export function serializeHead(key: AuditKey, h: Head): string {
   return JSON.stringify({ v: 2, id: h.id, hash: h.hash, pending: h.pending, anomaly: h.anomaly, mac: mac(key, h) });
 }
 
-export function parseHead(key: Buffer, value: string | undefined): HeadRead {
+export function parseHead(key: AuditKey, value: string | undefined): HeadRead {
   if (value === undefined) return { state: "missing" };
   let raw: unknown;
   try {

@@ -1,5 +1,5 @@
 // The append-only, hash-chained audit trail over `audit_entries` (see chain.ts for the hashes).
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createSecretKey, randomBytes } from "node:crypto";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { z } from "zod";
 import { AuditQuery as AuditQuerySchema, type AuditEntry, type AuditVerifyProgress } from "../../shared/api/audit.ts";
@@ -195,7 +195,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
   const sql = opts.db.$client;
   const now = opts.now ?? Date.now;
   const keyInfo = loadAuditKey(opts.vault);
-  const key = keyInfo.key;
+  const key = createSecretKey(keyInfo.key); // set up once: see AuditKey
   let macHead = keyInfo.macHead;
   const signer = loadAnchorSigner(opts.vault);
 

@@ -6,7 +6,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import Database from "better-sqlite3";
 import type { AuditAnchor, AuditVerify, AuditVerifyProgress } from "../../shared/api/audit.ts";
 import type { AnchorSigner } from "./anchor.ts";
-import { GENESIS_HASH, completionHash, entryHash } from "./chain.ts";
+import { GENESIS_HASH, completionHash, entryHash, type AuditKey } from "./chain.ts";
 import { endMismatch, parseHead } from "./head.ts";
 import { chained, completionOf, type AuditRow } from "./rows.ts";
 
@@ -17,12 +17,12 @@ const SLICE_MS = 8;
 export interface WalkSource {
   /** A connection that sees one snapshot until `end()` (a read transaction on its own connection). */
   open(): { db: Database.Database; end(): void };
-  key: Buffer;
+  key: AuditKey;
   headSetting: string;
 }
 
 /** A read-only connection to the same file inside a read transaction (snapshot isolation). */
-export function snapshotSource(main: Database.Database, key: Buffer, headSetting: string): WalkSource {
+export function snapshotSource(main: Database.Database, key: AuditKey, headSetting: string): WalkSource {
   return {
     key,
     headSetting,

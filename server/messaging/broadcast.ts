@@ -287,6 +287,13 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       deps.bus.publish({ type: "broadcast.recipient", id, recipient: recipientOf(r) });
     };
 
+    // One listener on the broadcast's signal, however many recipients: a listener per recipient
+    // on one signal costs O(n) each to add (EventTarget looks for duplicates), O(n²) in all.
+    const inFlight = new Set<AbortController>();
+    controller.signal.addEventListener("abort", () => {
+      for (const c of inFlight) c.abort(controller.signal.reason);
+    }, { once: true });
+
     async function one(r: RecipientRow): Promise<void> {
       if (controller.signal.aborted) return; // left queued: cancelled/interrupted below
       // The registry as it is NOW decides where the message goes: the credentials are the
@@ -325,6 +332,8 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       // Until the gateway answers, the run id is the key (OpenClaw's run id is the key): a crash
       // before the answer leaves the key on record, so a retry cannot send a second copy.
       Object.assign(r, { run_id: idempotencyKey, error_code: null, error_message: null, reply: null, reply_full_bytes: null, latency_ms: null });
+      const recipientAbort = new AbortController();
+      inFlight.add(recipientAbort);
       const result = await deliver(
         deps,
         {
@@ -337,7 +346,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
           broadcastId: id,
           details: reuse ? { attempt, sameRunAs: reuse } : { attempt },
           idempotencyKey,
-          signal: controller.signal,
+          signal: recipientAbort.signal,
           onPending: (auditId) => {
             r.audit_id = auditId;
             writeRecipient(r);
@@ -349,6 +358,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
         },
         "broadcast",
       );
+      inFlight.delete(recipientAbort);
       Object.assign(r, {
         status: result.status,
         reply: result.reply,
