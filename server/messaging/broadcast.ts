@@ -1,6 +1,6 @@
 // Broadcasts, always in two steps: create (recipients frozen, awaiting confirmation, a
 // confirmation token that binds id, message hash, recipients and expiry) then confirm (atomic
-// awaiting → sending, fan-out with bounded concurrency). Cancel and retry as documented in
+// awaiting → sending, fan-out to every recipient at once, or up to a configured cap). Cancel and retry as documented in
 // server/messaging/README.md.
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
