@@ -1,7 +1,7 @@
 // Broadcasts, always in two steps: create (recipients frozen, awaiting confirmation, a
 // confirmation token that binds id, message hash, recipients and expiry) then confirm (atomic
-// awaiting → sending, fan-out to every recipient at once, or up to a configured cap). Cancel and retry as documented in
-// server/messaging/README.md.
+// awaiting → sending, fan-out to every recipient at once, or up to a configured cap). Cancel
+// and retry as documented in server/messaging/README.md.
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { utf8Bytes } from "../../shared/limits.ts";
