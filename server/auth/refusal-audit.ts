@@ -46,8 +46,10 @@ export function createRefusalAudit(opts: {
   const now = opts.now ?? Date.now;
   const windowMs = opts.windowMs ?? 5 * 60_000;
   const maxKeys = opts.maxKeys ?? 1_000;
+  // the overflow window lives in the same map, under a key no username|ip can take
+  const OVERFLOW = "\0overflow";
   const windows = new Map<string, Window>();
-  let overflow: Window | null = null;
+  const tracked = () => windows.size - (windows.has(OVERFLOW) ? 1 : 0);
   let lastSweep = now();
 
   // the per-address and overflow windows span many usernames: no single user to name
@@ -91,17 +93,29 @@ export function createRefusalAudit(opts: {
       windows.delete(key);
       writeAggregate(w);
     }
-    if (overflow && ended(overflow, t)) {
-      writeAggregate(overflow);
-      overflow = null;
-    }
   }
 
   function flush(): void {
     for (const w of windows.values()) writeAggregate(w);
     windows.clear();
-    if (overflow) writeAggregate(overflow);
-    overflow = null;
+  }
+
+  /** Counts a refusal in the key's window: a new window (and its first entry) once the old one ended. */
+  function count(key: string, t: number, who: Pick<Window, "username" | "ip" | "overflow">): void {
+    let w = windows.get(key);
+    if (w && ended(w, t)) {
+      windows.delete(key);
+      writeAggregate(w);
+      w = undefined;
+    }
+    if (w) {
+      w.count++;
+      w.last = t;
+      return;
+    }
+    w = { ...who, first: t, last: t, count: 1 };
+    windows.set(key, w);
+    writeFirst(w);
   }
 
   const timer = opts.timer === false ? null : setInterval(() => sweep(now()), Math.min(windowMs, 60_000));
@@ -112,37 +126,11 @@ export function createRefusalAudit(opts: {
       const t = now();
       if (t - lastSweep >= 1000) sweep(t);
       const key = `${username}|${ip}`;
-      let w = windows.get(key);
-      if (w && ended(w, t)) {
-        windows.delete(key);
-        writeAggregate(w);
-        w = undefined;
-      }
-      if (w) {
-        w.count++;
-        w.last = t;
-        return;
-      }
-      if (windows.size < maxKeys) {
-        w = { username, ip, overflow: false, first: t, last: t, count: 1 };
-        windows.set(key, w);
-        writeFirst(w);
-        return;
-      }
-      if (overflow && ended(overflow, t)) {
-        writeAggregate(overflow);
-        overflow = null;
-      }
-      if (overflow) {
-        overflow.count++;
-        overflow.last = t;
-        return;
-      }
-      overflow = { username: "*", ip: "*", overflow: true, first: t, last: t, count: 1 };
-      writeFirst(overflow);
+      if (windows.has(key) || tracked() < maxKeys) count(key, t, { username, ip, overflow: false });
+      else count(OVERFLOW, t, { username: "*", ip: "*", overflow: true });
     },
     flush,
-    size: () => windows.size,
+    size: tracked,
     close() {
       if (timer) clearInterval(timer);
       flush();
