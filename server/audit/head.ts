@@ -17,6 +17,9 @@ export interface Head {
   anomaly: string | null;
 }
 
+/** Does the database hold anything a used install has (then a trail without a head was emptied)? */
+export const DATA_PRESENT_SQL = "select exists(select 1 from users) or exists(select 1 from teammates) or exists(select 1 from messages) as d";
+
 export const EMPTY_HEAD: Head = { id: 0, hash: GENESIS_HASH, pending: 0, anomaly: null };
 
 export type HeadRead =

@@ -10,7 +10,7 @@ import { loadAnchorSigner } from "./anchor.ts";
 import { GENESIS_HASH, canonicalJson, completionHash, entryHash } from "./chain.ts";
 import { csvRow } from "./csv.ts";
 import { toFtsQuery } from "./fts.ts";
-import { checkedHead, parseHead, serializeHead, type Head } from "./head.ts";
+import { DATA_PRESENT_SQL, checkedHead, parseHead, serializeHead, type Head } from "./head.ts";
 import { chained, completionOf, toEntry, type AuditRow } from "./rows.ts";
 import type { AuditCompletion, AuditInput, AuditLog } from "./types.ts";
 import { createVerifyRunner, snapshotSource } from "./verify.ts";
@@ -200,7 +200,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
   const signer = loadAnchorSigner(opts.vault);
 
   const stmts = {
-    last: sql.prepare("select id, hash from audit_entries order by id desc limit 1"),
+    last: sql.prepare("select id, hash, at from audit_entries order by id desc limit 1"),
     insert: sql.prepare(
       `insert into audit_entries(id, at, actor, kind, teammate, gateway_url, session, message, message_bytes, message_sha256,
         broadcast_id, message_id, details, prev_hash, hash, outcome, run_id, reply, error_code, error_message, latency_ms,
@@ -222,11 +222,10 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       "insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at",
     ),
     getHead: sql.prepare("select value from settings where key = ?"),
-    atOf: sql.prepare("select at from audit_entries where id = ?"),
     firstFrom: sql.prepare("select id from audit_entries where at >= ? order by at, id limit 1"),
     lastTo: sql.prepare("select id from audit_entries where at <= ? order by at desc, id desc limit 1"),
     maxId: sql.prepare("select coalesce(max(id), 0) as n from audit_entries"),
-    hasData: sql.prepare("select exists(select 1 from users) or exists(select 1 from teammates) or exists(select 1 from messages) as d"),
+    hasData: sql.prepare(DATA_PRESENT_SQL),
   };
 
   /** The ids a time range spans (`at` never decreases with the id), or null when it holds none. */
@@ -235,16 +234,16 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     const hi = to === null ? (stmts.maxId.get() as { n: number }).n : (stmts.lastTo.get(to) as { id: number } | undefined)?.id;
     return lo === undefined || hi === undefined || hi < lo ? null : { lo, hi };
   };
-  const tableEnd = () => (stmts.last.get() as { id: number; hash: string } | undefined) ?? { id: 0, hash: GENESIS_HASH };
-  /** The stored head checked against the table; anything found is kept in it from now on. */
-  const currentHead = (): Head => {
+  const tableEnd = () => (stmts.last.get() as { id: number; hash: string; at: number } | undefined) ?? { id: 0, hash: GENESIS_HASH, at: 0 };
+  /** The stored head checked against the table's end; anything found is kept in it from now on. */
+  const currentHead = (end = tableEnd()): Head => {
     const value = (stmts.getHead.get(AUDIT_HEAD_SETTING) as { value: string } | undefined)?.value;
     let read = parseHead(key, value);
     // an old-format head after this trail's heads got a MAC: someone wrote it without the key
     if (read.state === "legacy" && macHead) read = { state: "forged" };
     const head = checkedHead(
       read,
-      tableEnd(),
+      { id: end.id, hash: end.hash },
       () => (stmts.pendingCount.get() as { n: number }).n,
       () => (stmts.hasData.get() as { d: number }).d === 1,
     );
@@ -263,11 +262,11 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
   macHead = true;
 
   const appendTx = sql.transaction((input: AuditInput): AuditRow => {
-    const head = currentHead();
+    const end = tableEnd();
+    const head = currentHead(end); // its id and hash are the end's
     // never before the entry it follows (a clock stepped back): time order is id order, which
     // keeps time-range queries on the primary key (see whereOf)
-    const prevAt = head.id > 0 ? (stmts.atOf.get(head.id) as { at: number } | undefined)?.at : undefined;
-    const at = Math.max(now(), prevAt ?? 0);
+    const at = Math.max(now(), end.at);
     const pending = input.outcome === "pending";
     const message = input.message ?? null;
     const row: AuditRow = {

@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import type { AuditAnchor, AuditVerify, AuditVerifyProgress } from "../../shared/api/audit.ts";
 import type { AnchorSigner } from "./anchor.ts";
 import { GENESIS_HASH, completionHash, entryHash, type AuditKey } from "./chain.ts";
-import { endMismatch, parseHead } from "./head.ts";
+import { DATA_PRESENT_SQL, endMismatch, parseHead } from "./head.ts";
 import { chained, completionOf, type AuditRow } from "./rows.ts";
 
 /** Rows fetched per query; the walk also yields whenever a slice has run this long. */
@@ -133,7 +133,7 @@ async function walk(src: WalkSource, signer: AnchorSigner, anchor: AuditAnchor |
       case "missing": {
         // only a trail never written to has no head (every start writes one)
         if (last.id > 0) return result(false, last.id + 1, `The trail's head record is missing (the trail holds ${last.id} entries): it was removed`);
-        const data = db.prepare("select exists(select 1 from users) or exists(select 1 from teammates) or exists(select 1 from messages) as d").get() as { d: number };
+        const data = db.prepare(DATA_PRESENT_SQL).get() as { d: number };
         if (data.d) return result(false, 1, "The trail is empty and has no head record while the database holds data: the trail was emptied");
         break;
       }
