@@ -13,7 +13,8 @@ import { toFtsQuery } from "./fts.ts";
 import { DATA_PRESENT_SQL, checkedHead, parseHead, serializeHead, type Head } from "./head.ts";
 import { chained, completionOf, toEntry, type AuditRow } from "./rows.ts";
 import type { AuditCompletion, AuditInput, AuditLog } from "./types.ts";
-import { createVerifyRunner, snapshotSource } from "./verify.ts";
+import { openSnapshot } from "./snapshot.ts";
+import { createVerifyRunner } from "./verify.ts";
 
 export const AUDIT_KEY_SETTING = "audit_key";
 /** settings key holding the MAC'd head (see head.ts): catches entries cut off the end, emptying, reverts. */
@@ -356,11 +357,11 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     return ids;
   });
 
-  const verifier = createVerifyRunner(snapshotSource(sql, key, AUDIT_HEAD_SETTING), signer, opts.onVerifyProgress);
+  const verifier = createVerifyRunner({ open: () => openSnapshot(sql), key, headSetting: AUDIT_HEAD_SETTING }, signer, opts.onVerifyProgress);
 
   /** Export rows on one cursor over one snapshot, yielding to the event loop between slices. */
   async function* exportRows(where: Where): AsyncGenerator<AuditRow[]> {
-    const { db, end } = snapshotSource(sql, key, AUDIT_HEAD_SETTING).open();
+    const { db, end } = openSnapshot(sql);
     try {
       const select = selectFrom(where, "asc");
       const rows = db.prepare(select.sql).iterate(...select.params) as IterableIterator<AuditRow>;

@@ -3,46 +3,22 @@
 // entries in time slices and yields to the event loop between them, and reports progress.
 // One walk runs at a time: callers without an anchor share the running one.
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import Database from "better-sqlite3";
 import type { AuditAnchor, AuditVerify, AuditVerifyProgress } from "../../shared/api/audit.ts";
 import type { AnchorSigner } from "./anchor.ts";
 import { GENESIS_HASH, completionHash, entryHash, type AuditKey } from "./chain.ts";
 import { DATA_PRESENT_SQL, endMismatch, parseHead } from "./head.ts";
 import { chained, completionOf, type AuditRow } from "./rows.ts";
+import type { Snapshot } from "./snapshot.ts";
 
 /** Rows fetched per query; the walk also yields whenever a slice has run this long. */
 const CHUNK = 500;
 const SLICE_MS = 8;
 
 export interface WalkSource {
-  /** A connection that sees one snapshot until `end()` (a read transaction on its own connection). */
-  open(): { db: Database.Database; end(): void };
+  /** A connection that sees one snapshot of the trail until `end()` (see snapshot.ts). */
+  open(): Snapshot;
   key: AuditKey;
   headSetting: string;
-}
-
-/** A read-only connection to the same file inside a read transaction (snapshot isolation). */
-export function snapshotSource(main: Database.Database, key: AuditKey, headSetting: string): WalkSource {
-  return {
-    key,
-    headSetting,
-    open() {
-      if (main.memory) return { db: main, end: () => undefined }; // no second connection to a memory db
-      const db = new Database(main.name, { readonly: true, fileMustExist: true });
-      db.pragma("busy_timeout = 5000");
-      db.exec("begin"); // deferred: the snapshot is taken by the first read
-      return {
-        db,
-        end() {
-          try {
-            if (db.inTransaction) db.exec("commit");
-          } finally {
-            db.close();
-          }
-        },
-      };
-    },
-  };
 }
 
 type Progress = (checked: number, total: number) => void;
