@@ -87,10 +87,8 @@ interface MessageRow {
 }
 
 interface ActiveRun {
+  /** Aborted by cancel; deliver() then aborts the run on the gateway by its key if it was sent. */
   controller: AbortController;
-  target: GatewayTarget;
-  session: string;
-  runId: string | null;
 }
 
 export interface MessageService {
@@ -191,7 +189,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
   async function runRounds(row: MessageRow, firstMessage: string, teammate: TeammateRecord, principal: Principal, fallbackAllowed: boolean) {
     const target: GatewayTarget = { teammateId: teammate.id, url: teammate.gatewayUrl ?? "", tlsFingerprint: teammate.tlsFingerprint };
     const { controller, done } = deps.inflight.controller();
-    const run: ActiveRun = { controller, target, session: row.session, runId: null };
+    const run: ActiveRun = { controller };
     active.set(row.id, run);
     const exchanges: Exchange[] = JSON.parse(row.exchanges);
     try {
@@ -238,7 +236,6 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
               save(row);
             },
             onAccepted: (runId) => {
-              run.runId = runId;
               exchange.runId = runId;
               row.exchanges = JSON.stringify(exchanges);
               save(row);
@@ -247,7 +244,6 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
           },
           "message",
         );
-        run.runId = null;
         followLateReply(deps.inflight, result, (late) => recordLateReply(row.id, round, late));
         Object.assign(exchange, {
           status: result.status,
