@@ -26,6 +26,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY server/ ./server/
 COPY shared/ ./shared/
 COPY migrations/ ./migrations/
+COPY cli/ ./cli/
 COPY bin/ ./bin/
 COPY --from=build /app/web/dist ./web/dist
 # The data dir holds the SQLite file, the generated vault key (0600) and backups.

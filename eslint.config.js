@@ -37,7 +37,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**", "bin/**", "server/cli/**", "bench/**", "test/**"],
+    files: ["scripts/**", "bin/**", "cli/**", "server/admin/**", "bench/**", "test/**"],
     rules: { "no-console": "off" },
   },
 );

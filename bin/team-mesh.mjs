@@ -5,5 +5,5 @@ if (major < 22 || (major === 22 && minor < 18)) {
   console.error(`team-mesh needs Node.js 22.18 or newer (this is ${process.version}); see README "Quick start".`);
   process.exit(2);
 }
-const { main } = await import("../server/cli/main.ts");
+const { main } = await import("../cli/main.ts");
 await main();

@@ -126,7 +126,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
   }
 
   // Rows are written only by this module, so they are shaped, not re-validated: a schema parse
-  // per save was a large part of a send's CPU. (test/unit/messaging checks the shape against
+  // per save was a large part of a send's CPU. (send.test.ts checks the shape against
   // the schema.)
   function toApi(row: MessageRow): Message {
     return {

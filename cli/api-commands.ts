@@ -1,0 +1,264 @@
+// The commands that talk to the REST API.
+import { readFileSync, statSync } from "node:fs";
+import type * as Api from "../shared/api/index.ts";
+import { ApiError, newIdempotencyKey, type ApiClient } from "./client.ts";
+import { UsageError, type Command } from "./args.ts";
+import { EXIT, type ExitCode } from "./exit-codes.ts";
+import {
+  broadcastExitCode,
+  formatAccepted,
+  formatAudit,
+  formatBroadcast,
+  formatImportReport,
+  formatMessage,
+  formatPing,
+  formatRecipientsPreview,
+  formatSendPreview,
+  formatTeammates,
+  formatWarnings,
+  formatVerify,
+  formatWhoami,
+  messageExitCode,
+} from "./format.ts";
+import type { CliIO } from "./io.ts";
+
+type ApiCommand = Extract<Command, { url: string | undefined }>;
+type Accepted = { id: string; status: string; href: string };
+
+export interface ApiContext {
+  io: CliIO;
+  client: ApiClient;
+  json: boolean;
+}
+
+function out(ctx: ApiContext, human: string, machine: unknown): void {
+  ctx.io.stdout(ctx.json ? JSON.stringify(machine, null, 2) : human);
+}
+
+function warn(ctx: ApiContext, lines: string[]): void {
+  for (const l of lines) ctx.io.stderr(l);
+}
+
+/** `--message -` reads standard input (one trailing newline dropped). */
+export async function resolveMessage(io: CliIO, message: string, command: string): Promise<string> {
+  if (message !== "-") return message;
+  const text = (await io.readStdin()).replace(/\r?\n$/, "");
+  if (text.trim() === "") throw new UsageError("--message -: standard input was empty", command);
+  return text;
+}
+
+export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<ExitCode> {
+  const { client, io } = ctx;
+  switch (cmd.name) {
+    case "whoami": {
+      const [w, me] = await Promise.all([
+        client.get<Api.Whoami>("/api/v1/whoami"),
+        client.get<Api.Me>("/api/v1/auth/me"),
+      ]);
+      out(ctx, formatWhoami(w.body, me.body), { ...w.body, caller: me.body });
+      return EXIT.OK;
+    }
+    case "list": {
+      const r = await client.get<{ items: Api.Teammate[] }>("/api/v1/teammates");
+      out(ctx, formatTeammates(r.body.items, io.now()), r.body);
+      return EXIT.OK;
+    }
+    case "ping": {
+      const body: Record<string, unknown> = {};
+      if (cmd.to) body.to = cmd.to;
+      if (cmd.timeoutSec) body.timeoutSec = cmd.timeoutSec;
+      const r = await client.post<{ teammates: Api.Teammate[] }>("/api/v1/ping", body, { timeoutMs: 180_000 });
+      out(ctx, formatPing(r.body.teammates), r.body);
+      if (cmd.to && !r.body.teammates.some((t) => t.status.state === "online")) return EXIT.FAILED;
+      return EXIT.OK;
+    }
+    case "send": {
+      const message = await resolveMessage(io, cmd.message, "send");
+      const r = await client.post<Api.Message | Api.SendPreview | Accepted>(
+        "/api/v1/messages",
+        {
+          to: cmd.to,
+          message,
+          session: cmd.session,
+          rounds: cmd.rounds,
+          timeoutSec: cmd.timeoutSec,
+          dryRun: cmd.dryRun,
+          wait: cmd.wait,
+          fallback: cmd.fallback,
+        },
+        { idempotencyKey: newIdempotencyKey(), timeoutMs: (cmd.rounds * cmd.timeoutSec + 60) * 1000 },
+      );
+      const body = r.body;
+      if ("dryRun" in body && body.dryRun === true) {
+        if (!ctx.json) warn(ctx, formatWarnings(body.warnings));
+        out(ctx, formatSendPreview(body), body);
+        return body.blockers.length ? EXIT.FAILED : EXIT.OK;
+      }
+      if (r.status === 202 || !("exchanges" in body)) {
+        out(ctx, formatAccepted(body as Accepted), body);
+        return EXIT.OK;
+      }
+      if (!ctx.json) warn(ctx, formatWarnings(body.warnings));
+      out(ctx, formatMessage(body), body);
+      return messageExitCode(body);
+    }
+    case "broadcast":
+      return runBroadcast(cmd, ctx);
+    case "sync": {
+      const r = await client.post<Api.SyncReport>("/api/v1/teammates/sync", {}, { timeoutMs: 120_000 });
+      out(ctx, formatImportReport(r.body), r.body);
+      return EXIT.OK;
+    }
+    case "import": {
+      const registry = readJsonFile(cmd.registry, "--registry");
+      const tokens = cmd.tokens === undefined ? undefined : readJsonFile(cmd.tokens, "--tokens");
+      if (cmd.tokens !== undefined && (statSync(cmd.tokens).mode & 0o077) !== 0) {
+        io.stderr(`warning: ${cmd.tokens} is readable by other users; after importing, delete it (the tokens now live in the encrypted vault)`);
+      }
+      const r = await client.post<Api.ImportReport>("/api/v1/teammates/import", tokens === undefined ? { registry } : { registry, tokens });
+      out(ctx, formatImportReport(r.body), r.body);
+      return EXIT.OK;
+    }
+    case "audit": {
+      const r = await client.get<{ items: Api.AuditEntry[]; nextCursor: string | null }>("/api/v1/audit", {
+        query: { teammate: cmd.to, limit: cmd.limit },
+      });
+      out(ctx, formatAudit(r.body.items), r.body);
+      return EXIT.OK;
+    }
+    case "audit-head": {
+      const r = await client.get<Api.AuditAnchor>("/api/v1/audit/head");
+      // always JSON: it is meant to be stored (team-mesh audit head > anchor.json)
+      ctx.io.stdout(JSON.stringify(r.body, null, 2));
+      return EXIT.OK;
+    }
+    case "audit-verify": {
+      const anchor = cmd.anchor === undefined ? undefined : readJsonFile(cmd.anchor, "--anchor");
+      const r =
+        anchor === undefined
+          ? await client.get<Api.AuditVerify>("/api/v1/audit/verify", { timeoutMs: 600_000 })
+          : await client.post<Api.AuditVerify>("/api/v1/audit/verify", { anchor }, { timeoutMs: 600_000 });
+      out(ctx, formatVerify(r.body), r.body);
+      return r.body.ok ? EXIT.OK : EXIT.FAILED;
+    }
+    case "status": {
+      const id = encodeURIComponent(cmd.id);
+      try {
+        const m = await client.get<Api.Message>(`/api/v1/messages/${id}`);
+        out(ctx, formatMessage(m.body), m.body);
+        return messageExitCode(m.body);
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 404) throw err;
+      }
+      try {
+        const b = await client.get<Api.Broadcast>(`/api/v1/broadcasts/${id}`);
+        out(ctx, formatBroadcast(b.body), b.body);
+        return broadcastExitCode(b.body);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) {
+          throw new ApiError(404, "NOT_FOUND", `No message or broadcast with id ${cmd.id}`, undefined, err.body);
+        }
+        throw err;
+      }
+    }
+  }
+}
+
+function readJsonFile(path: string, flag: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+const sameRecipients = (a: { handle: string }[], b: { handle: string }[]) =>
+  a.map((r) => r.handle).sort().join(",") === b.map((r) => r.handle).sort().join(",");
+
+async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: ApiContext): Promise<ExitCode> {
+  const { client, io } = ctx;
+  const interactive = io.isTTY && !cmd.yes && !cmd.dryRun;
+  if (!cmd.dryRun && !cmd.yes && !io.isTTY) {
+    // Checked before anything is read or sent: a script must say --yes explicitly.
+    throw new UsageError("broadcast needs --yes when not run on a terminal (nothing was sent); try --dry-run first", "broadcast");
+  }
+  if (interactive && cmd.message === "-") {
+    throw new UsageError("--message - reads standard input, so the y/N question cannot be asked: add --yes (or --dry-run)", "broadcast");
+  }
+  const message = await resolveMessage(io, cmd.message, "broadcast");
+  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback };
+
+  let preview: Api.BroadcastPreview | null = null;
+  if (cmd.dryRun || interactive) {
+    preview = (await client.post<Api.BroadcastPreview>("/api/v1/broadcasts", { ...base, dryRun: true })).body;
+    if (cmd.dryRun) {
+      if (!ctx.json) warn(ctx, formatWarnings(preview.warnings));
+      out(ctx, `Dry run: nothing was sent.\n${formatRecipientsPreview(preview)}`, preview);
+      return EXIT.OK;
+    }
+    io.stderr(formatRecipientsPreview(preview));
+    warn(ctx, formatWarnings(preview.warnings));
+    if (preview.recipients.length === 0) {
+      io.stderr("Nobody to send to; nothing was sent.");
+      return EXIT.FAILED;
+    }
+    if (!(await confirm(io, `Broadcast to ${preview.recipients.length} teammate(s)? [y/N] `))) {
+      io.stderr("Not sent.");
+      return EXIT.OK;
+    }
+  }
+
+  const created = (await client.post<Api.Broadcast>("/api/v1/broadcasts", { ...base, dryRun: false }, { idempotencyKey: newIdempotencyKey() })).body;
+  if (!ctx.json && !interactive) warn(ctx, formatWarnings(created.warnings));
+  if (preview && !sameRecipients(preview.recipients, created.recipients)) {
+    io.stderr(`The recipients changed since the preview:\n${formatRecipientsPreview(created)}`);
+    if (!(await confirm(io, `Broadcast to these ${created.recipients.length} teammate(s)? [y/N] `))) {
+      await client.post(`/api/v1/broadcasts/${encodeURIComponent(created.id)}/cancel`, {}).catch(() => undefined);
+      io.stderr("Not sent.");
+      return EXIT.OK;
+    }
+  }
+  if (!created.confirmationToken) return awaiting(ctx, created);
+
+  let confirmed: Api.Broadcast;
+  try {
+    confirmed = (
+      await client.post<Api.Broadcast>(
+        `/api/v1/broadcasts/${encodeURIComponent(created.id)}/confirm`,
+        { token: created.confirmationToken, wait: false },
+        { idempotencyKey: newIdempotencyKey() },
+      )
+    ).body;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 403) return awaiting(ctx, created);
+    throw err;
+  }
+  // Follow it until every recipient has answered (or failed).
+  const deadline = Date.now() + (cmd.timeoutSec * Math.max(1, confirmed.recipients.length) + 60) * 1000;
+  while (confirmed.state === "sending" && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    confirmed = (await client.get<Api.Broadcast>(`/api/v1/broadcasts/${encodeURIComponent(created.id)}`)).body;
+  }
+  out(ctx, formatBroadcast(confirmed), confirmed);
+  return broadcastExitCode(confirmed);
+}
+
+function awaiting(ctx: ApiContext, b: Api.Broadcast): ExitCode {
+  out(
+    ctx,
+    `${formatBroadcast(b)}\nBroadcast ${b.id} is awaiting confirmation in the dashboard: a person with the operator or admin role must confirm it.\nFollow it with: team-mesh status ${b.id}`,
+    { ...b, awaitingConfirmation: true },
+  );
+  return EXIT.OK;
+}
+
+async function confirm(io: CliIO, question: string): Promise<boolean> {
+  const answer = (await io.prompt(question)).trim().toLowerCase();
+  return answer === "y" || answer === "yes";
+}

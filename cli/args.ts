@@ -1,0 +1,232 @@
+// Command line → a typed command. util.parseArgs, strict: unknown flags and missing values are
+// usage errors (exit 2). No framework.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { DEFAULT_SESSION, ROUNDS_MAX, ROUNDS_MIN, TIMEOUT_SEC_DEFAULT, TIMEOUT_SEC_MAX, AUDIT_PAGE_LIMIT_MAX } from "../shared/limits.ts";
+
+export class UsageError extends Error {
+  /** The command whose usage to show, if known. */
+  readonly command: string | undefined;
+  constructor(message: string, command?: string) {
+    super(message);
+    this.command = command;
+  }
+}
+
+interface Common {
+  json: boolean;
+  /** --url, else MESH_URL, else http://127.0.0.1:8790 (resolved by main). */
+  url: string | undefined;
+}
+interface Local {
+  /** --data-dir, else MESH_DATA_DIR (resolved by main). */
+  dataDir: string | undefined;
+  json: boolean;
+}
+
+export type Command =
+  | { name: "help"; topic: string | undefined }
+  | { name: "version" }
+  | (Common & { name: "whoami" })
+  | (Common & { name: "list" })
+  | (Common & { name: "ping"; to: string | undefined; timeoutSec: number | undefined })
+  | (Common & {
+      name: "send";
+      to: string;
+      /** "-" means: read standard input. */
+      message: string;
+      session: string;
+      rounds: number;
+      timeoutSec: number;
+      dryRun: boolean;
+      wait: boolean;
+      fallback: boolean;
+    })
+  | (Common & { name: "broadcast"; message: string; session: string; timeoutSec: number; dryRun: boolean; yes: boolean; fallback: boolean })
+  | (Common & { name: "sync" })
+  | (Common & { name: "import"; registry: string; tokens: string | undefined })
+  | (Common & { name: "audit"; to: string | undefined; limit: number })
+  | (Common & { name: "status"; id: string })
+  | (Common & { name: "audit-verify"; anchor: string | undefined })
+  | (Common & { name: "audit-head" })
+  | (Local & { name: "backup"; out: string | undefined })
+  | (Local & { name: "restore"; file: string })
+  | (Local & { name: "vault-rotate"; newKey: string | undefined })
+  | (Local & { name: "reset-password"; username: string; passwordStdin: boolean });
+
+export type CommandName = Command["name"];
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+const COMMON: Options = {
+  json: { type: "boolean", default: false },
+  url: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+};
+const LOCAL: Options = {
+  json: { type: "boolean", default: false },
+  "data-dir": { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+};
+
+const SPECS: Record<string, { options: Options; positionals: number; local?: boolean }> = {
+  whoami: { options: COMMON, positionals: 0 },
+  list: { options: COMMON, positionals: 0 },
+  ping: { options: { ...COMMON, to: { type: "string" }, timeout: { type: "string" } }, positionals: 0 },
+  send: {
+    options: {
+      ...COMMON,
+      to: { type: "string" },
+      message: { type: "string", short: "m" },
+      session: { type: "string" },
+      rounds: { type: "string" },
+      timeout: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      "no-wait": { type: "boolean", default: false },
+      "no-fallback": { type: "boolean", default: false },
+    },
+    positionals: 0,
+  },
+  broadcast: {
+    options: {
+      ...COMMON,
+      message: { type: "string", short: "m" },
+      session: { type: "string" },
+      timeout: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      yes: { type: "boolean", short: "y", default: false },
+      "no-fallback": { type: "boolean", default: false },
+    },
+    positionals: 0,
+  },
+  sync: { options: COMMON, positionals: 0 },
+  import: { options: { ...COMMON, registry: { type: "string" }, tokens: { type: "string" } }, positionals: 0 },
+  audit: { options: { ...COMMON, to: { type: "string" }, limit: { type: "string" } }, positionals: 0 },
+  status: { options: COMMON, positionals: 1 },
+  "audit-verify": { options: { ...COMMON, anchor: { type: "string" } }, positionals: 0 },
+  "audit-head": { options: COMMON, positionals: 0 },
+  backup: { options: { ...LOCAL, out: { type: "string" } }, positionals: 0, local: true },
+  restore: { options: LOCAL, positionals: 1, local: true },
+  "vault-rotate": { options: { ...LOCAL, "new-key": { type: "string" } }, positionals: 0, local: true },
+  "reset-password": { options: { ...LOCAL, "password-stdin": { type: "boolean", default: false } }, positionals: 1, local: true },
+};
+
+export const COMMAND_NAMES = Object.keys(SPECS);
+
+function intFlag(value: string | undefined, flag: string, min: number, max: number, command: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`--${flag} must be a whole number (got ${JSON.stringify(value)})`, command);
+  const n = Number(value);
+  if (n < min || n > max) throw new UsageError(`--${flag} must be between ${min} and ${max} (got ${n})`, command);
+  return n;
+}
+
+function required(value: string | undefined, flag: string, command: string): string {
+  if (value === undefined || value === "") throw new UsageError(`${command} needs --${flag}`, command);
+  return value;
+}
+
+/** Parses argv (without node and the script). Throws UsageError. */
+export function parseCommandLine(argv: readonly string[]): Command {
+  const args = [...argv];
+  const first = args[0];
+  if (first === undefined || first === "help" || first === "--help" || first === "-h") {
+    return { name: "help", topic: first === "help" ? args[1] : undefined };
+  }
+  if (first === "--version" || first === "version") return { name: "version" };
+  let name = first;
+  let rest = args.slice(1);
+  if (first === "vault") {
+    if (rest[0] === "--help" || rest[0] === "-h" || rest[0] === undefined) return { name: "help", topic: "vault-rotate" };
+    if (rest[0] !== "rotate") throw new UsageError(`unknown vault command ${JSON.stringify(rest[0])} (try: vault rotate)`, "vault-rotate");
+    name = "vault-rotate";
+    rest = rest.slice(1);
+  } else if (first === "admin") {
+    if (rest[0] === "--help" || rest[0] === "-h" || rest[0] === undefined) return { name: "help", topic: "reset-password" };
+    if (rest[0] !== "reset-password") throw new UsageError(`unknown admin command ${JSON.stringify(rest[0])} (try: admin reset-password USER)`, "reset-password");
+    name = "reset-password";
+    rest = rest.slice(1);
+  }
+  if (first === "audit" && (rest[0] === "verify" || rest[0] === "head")) {
+    name = `audit-${rest[0]}`;
+    rest = rest.slice(1);
+  }
+  const spec = SPECS[name];
+  const direct = first !== "vault" && first !== "admin" && first !== "audit";
+  if (!spec || (direct && (name === "vault-rotate" || name === "reset-password" || name === "audit-verify" || name === "audit-head"))) {
+    throw new UsageError(`unknown command ${JSON.stringify(first)}`);
+  }
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, options: spec.options, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ""), name);
+  }
+  const v = parsed.values;
+  if (v.help) return { name: "help", topic: name };
+  const pos = parsed.positionals;
+  if (pos.length > spec.positionals) throw new UsageError(`unexpected argument ${JSON.stringify(pos[spec.positionals])}`, name);
+  if (pos.length < spec.positionals) throw new UsageError(`${name} needs ${spec.positionals === 1 ? "an argument" : "arguments"}`, name);
+
+  const str = (k: string) => v[k] as string | undefined;
+  const bool = (k: string) => v[k] === true;
+  if (spec.local) {
+    const local: Local = { dataDir: str("data-dir"), json: bool("json") };
+    switch (name) {
+      case "backup":
+        return { ...local, name, out: str("out") };
+      case "restore":
+        return { ...local, name, file: pos[0] as string };
+      case "vault-rotate":
+        return { ...local, name, newKey: str("new-key") };
+      default:
+        return { ...local, name: "reset-password", username: pos[0] as string, passwordStdin: bool("password-stdin") };
+    }
+  }
+  const common: Common = { json: bool("json"), url: str("url") };
+  const session = str("session") ?? DEFAULT_SESSION;
+  if (!/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/.test(session)) {
+    throw new UsageError("--session: 1-128 of letters, digits, : . _ - (starting with a letter or digit)", name);
+  }
+  switch (name) {
+    case "whoami":
+    case "list":
+    case "sync":
+      return { ...common, name };
+    case "ping":
+      return { ...common, name, to: str("to"), timeoutSec: intFlag(str("timeout"), "timeout", 1, 60, name) };
+    case "send":
+      return {
+        ...common,
+        name,
+        to: required(str("to"), "to", name),
+        message: required(str("message"), "message", name),
+        session,
+        rounds: intFlag(str("rounds"), "rounds", ROUNDS_MIN, ROUNDS_MAX, name) ?? 1,
+        timeoutSec: intFlag(str("timeout"), "timeout", 1, TIMEOUT_SEC_MAX, name) ?? TIMEOUT_SEC_DEFAULT,
+        dryRun: bool("dry-run"),
+        wait: !bool("no-wait"),
+        fallback: !bool("no-fallback"),
+      };
+    case "broadcast":
+      return {
+        ...common,
+        name,
+        message: required(str("message"), "message", name),
+        session,
+        timeoutSec: intFlag(str("timeout"), "timeout", 1, TIMEOUT_SEC_MAX, name) ?? TIMEOUT_SEC_DEFAULT,
+        dryRun: bool("dry-run"),
+        yes: bool("yes"),
+        fallback: !bool("no-fallback"),
+      };
+    case "import":
+      return { ...common, name, registry: required(str("registry"), "registry", name), tokens: str("tokens") };
+    case "audit":
+      return { ...common, name, to: str("to"), limit: intFlag(str("limit"), "limit", 1, AUDIT_PAGE_LIMIT_MAX, name) ?? 20 };
+    case "audit-verify":
+      return { ...common, name, anchor: str("anchor") };
+    case "audit-head":
+      return { ...common, name };
+    default:
+      return { ...common, name: "status", id: pos[0] as string };
+  }
+}

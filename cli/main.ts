@@ -1,0 +1,104 @@
+// `team-mesh`: the command-line client of Team Mesh. bin/team-mesh.mjs runs main().
+import { readFileSync } from "node:fs";
+import { ApiClient, ApiError, DEFAULT_URL, UnreachableError } from "./client.ts";
+import { parseCommandLine, UsageError, type Command } from "./args.ts";
+import { EXIT, exitCodeForApiError, type ExitCode } from "./exit-codes.ts";
+import { usageFor } from "./help.ts";
+import { runApiCommand } from "./api-commands.ts";
+import { LocalError, NotFoundLocalError } from "./errors.ts";
+import { processIO, type CliIO } from "./io.ts";
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+const isLocal = (c: Command): c is Extract<Command, { dataDir: string | undefined }> => "dataDir" in c;
+
+/** Runs one command line; returns the exit code. Never throws. */
+export async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
+  let cmd: Command;
+  try {
+    cmd = parseCommandLine(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`team-mesh: ${err.message}\n\n${usageFor(err.command)}`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+  if (cmd.name === "help") {
+    io.stdout(usageFor(cmd.topic));
+    return EXIT.OK;
+  }
+  if (cmd.name === "version") {
+    io.stdout(version());
+    return EXIT.OK;
+  }
+  const json = cmd.json;
+  try {
+    if (isLocal(cmd)) {
+      // Loaded only for local commands: they open the database and the vault.
+      const { runLocalCommand } = await import("../server/admin/local-commands.ts");
+      return await runLocalCommand(cmd, io);
+    }
+    const apiKey = io.env.MESH_API_KEY?.trim();
+    if (!apiKey) {
+      return fail(io, json, EXIT.AUTH, "UNAUTHENTICATED", "MESH_API_KEY is not set: create an API key in the dashboard (API keys page, /keys) and export it");
+    }
+    const client = new ApiClient(cmd.url ?? io.env.MESH_URL ?? DEFAULT_URL, apiKey);
+    return await runApiCommand(cmd, { io, client, json });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`team-mesh: ${err.message}`);
+      return EXIT.USAGE;
+    }
+    if (err instanceof ApiError) {
+      const code = exitCodeForApiError(err.status, err.code);
+      if (json) {
+        io.stdout(JSON.stringify({ error: { code: err.code ?? `HTTP_${err.status}`, message: err.message, details: err.details }, status: err.status }, null, 2));
+        return code;
+      }
+      io.stderr(`team-mesh: ${err.message}${err.code ? ` [${err.code}]` : ""}${hint(err)}`);
+      return code;
+    }
+    if (err instanceof UnreachableError) return fail(io, json, EXIT.UNREACHABLE, "UNREACHABLE", err.message);
+    if (err instanceof NotFoundLocalError) return fail(io, json, EXIT.NOT_FOUND, "NOT_FOUND", err.message);
+    if (err instanceof LocalError || (err instanceof Error && (err.name === "RestoreError" || err.name === "BackupError"))) {
+      return fail(io, json, EXIT.FAILED, "FAILED", err.message);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return fail(io, json, EXIT.FAILED, "FAILED", message);
+  }
+}
+
+function fail(io: CliIO, json: boolean, code: ExitCode, errorCode: string, message: string): ExitCode {
+  if (json) io.stdout(JSON.stringify({ error: { code: errorCode, message } }, null, 2));
+  else io.stderr(`team-mesh: ${message}`);
+  return code;
+}
+
+/** One line of advice for the errors people hit most. */
+function hint(err: ApiError): string {
+  const details = err.details as { matches?: unknown; needs?: string; roles?: string[]; limit?: number } | undefined;
+  switch (err.code) {
+    case "AMBIGUOUS_TEAMMATE":
+      return Array.isArray(details?.matches) ? `\n  matches: ${details.matches.map((m) => (typeof m === "string" ? m : (m as { handle?: string }).handle)).join(", ")}; use the exact handle` : "\n  use the exact handle (team-mesh list)";
+    case "TEAMMATE_NOT_FOUND":
+      return "\n  see `team-mesh list` for handles";
+    case "FORBIDDEN":
+      return details?.needs ? `\n  this key lacks ${details.needs} (roles with it: ${(details.roles ?? []).join(", ")})` : "";
+    case "UNAUTHENTICATED":
+    case "INVALID_CREDENTIALS":
+      return "\n  check MESH_API_KEY (revoked or expired keys answer 401)";
+    case "MESSAGE_TOO_LARGE":
+      return "\n  shorten the message or send it in parts";
+    default:
+      return "";
+  }
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const code = await run(argv, processIO());
+  process.exitCode = code;
+}
