@@ -1,5 +1,5 @@
 // Builds the Hono app from the routers; no listening (tests and main.ts call it).
-import { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { compress } from "hono/compress";
 import { secureHeaders } from "hono/secure-headers";
 import { apiDocsRoutes } from "./api-docs/routes.ts";
@@ -12,7 +12,8 @@ import { requestBodyLimit as bodyLimitFor } from "../shared/limits.ts";
 import { accessLog, errorHandler, jsonContentLength, notFound, requestBodyLimit, requestId, shutdownGate } from "./http/middleware.ts";
 import { staticRoutes } from "./http/static.ts";
 import { systemRoutes } from "./http/system-routes.ts";
-import { validationHook } from "./http/validation.ts";
+import { createRouter } from "./http/router.ts";
+import type { AppEnv } from "./auth/context.ts";
 import { messagingRoutes } from "./messaging/routes.ts";
 import { mountOpenApi } from "./openapi.ts";
 import type { Services } from "./services.ts";
@@ -27,7 +28,7 @@ export interface AppOptions {
 }
 
 export interface BuiltApp {
-  app: OpenAPIHono;
+  app: OpenAPIHono<AppEnv>;
   auth: AuthKit;
 }
 
@@ -67,7 +68,7 @@ const securityHeaders = () =>
 export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   const kit = createAuthKit(services);
   const auth = opts.auth ?? kit;
-  const app = new OpenAPIHono({ defaultHook: validationHook });
+  const app = createRouter();
   app.onError(errorHandler(services.logger));
   app.notFound(notFound);
   app.use("*", requestId());

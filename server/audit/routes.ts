@@ -4,7 +4,7 @@ import { z } from "zod";
 import { AuditAnchor, AuditEntry, AuditPage, AuditQuery, AuditVerify, AuditVerifyProgress, AuditVerifyRequest } from "../../shared/api/audit.ts";
 import type { AppEnv } from "../auth/context.ts";
 import { requirePermission } from "../auth/middleware.ts";
-import { errorResponses, newRouter } from "../auth/router.ts";
+import { createRouter, errorResponses } from "../http/router.ts";
 import { ApiError } from "../errors.ts";
 import type { AuditLog } from "./types.ts";
 
@@ -33,7 +33,7 @@ export function streamOf(chunks: AsyncIterable<string>): ReadableStream<Uint8Arr
 }
 
 export function auditRoutes(deps: { audit: AuditLog }): OpenAPIHono<AppEnv> {
-  const app = newRouter();
+  const app = createRouter();
   const read = requirePermission("audit:read");
   app.openapi(
     createRoute({

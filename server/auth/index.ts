@@ -18,5 +18,4 @@ export {
   type Credential,
 } from "./middleware.ts";
 export { authRoutes, sessionRoutes, usersRoutes, apiKeysRoutes, toMe, type AuthRouteDeps } from "./routes.ts";
-export { newRouter, validationFailed } from "./router.ts";
 export { authServiceOf, type AuthDeps } from "./deps.ts";

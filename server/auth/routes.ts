@@ -8,7 +8,7 @@ import { ApiKey, ApiKeyCreate, ApiKeyCreated, LoginRequest, Me, SetupRequest, Se
 import { authServiceOf, type AuthDeps } from "./deps.ts";
 import type { AppEnv } from "./context.ts";
 import { clientIp, principalOf, requirePermission } from "./middleware.ts";
-import { errorResponses, newRouter } from "./router.ts";
+import { createRouter, errorResponses } from "../http/router.ts";
 import { SESSION_COOKIE, SESSION_TTL_MS, type SignedIn } from "./service.ts";
 import type { Principal } from "./types.ts";
 
@@ -34,7 +34,7 @@ function signIn(c: Context<AppEnv>, deps: AuthRouteDeps, s: SignedIn) {
 }
 
 export function sessionRoutes(deps: AuthRouteDeps): OpenAPIHono<AppEnv> {
-  const app = newRouter();
+  const app = createRouter();
   const auth = authServiceOf(deps);
   app.openapi(
     createRoute({ method: "get", path: "/auth/setup", tags: ["auth"], summary: "Whether first-start setup is still needed", responses: { 200: json(SetupState, "Setup state") } }),
@@ -91,7 +91,7 @@ export function sessionRoutes(deps: AuthRouteDeps): OpenAPIHono<AppEnv> {
 }
 
 export function usersRoutes(deps: AuthRouteDeps): OpenAPIHono<AppEnv> {
-  const app = newRouter();
+  const app = createRouter();
   const auth = authServiceOf(deps);
   const manage = requirePermission("users:manage");
   const Params = z.object({ username: z.string().min(1).max(64) });
@@ -139,7 +139,7 @@ export function usersRoutes(deps: AuthRouteDeps): OpenAPIHono<AppEnv> {
 }
 
 export function apiKeysRoutes(deps: AuthRouteDeps): OpenAPIHono<AppEnv> {
-  const app = newRouter();
+  const app = createRouter();
   const auth = authServiceOf(deps);
   const manage = requirePermission("keys:manage");
   app.openapi(

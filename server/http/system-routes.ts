@@ -1,7 +1,7 @@
 // /healthz, /readyz, /metrics and /api/v1/config.
 import { timingSafeEqual, createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { ErrorBody } from "../../shared/api/common.ts";
 import { ROUNDS_MAX, TIMEOUT_SEC_DEFAULT, TIMEOUT_SEC_MAX } from "../../shared/limits.ts";
@@ -9,6 +9,8 @@ import type { Config } from "../config.ts";
 import { migrationsApplied, MIGRATIONS_DIR, type Db } from "../db/connection.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { AuthKit } from "./auth-kit.ts";
+import { createRouter } from "./router.ts";
+import type { AppEnv } from "../auth/context.ts";
 
 export const VERSION: string = (() => {
   try {
@@ -42,8 +44,8 @@ function expectedMigrations(): number {
 
 const sha = (s: string) => createHash("sha256").update(s).digest();
 
-export function systemRoutes(deps: { config: Config; db: Db; metrics: Metrics; auth: AuthKit; isOpen(): boolean }): OpenAPIHono {
-  const app = new OpenAPIHono();
+export function systemRoutes(deps: { config: Config; db: Db; metrics: Metrics; auth: AuthKit; isOpen(): boolean }): OpenAPIHono<AppEnv> {
+  const app = createRouter();
   const expected = expectedMigrations();
 
   app.openapi(

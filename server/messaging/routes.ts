@@ -1,6 +1,6 @@
 // Routes of messaging: status, ping, pair, messages, broadcasts. Thin: validate with the shared
 // schema, call one service, build the body through the output schema.
-import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { ErrorBody } from "../../shared/api/common.ts";
 import { Accepted, Message, SendPreview, SendRequest } from "../../shared/api/messages.ts";
 import { Broadcast, BroadcastConfirm, BroadcastCreate, BroadcastPreview } from "../../shared/api/broadcasts.ts";
@@ -8,6 +8,8 @@ import { PingRequest, PingResult, Teammate } from "../../shared/api/teammates.ts
 import { ApiError } from "../errors.ts";
 import { principalOf, type AuthKit } from "../http/auth-kit.ts";
 import { idempotency } from "../http/idempotency.ts";
+import { createRouter } from "../http/router.ts";
+import type { AppEnv } from "../auth/context.ts";
 import type { Db } from "../db/connection.ts";
 import type { Registry } from "../teammates/types.ts";
 import type { BroadcastService } from "./broadcast.ts";
@@ -38,8 +40,8 @@ const IdParam = z.object({ id: z.string().min(1).max(100) });
 const HandleParam = z.object({ handle: z.string().min(1).max(64) });
 const WaitQuery = z.object({ wait: z.enum(["true", "false"]).optional() });
 
-export function messagingRoutes(deps: MessagingRoutesDeps): OpenAPIHono {
-  const app = new OpenAPIHono();
+export function messagingRoutes(deps: MessagingRoutesDeps): OpenAPIHono<AppEnv> {
+  const app = createRouter();
   const { auth } = deps;
   const idem = idempotency(deps.db);
 

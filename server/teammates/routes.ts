@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ImportReport, ImportRequest, SyncReport, Teammate, TeammateCreate, TeammateUpdate, TokenSet, Whoami, WhoamiSet } from "../../shared/api/teammates.ts";
 import type { AppEnv } from "../auth/context.ts";
 import { principalOf, requirePermission } from "../auth/middleware.ts";
-import { errorResponses, newRouter } from "../auth/router.ts";
+import { createRouter, errorResponses } from "../http/router.ts";
 import { ApiError } from "../errors.ts";
 import type { Registry, TeammateRecord } from "./types.ts";
 import type { MeshRegistry } from "./registry.ts";
@@ -17,7 +17,7 @@ const HistoryItem = z.object({ at: z.string(), state: z.string(), latencyMs: z.n
 
 export function teammatesRoutes(deps: { registry: Registry }): OpenAPIHono<AppEnv> {
   const reg = deps.registry;
-  const app = newRouter();
+  const app = createRouter();
   const read = requirePermission("teammates:read");
   const write = requirePermission("teammates:write");
   const many = (records: TeammateRecord[]): Teammate[] =>
