@@ -9,7 +9,9 @@ import { auditRoutes } from "./audit/index.ts";
 import { teammatesRoutes } from "./teammates/index.ts";
 import { createAuthKit } from "./http/auth-adapter.ts";
 import { requestBodyLimit as bodyLimitFor } from "../shared/limits.ts";
-import { accessLog, errorHandler, jsonContentLength, notFound, requestBodyLimit, requestId, shutdownGate } from "./http/middleware.ts";
+import { writeBatchOf } from "./db/write-batch.ts";
+import { brotli, compressible } from "./http/brotli.ts";
+import { accessLog, durableWrites, errorHandler, jsonContentLength, notFound, requestBodyLimit, requestId, shutdownGate } from "./http/middleware.ts";
 import { staticRoutes } from "./http/static.ts";
 import { systemRoutes } from "./http/system-routes.ts";
 import { createRouter } from "./http/router.ts";
@@ -80,15 +82,17 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
     await next();
     c.header("Cache-Control", "no-store");
   });
-  // JSON answers and exports above 8 KiB, gzip or deflate as the client accepts (static files
+  // JSON answers and exports above 8 KiB, brotli, gzip or deflate as the client accepts (static files
   // arrive compressed already, see static.ts; the middleware leaves those alone). Below that the
   // bytes saved are few and the CPU is not: a single send's answer is ~1-2 KiB, and compressing
   // it was 8 % of a send's CPU.
-  app.use("*", compress({ threshold: 8 * 1024 }));
+  app.use("*", compress({ threshold: 8 * 1024, contentTypeFilter: compressible }));
+  app.use("*", brotli({ threshold: 8 * 1024 })); // inside compress(): br when accepted, see brotli.ts
   app.use("*", jsonContentLength());
   app.use("*", accessLog(services.logger, services.metrics.observeRequest));
   app.use("*", shutdownGate(opts.isShuttingDown ?? (() => false)));
   app.use("*", requestBodyLimit(bodyLimitFor(services.config.msgHardLimit)));
+  app.use("*", durableWrites(writeBatchOf(services.db.$client), services.logger));
   app.use("*", kit.global);
 
   app.route("/", systemRoutes({ config: services.config, db: services.db, metrics: services.metrics, auth, isOpen: services.isOpen }));

@@ -5,6 +5,7 @@ import type { AuditEntry } from "../shared/api/audit.ts";
 import type { Config } from "./config.ts";
 import { applyMigrations, openDatabase } from "./db/connection.ts";
 import type { CoreDeps } from "./deps.ts";
+import { writeBatchOf } from "./db/write-batch.ts";
 import { createEventBus } from "./events/bus.ts";
 import { createGatewayConnector, type GatewayConnector } from "./gateway/index.ts";
 import { releaseUnfinishedIdempotencyKeys } from "./http/idempotency.ts";
@@ -49,7 +50,10 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     applyMigrations(db);
     const master = loadMasterKey(config, { vaultExists: vaultInitialized(db) });
     const vault = createVault(db, master.key);
-    const bus = createEventBus(logger);
+    const writes = writeBatchOf(db.$client);
+    // Events wait for the commit of what they report (db/write-batch.ts): no client sees a state
+    // a crash could still undo.
+    const bus = createEventBus(logger, { whenCommitted: (fn) => writes.afterCommit(fn) });
     const publishAudit = (entry: AuditEntry) => bus.publish({ type: "audit.appended", entry });
     const audit = createAuditLog({
       db,
@@ -143,6 +147,11 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
           logger.warn({ err }, "writing the aggregated sign-in refusals failed");
         }
         await connector.close().catch((err: unknown) => logger.warn({ err }, "closing gateway connections failed"));
+        try {
+          writes.flush();
+        } catch (err) {
+          logger.error({ err }, "the last writes could not be committed");
+        }
         db.$client.close();
       },
     };

@@ -78,6 +78,7 @@ describe("audit append and chain", () => {
 
   it("keeps the chain key sealed in settings and reuses it after a restart", async () => {
     seed(3);
+    await log.durable(); // another connection sees the entries once their batch is committed
     const raw = sql().prepare("select value from settings where key = 'sealed:audit_key'").get() as { value: string };
     expect(raw.value).not.toContain(vault.openSetting("audit_key")?.toString("base64"));
     const again = createAuditLog({ db: t.reopen(), vault: createVault(t.reopen(), key) });

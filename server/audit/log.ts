@@ -4,6 +4,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { z } from "zod";
 import { AuditQuery as AuditQuerySchema, type AuditEntry, type AuditVerifyProgress } from "../../shared/api/audit.ts";
 import type { Db } from "../db/connection.ts";
+import { writeBatchOf } from "../db/write-batch.ts";
 import { ApiError } from "../errors.ts";
 import type { Vault } from "../vault/types.ts";
 import { loadAnchorSigner } from "./anchor.ts";
@@ -194,6 +195,7 @@ const CSV_COLUMNS = [
 
 export function createAuditLog(opts: AuditLogOptions): AuditLog {
   const sql = opts.db.$client;
+  const writes = writeBatchOf(sql);
   const now = opts.now ?? Date.now;
   const keyInfo = loadAuditKey(opts.vault);
   const key = createSecretKey(keyInfo.key); // set up once: see AuditKey
@@ -389,16 +391,19 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
 
   const log: AuditLog = {
     append(input) {
+      writes.join();
       const entry = toEntry(appendTx.immediate(input));
       opts.onAppend?.(entry);
       return entry;
     },
     complete(id, completion) {
       if (completion.outcome === ("pending" as string)) throw new AuditError("A completion cannot be 'pending'");
+      writes.join();
       const entry = toEntry(completeTx.immediate(id, completion));
       opts.onComplete?.(entry);
       return entry;
     },
+    durable: () => writes.durable(),
     interruptPending() {
       const ids = resealableTx.immediate();
       for (const id of ids) {

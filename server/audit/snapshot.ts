@@ -2,6 +2,7 @@
 // own inside a read transaction. SQLite's WAL keeps that snapshot while the server goes on writing
 // on its main connection; a long reader holds back checkpoints until `end()`.
 import Database from "better-sqlite3";
+import { writeBatchOf } from "../db/write-batch.ts";
 
 export interface Snapshot {
   db: Database.Database;
@@ -9,6 +10,7 @@ export interface Snapshot {
 }
 
 export function openSnapshot(main: Database.Database): Snapshot {
+  writeBatchOf(main).flush(); // the snapshot holds everything written so far
   if (main.memory) return { db: main, end: () => undefined }; // no second connection to a memory db
   const db = new Database(main.name, { readonly: true, fileMustExist: true });
   db.pragma("busy_timeout = 5000");

@@ -33,6 +33,11 @@ export interface AuditLog {
   /** Completes a pending entry, exactly once. */
   complete(id: number, completion: AuditCompletion): AuditEntry;
   /**
+   * Resolves once every entry appended so far is committed (appends share one transaction per
+   * event-loop turn, see db/write-batch.ts); rejects if that commit failed and they are lost.
+   */
+  durable(): Promise<void>;
+  /**
    * At start-up: every entry still pending becomes 'interrupted', unless the head's pending
    * count disagrees with the table (an entry may have been turned back into pending): then none
    * does and the head records the anomaly. Returns how many were sealed.

@@ -3,17 +3,26 @@ import type { MeshEvent } from "../../shared/api/events.ts";
 import type { Logger } from "../logger.ts";
 import type { EventBus } from "./types.ts";
 
-export function createEventBus(logger?: Logger): EventBus & { listenerCount(): number } {
+export interface EventBusOptions {
+  /** Holds an event until the writes it reports are committed (see db/write-batch.ts). */
+  whenCommitted?: (deliver: () => void) => void;
+}
+
+export function createEventBus(logger?: Logger, opts: EventBusOptions = {}): EventBus & { listenerCount(): number } {
   const listeners = new Set<(event: MeshEvent) => void>();
+  const deliver = (event: MeshEvent) => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        logger?.warn({ err, type: event.type }, "event listener failed");
+      }
+    }
+  };
   return {
     publish(event) {
-      for (const listener of [...listeners]) {
-        try {
-          listener(event);
-        } catch (err) {
-          logger?.warn({ err, type: event.type }, "event listener failed");
-        }
-      }
+      if (opts.whenCommitted) opts.whenCommitted(() => deliver(event));
+      else deliver(event);
     },
     subscribe(listener) {
       listeners.add(listener);

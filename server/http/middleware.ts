@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import { matchedRoutes } from "hono/route";
 import { ZodError } from "zod";
 import type { AppEnv } from "../auth/context.ts";
+import type { WriteBatch } from "../db/write-batch.ts";
 import type { Logger } from "../logger.ts";
 import { ApiError, errorBody } from "../errors.ts";
 import { issuesOf } from "./validation.ts";
@@ -36,6 +37,24 @@ export function jsonContentLength(): MiddlewareHandler {
     res.headers.set("Content-Length", String(bytes.byteLength));
     c.res = undefined; // replace, do not merge headers
     c.res = res;
+  };
+}
+
+/**
+ * An answer goes out only once what the request wrote is committed (writes share one
+ * transaction per event-loop turn, see db/write-batch.ts): a client never acts on a change a
+ * crash could still undo. A failed commit turns the answer into a 500 (INTERNAL).
+ */
+export function durableWrites(writes: WriteBatch, logger: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    if (!writes.open) return;
+    try {
+      await writes.durable();
+    } catch (err) {
+      logger.error({ err, requestId: getRequestId(c), path: c.req.path }, "commit failed: the request's writes were rolled back");
+      throw new ApiError("INTERNAL", "The change could not be saved (the database refused the commit), so none of it was kept");
+    }
   };
 }
 

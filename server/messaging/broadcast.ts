@@ -21,6 +21,7 @@ import type { FallbackReason } from "./fallback.ts";
 import { iso, isoOrNull } from "./outcome.ts";
 import { actorOf, checkHardLimit, isActor, sha256Hex, sizeWarnings, type MessagingDeps } from "./send.ts";
 import { forEachLimited } from "./limited.ts";
+import { writeBatchOf } from "../db/write-batch.ts";
 
 export type BroadcastCreate = z.output<typeof BroadcastCreateSchema>;
 export type Broadcast = z.infer<typeof BroadcastSchema>;
@@ -111,6 +112,7 @@ export function noRecipientsMessage(skipped: readonly { handle: string; reason: 
 
 export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptions): BroadcastService {
   const sqlite = deps.db.$client;
+  const writes = writeBatchOf(sqlite); // recipient updates join the turn's transaction (db/write-batch.ts)
   const q = {
     insert: sqlite.prepare(
       `insert into broadcasts (id, state, message, message_bytes, sha256, session, timeout_sec, fallback, warnings, confirm_token_hash, created_by, created_at, expires_at)
@@ -283,6 +285,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
 
     const writeRecipient = (r: RecipientRow) => {
       r.updated_at = Date.now();
+      writes.join();
       q.setRecipient.run(r);
       deps.bus.publish({ type: "broadcast.recipient", id, recipient: recipientOf(r) });
     };

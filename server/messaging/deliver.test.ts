@@ -2,7 +2,8 @@
 import type { GatewayConnector, SendOptions, SendResult } from "../gateway/types.ts";
 import { deliver, type DeliveryDeps } from "./deliver.ts";
 
-function setup(opts: { written: boolean; lateReply?: SendResult }) {
+function setup(opts: { written: boolean; lateReply?: SendResult; commitFails?: boolean }) {
+  let sends = 0;
   const appended: Record<string, unknown>[] = [];
   const completed: Record<string, unknown>[] = [];
   const aborts: { sessionKey: string; runId: string }[] = [];
@@ -11,6 +12,7 @@ function setup(opts: { written: boolean; lateReply?: SendResult }) {
   const connector = {
     send: (_t: unknown, o: SendOptions) =>
       new Promise<SendResult>((resolve) => {
+        sends++;
         if (opts.written) o.onSent?.(o.idempotencyKey ?? "");
         sendStarted();
         o.signal?.addEventListener("abort", () => resolve({ outcome: "error", latencyMs: 1, error: { code: "GATEWAY_ERROR", message: "aborted" } }));
@@ -28,6 +30,9 @@ function setup(opts: { written: boolean; lateReply?: SendResult }) {
         return { id: appended.length };
       },
       complete: (_id: number, c: Record<string, unknown>) => completed.push(c),
+      durable: async () => {
+        if (opts.commitFails) throw new Error("disk I/O error");
+      },
     } as never,
     logger: { debug() {}, info() {}, warn() {}, error() {} } as never,
     metrics: { observeSend() {} } as never,
@@ -38,7 +43,7 @@ function setup(opts: { written: boolean; lateReply?: SendResult }) {
     { target: { teammateId: 1, url: "ws://127.0.0.1:1" }, handle: "zed", session: "main", message: "hi", timeoutSec: 30, actor: "user:o", idempotencyKey: "key-1", signal: controller.signal },
     "message",
   );
-  return { run, controller, started, appended, completed, aborts };
+  return { run, controller, started, appended, completed, aborts, sends: () => sends };
 }
 
 describe("deliver: cancel", () => {
@@ -82,5 +87,24 @@ describe("deliver: cancel", () => {
     const r = await s.run;
     expect(r).toMatchObject({ status: "interrupted", runId: "key-1", lateReply: null });
     expect(s.aborts).toEqual([]);
+  });
+});
+
+describe("deliver: the pending entry is not saved", () => {
+  it("a failed commit of the pending entry: nothing is sent, the recipient gets a clear INTERNAL error", async () => {
+    const s = setup({ written: false, commitFails: true });
+    const r = await s.run;
+    expect(r).toMatchObject({ status: "error", auditId: null, runId: null, error: { code: "INTERNAL", message: expect.stringMatching(/not sent/) } });
+    expect(s.sends()).toBe(0);
+    expect(s.completed).toEqual([]);
+  });
+
+  it("cancelled while the pending entry was being committed: nothing is sent, the entry ends cancelled", async () => {
+    const s = setup({ written: false });
+    s.controller.abort("cancelled"); // after deliver() appended, before its commit resolved
+    const r = await s.run;
+    expect(r).toMatchObject({ status: "cancelled", auditId: 1 });
+    expect(s.sends()).toBe(0);
+    expect(s.completed).toEqual([expect.objectContaining({ outcome: "cancelled" })]);
   });
 });

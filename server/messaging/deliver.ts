@@ -65,7 +65,7 @@ const CONNECTOR_GRACE_MS = 5_000;
 type Raced = { kind: "result"; result: SendResult } | { kind: "aborted"; reason: AbortReason } | { kind: "stuck" };
 
 export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "message" | "broadcast"): Promise<DeliveryResult> {
-  const abortedStatus = (): DeliveryStatus => ((input.signal.reason as AbortReason) === "interrupted" ? "interrupted" : "cancelled");
+  const abortedStatus = (): "interrupted" | "cancelled" => ((input.signal.reason as AbortReason) === "interrupted" ? "interrupted" : "cancelled");
   if (input.signal.aborted) {
     return { status: abortedStatus(), reply: null, replyFullBytes: null, runId: null, latencyMs: null, error: null, auditId: null, lateReply: null };
   }
@@ -82,6 +82,20 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
     details: input.details ?? null,
   });
   input.onPending?.(entry.id);
+  // Appends share one transaction per event-loop turn (db/write-batch.ts): chat.send goes out
+  // only once the pending entry is committed, or a crash could lose the trace of a sent message.
+  try {
+    await deps.audit.durable();
+  } catch (err) {
+    deps.logger.error({ err, teammate: input.handle }, "the pending audit entry was not saved: nothing sent");
+    const error = { code: "INTERNAL", message: "the audit entry could not be saved, so the message was not sent" };
+    return { status: "error", reply: null, replyFullBytes: null, runId: null, latencyMs: null, error, auditId: null, lateReply: null };
+  }
+  if (input.signal.aborted) {
+    const status = abortedStatus();
+    completeQuietly(deps, entry.id, { outcome: status, runId: null, reply: null, errorCode: null, errorMessage: null, latencyMs: null });
+    return { status, reply: null, replyFullBytes: null, runId: null, latencyMs: null, error: null, auditId: entry.id, lateReply: null };
+  }
 
   const started = Date.now();
   let runId: string | null = null;
@@ -206,21 +220,25 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
     local.abort("cancelled");
   }
 
-  try {
-    deps.audit.complete(entry.id, {
-      outcome: out.status as Exclude<DeliveryStatus, "queued" | "sending">,
-      runId: out.runId,
-      reply: out.reply,
-      errorCode: out.error?.code ?? null,
-      errorMessage: out.error?.message ?? null,
-      latencyMs: out.latencyMs,
-    });
-  } catch (err) {
-    // Already completed (e.g. marked interrupted by shutdown) or the database is closing.
-    deps.logger.warn({ err: (err as Error).message, auditId: entry.id }, "could not complete audit entry");
-  }
+  completeQuietly(deps, entry.id, {
+    outcome: out.status as Exclude<DeliveryStatus, "queued" | "sending">,
+    runId: out.runId,
+    reply: out.reply,
+    errorCode: out.error?.code ?? null,
+    errorMessage: out.error?.message ?? null,
+    latencyMs: out.latencyMs,
+  });
   deps.metrics.observeSend(out.status, out.latencyMs, kind);
   return out;
+}
+
+function completeQuietly(deps: DeliveryDeps, auditId: number, completion: Parameters<AuditLog["complete"]>[1]): void {
+  try {
+    deps.audit.complete(auditId, completion);
+  } catch (err) {
+    // Already completed (e.g. marked interrupted by shutdown) or the database is closing.
+    deps.logger.warn({ err: (err as Error).message, auditId }, "could not complete audit entry");
+  }
 }
 
 /**

@@ -55,6 +55,13 @@ export function createFallback(deps: {
       const started = Date.now();
       let httpStatus: number | null = null;
       let error: string | null = null;
+      // like a send: the pending entry is committed before anyone outside is told anything
+      try {
+        await deps.audit.durable();
+      } catch (err) {
+        deps.logger.error({ err, teammate: req.handle }, "fallback: the pending audit entry was not saved: webhook not called");
+        return { attempted: false, ok: false, reason: req.reason, httpStatus: null, error: "the audit entry could not be saved, so the webhook was not called" };
+      }
       try {
         const res = await fetch(url, {
           method: "POST",

@@ -25,6 +25,7 @@ import { deliver, followLateReply, type LateReply } from "./deliver.ts";
 import type { Fallback, FallbackResult } from "./fallback.ts";
 import type { InFlight } from "./inflight.ts";
 import { iso, isoOrNull } from "./outcome.ts";
+import { writeBatchOf } from "../db/write-batch.ts";
 
 export type SendRequest = z.output<typeof SendRequestSchema>;
 export type { SendRequestInput };
@@ -108,6 +109,7 @@ export interface MessageServiceOptions {
 
 export function createMessageService(deps: MessagingDeps, opts: MessageServiceOptions): MessageService {
   const sqlite = deps.db.$client;
+  const writes = writeBatchOf(sqlite); // a row write joins the turn's transaction (db/write-batch.ts)
   const insertRow = sqlite.prepare(
     `insert into messages (id, teammate_id, handle, gateway_url, session, rounds, timeout_sec, status, exchanges, warnings, fallback, actor, created_at, completed_at)
      values (@id, @teammate_id, @handle, @gateway_url, @session, @rounds, @timeout_sec, @status, @exchanges, @warnings, @fallback, @actor, @created_at, @completed_at)`,
@@ -153,6 +155,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
   }
 
   function save(row: MessageRow): Message {
+    writes.join();
     updateRow.run({
       id: row.id,
       status: row.status,
@@ -353,6 +356,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
         created_at: now,
         completed_at: null,
       };
+      writes.join();
       insertRow.run(row);
       deps.bus.publish({ type: "message.updated", message: toApi(row) });
       const work = runRounds(row, req.message, teammate, principal, req.fallback);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { startTestServer, type TestServer } from "../support/server.ts";
+import { writeBatchOf } from "../../server/db/write-batch.ts";
 
 const VAULT_KEY = Buffer.alloc(32, 7).toString("base64");
 
@@ -51,6 +52,8 @@ describe("audit tamper suite (database file edited offline, without the key)", (
     for (let i = 0; i < n; i++) audit.append({ actor: "user:alice", kind: "send", outcome: "replied", teammate: "bob", message: `hello ${i}`, reply: `reply ${i}` });
     const p = audit.append({ actor: "user:alice", kind: "send", outcome: "pending", teammate: "carol", message: "the secret plan" });
     audit.complete(p.id, { outcome: "replied", reply: "carol's answer", runId: "run-9" });
+    // committed now, not at the end of this turn: the test edits the file from another connection next
+    writeBatchOf(srv!.running!.services.db.$client).flush();
     return p.id;
   };
 

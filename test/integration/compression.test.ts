@@ -1,5 +1,5 @@
 // Answers are compressed when the client accepts it: the dashboard's files (brotli or gzip,
-// compressed once and kept), JSON answers over 8 KiB (gzip/deflate); never for a client that
+// compressed once and kept), JSON answers over 8 KiB (brotli/gzip/deflate); never for a client that
 // does not ask, and never for tiny files or small answers.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -92,6 +92,14 @@ describe("compression", () => {
       expect(plain.headers["content-encoding"]).toBeUndefined();
       expect((JSON.parse(plain.body.toString()) as { openapi: string }).openapi).toBe(doc.openapi);
       expect(zipped.body.length).toBeLessThan(plain.body.length / 3);
+    });
+
+    it("a client that accepts only br gets a large JSON answer in brotli", async () => {
+      const br = await rawGet(`${srv.url}/api/v1/openapi.json`, { "accept-encoding": "br" });
+      expect(br.status).toBe(200);
+      expect(br.headers["content-encoding"]).toBe("br");
+      const doc = JSON.parse(brotliDecompressSync(br.body).toString()) as { openapi: string };
+      expect(doc.openapi).toMatch(/^3\./);
     });
 
     it("a small JSON answer (under 8 KiB) is sent as it is", async () => {

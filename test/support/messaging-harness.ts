@@ -13,7 +13,9 @@ import { createAuditLog } from "../../server/audit/log.ts";
 import type { Principal } from "../../server/auth/types.ts";
 import { loadConfig, type Config } from "../../server/config.ts";
 import { applyMigrations, openDatabase, type Db } from "../../server/db/connection.ts";
+import { writeBatchOf } from "../../server/db/write-batch.ts";
 import { createEventBus } from "../../server/events/bus.ts";
+import type { EventBus } from "../../server/events/types.ts";
 import { createGatewayConnector, type GatewayConnector, type ProbeResult } from "../../server/gateway/index.ts";
 import { ApiError } from "../../server/errors.ts";
 import { createLogger } from "../../server/logger.ts";
@@ -115,6 +117,7 @@ export interface Harness {
   audit: ReturnType<typeof createAuditLog>;
   connector: GatewayConnector;
   events: MeshEvent[];
+  bus: EventBus;
   logs: string[];
   messages: ReturnType<typeof createMessageService>;
   broadcasts: ReturnType<typeof createBroadcastService>;
@@ -132,7 +135,8 @@ export function createHarness(env: Record<string, string> = {}, opts: { connecto
   const db = openDatabase(config.dbFile);
   applyMigrations(db);
   const vault = createVault(db, randomBytes(32));
-  const bus = createEventBus(logger);
+  const writes = writeBatchOf(db.$client);
+  const bus = createEventBus(logger, { whenCommitted: (fn) => writes.afterCommit(fn) }); // as services.ts
   const events: MeshEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const audit = createAuditLog({ db, vault, onAppend: (entry) => bus.publish({ type: "audit.appended", entry }) });
@@ -149,6 +153,7 @@ export function createHarness(env: Record<string, string> = {}, opts: { connecto
     audit,
     connector,
     events,
+    bus,
     logs,
     inflight,
     messages: createMessageService(deps, { mayCancelOthers: (p) => p.role === "operator" || p.role === "admin" }),
@@ -161,6 +166,7 @@ export function createHarness(env: Record<string, string> = {}, opts: { connecto
     async close() {
       await inflight.drain(5_000);
       await connector.close();
+      writes.flush();
       db.$client.close();
       rmSync(dir, { recursive: true, force: true });
     },
