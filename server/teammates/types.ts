@@ -38,3 +38,9 @@ export interface Registry {
   importLegacy(input: ImportRequest, actor: string): ImportReport;
   sync(actor: string): Promise<SyncReport>;
 }
+
+export interface MeshRegistry extends Registry {
+  history(teammateId: number, limit?: number): { at: string; state: string; latencyMs: number | null; errorCode: string | null }[];
+  /** Bulk toApi for list pages (one query for every credential). */
+  toApiMany(records: TeammateRecord[]): Teammate[];
+}
