@@ -46,7 +46,7 @@ export function createContext(opts: RegistryOptions): RegistryContext {
   return {
     opts,
     sql,
-    q: prepareQueries(sql),
+    q: prepareQueries(opts.db),
     vault,
     audit,
     now: opts.now ?? Date.now,

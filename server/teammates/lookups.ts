@@ -2,7 +2,7 @@
 import { ApiError } from "../errors.ts";
 import { gatewayAddressKey } from "../gateway/url-policy.ts";
 import type { RegistryContext } from "./context.ts";
-import { toRecord, type Row } from "./records.ts";
+import type { Row } from "./queries.ts";
 import type { Registry, TeammateRecord } from "./types.ts";
 
 export const MY_HANDLE_SETTING = "my_handle";
@@ -10,7 +10,7 @@ export const MY_HANDLE_SETTING = "my_handle";
 export type Lookups = ReturnType<typeof createLookups>;
 
 export function createLookups({ q, opts }: RegistryContext) {
-  const rowByHandle = (handle: string) => q.byHandle.get(handle.trim().toLowerCase()) as Row | undefined;
+  const rowByHandle = (handle: string): Row | undefined => q.byHandle(handle.trim().toLowerCase());
 
   function mustGet(handle: string): Row {
     const r = rowByHandle(handle);
@@ -20,38 +20,32 @@ export function createLookups({ q, opts }: RegistryContext) {
 
   function me(): { handle: string; source: "env" | "setting" } | null {
     if (opts.config.myHandle) return { handle: opts.config.myHandle.toLowerCase(), source: "env" };
-    const row = q.getSetting.get(MY_HANDLE_SETTING) as { value: string } | undefined;
-    return row ? { handle: row.value, source: "setting" } : null;
+    const value = q.getSetting(MY_HANDLE_SETTING);
+    return value !== undefined ? { handle: value, source: "setting" } : null;
   }
 
   /** Handles per normalized gateway address, for the shared-gateway warning. */
   function handlesByGateway(): Map<string, string[]> {
     const out = new Map<string, string[]>();
-    for (const r of q.all.all() as Row[]) {
-      if (!r.gateway_url) continue;
-      const key = gatewayAddressKey(r.gateway_url);
+    for (const r of q.all()) {
+      if (!r.gatewayUrl) continue;
+      const key = gatewayAddressKey(r.gatewayUrl);
       out.set(key, [...(out.get(key) ?? []), r.handle]);
     }
     return out;
   }
 
-  const list = () => (q.all.all() as Row[]).map(toRecord);
+  const list = (): TeammateRecord[] => q.all();
 
   const read: Pick<Registry, "list" | "byHandle" | "byId" | "resolve" | "me"> = {
     list,
-    byHandle(handle) {
-      const r = rowByHandle(handle);
-      return r ? toRecord(r) : null;
-    },
-    byId(id) {
-      const r = q.byId.get(id) as Row | undefined;
-      return r ? toRecord(r) : null;
-    },
+    byHandle: (handle) => rowByHandle(handle) ?? null,
+    byId: (id) => q.byId(id) ?? null,
     resolve(to) {
       const needle = to.trim().toLowerCase();
       if (!needle) throw new ApiError("TEAMMATE_NOT_FOUND", "No teammate given");
       const exact = rowByHandle(needle);
-      if (exact) return toRecord(exact);
+      if (exact) return exact;
       const all = list();
       const exactName = all.filter((t) => t.name.toLowerCase() === needle || t.displayName?.toLowerCase() === needle);
       if (exactName.length === 1) return exactName[0] as TeammateRecord;

@@ -1,43 +1,70 @@
-// Every statement the registry runs, prepared once per database.
-import type Database from "better-sqlite3";
+// Every query the registry runs, through drizzle's query builder; the hot reads (by handle, by
+// id, the list, one status) are prepared once per database.
+import type { Db } from "../db/connection.ts";
+import { and, asc, desc, eq, getTableColumns, notInArray, sql } from "../db/drizzle.ts";
+import { settings, statusHistory, teammateStatus, teammates } from "../db/schema.ts";
 
 export const STATUS_HISTORY_KEEP = 200;
 
-export function prepareQueries(sql: Database.Database) {
+export type Row = typeof teammates.$inferSelect;
+/** Scopes as stored (JSON text), parsed leniently by the status view (a bad value shows as none). */
+export type StatusRow = Omit<typeof teammateStatus.$inferSelect, "scopes"> & { scopes: string | null };
+export type StatusWrite = Omit<typeof teammateStatus.$inferInsert, "scopes"> & { scopes: string | null };
+/** The fields a teammate's owner edits (everything but id, handle and the times). */
+export type Editable = Pick<Row, "name" | "displayName" | "note" | "gatewayUrl" | "hostname" | "tlsFingerprint">;
+
+const statusColumns = { ...getTableColumns(teammateStatus), scopes: sql<string | null>`${teammateStatus.scopes}` };
+// stored as given (already JSON text), not encoded again by the json column
+const scopesText = (text: string | null) => (text === null ? null : sql`${text}`);
+
+export function prepareQueries(db: Db) {
+  const all = db.select().from(teammates).orderBy(asc(teammates.handle)).prepare();
+  const byHandle = db.select().from(teammates).where(eq(teammates.handle, sql.placeholder("handle"))).prepare();
+  const byId = db.select().from(teammates).where(eq(teammates.id, sql.placeholder("id"))).prepare();
+  const status = db.select(statusColumns).from(teammateStatus).where(eq(teammateStatus.teammateId, sql.placeholder("id"))).prepare();
+  const getSetting = db.select({ value: settings.value }).from(settings).where(eq(settings.key, sql.placeholder("key"))).prepare();
+
   return {
-    all: sql.prepare("select * from teammates order by handle"),
-    byHandle: sql.prepare("select * from teammates where handle = ?"),
-    byId: sql.prepare("select * from teammates where id = ?"),
-    insert: sql.prepare(
-      `insert into teammates(handle, name, display_name, note, gateway_url, hostname, tls_fingerprint, created_at, updated_at)
-       values (@handle, @name, @display_name, @note, @gateway_url, @hostname, @tls_fingerprint, @created_at, @updated_at)`,
-    ),
-    update: sql.prepare(
-      `update teammates set name = @name, display_name = @display_name, note = @note, gateway_url = @gateway_url,
-        hostname = @hostname, tls_fingerprint = @tls_fingerprint, updated_at = @updated_at where id = @id`,
-    ),
-    remove: sql.prepare("delete from teammates where id = ?"),
-    status: sql.prepare("select * from teammate_status where teammate_id = ?"),
-    statuses: sql.prepare("select * from teammate_status"),
-    clearStatus: sql.prepare("delete from teammate_status where teammate_id = ?"),
-    upsertStatus: sql.prepare(
-      `insert into teammate_status(teammate_id, state, checked_at, last_seen_at, latency_ms, version, scopes, error_code, error_message, pairing_request_id)
-       values (@teammate_id, @state, @checked_at, @last_seen_at, @latency_ms, @version, @scopes, @error_code, @error_message, @pairing_request_id)
-       on conflict(teammate_id) do update set state = excluded.state, checked_at = excluded.checked_at, last_seen_at = excluded.last_seen_at,
-         latency_ms = excluded.latency_ms, version = excluded.version, scopes = excluded.scopes, error_code = excluded.error_code,
-         error_message = excluded.error_message, pairing_request_id = excluded.pairing_request_id`,
-    ),
-    addHistory: sql.prepare("insert into status_history(teammate_id, at, state, latency_ms, error_code) values (?, ?, ?, ?, ?)"),
-    pruneHistory: sql.prepare(
-      `delete from status_history where teammate_id = ? and id not in
-        (select id from status_history where teammate_id = ? order by id desc limit ${STATUS_HISTORY_KEEP})`,
-    ),
-    history: sql.prepare("select at, state, latency_ms, error_code from status_history where teammate_id = ? order by id desc limit ?"),
-    getSetting: sql.prepare("select value from settings where key = ?"),
-    setSetting: sql.prepare(
-      "insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at",
-    ),
-    deleteSetting: sql.prepare("delete from settings where key = ?"),
+    all: (): Row[] => all.all(),
+    byHandle: (handle: string): Row | undefined => byHandle.get({ handle }),
+    byId: (id: number): Row | undefined => byId.get({ id }),
+    /** Returns the new id. */
+    insert: (row: typeof teammates.$inferInsert): number => Number(db.insert(teammates).values(row).run().lastInsertRowid),
+    update: (id: number, fields: Editable & { updatedAt: number }) => db.update(teammates).set(fields).where(eq(teammates.id, id)).run(),
+    remove: (id: number) => db.delete(teammates).where(eq(teammates.id, id)).run(),
+
+    status: (id: number): StatusRow | undefined => status.get({ id }),
+    statuses: (): StatusRow[] => db.select(statusColumns).from(teammateStatus).all(),
+    clearStatus: (id: number) => db.delete(teammateStatus).where(eq(teammateStatus.teammateId, id)).run(),
+    upsertStatus: ({ teammateId, scopes, ...rest }: StatusWrite) => {
+      const set = { ...rest, scopes: scopesText(scopes) };
+      return db.insert(teammateStatus).values({ teammateId, ...set }).onConflictDoUpdate({ target: teammateStatus.teammateId, set }).run();
+    },
+
+    addHistory: (entry: typeof statusHistory.$inferInsert) => db.insert(statusHistory).values(entry).run(),
+    /** Keeps the newest STATUS_HISTORY_KEEP entries of a teammate. */
+    pruneHistory: (teammateId: number) => {
+      const keep = db
+        .select({ id: statusHistory.id })
+        .from(statusHistory)
+        .where(eq(statusHistory.teammateId, teammateId))
+        .orderBy(desc(statusHistory.id))
+        .limit(STATUS_HISTORY_KEEP);
+      return db.delete(statusHistory).where(and(eq(statusHistory.teammateId, teammateId), notInArray(statusHistory.id, keep))).run();
+    },
+    history: (teammateId: number, limit: number) =>
+      db
+        .select({ at: statusHistory.at, state: statusHistory.state, latencyMs: statusHistory.latencyMs, errorCode: statusHistory.errorCode })
+        .from(statusHistory)
+        .where(eq(statusHistory.teammateId, teammateId))
+        .orderBy(desc(statusHistory.id))
+        .limit(limit)
+        .all(),
+
+    getSetting: (key: string): string | undefined => getSetting.get({ key })?.value,
+    setSetting: (key: string, value: string, at: number) =>
+      db.insert(settings).values({ key, value, updatedAt: at }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: at } }).run(),
+    deleteSetting: (key: string) => db.delete(settings).where(eq(settings.key, key)).run(),
   };
 }
 

@@ -1,16 +1,22 @@
 // Presence as the API shows it: a teammate's stored probe outcome, credentials and shared
 // gateway combined into `Teammate` (one or many at once), and recording a probe (+ history).
 import type { Teammate, TeammateStatus } from "../../shared/api/teammates.ts";
+import { approveCommand } from "../../shared/pairing.ts";
 import { isoOrNull as iso } from "../db/time.ts";
 import { ApiError } from "../errors.ts";
 import type { CredentialInfo, CredentialKind, Vault } from "../vault/types.ts";
 import type { RegistryContext } from "./context.ts";
 import { sharedWith, type Lookups } from "./lookups.ts";
-import { STATUS_HISTORY_KEEP } from "./queries.ts";
-import { pairingOf, toRecord, type Row, type StatusRow } from "./records.ts";
+import { STATUS_HISTORY_KEEP, type StatusRow } from "./queries.ts";
 import type { MeshRegistry, TeammateRecord } from "./types.ts";
 
 type Creds = Partial<Record<CredentialKind, CredentialInfo>>;
+
+/** A stored pairing request id becomes a command only in OpenClaw's format (rows from before the check included). */
+function pairingOf(requestId: string): { requestId: string; approveCommand: string } | null {
+  const command = approveCommand(requestId);
+  return command ? { requestId, approveCommand: command } : null;
+}
 
 /** The state shown: no address / no credentials win over what the last probe saw. */
 export function buildStatus(rec: TeammateRecord, creds: Creds, s: StatusRow | undefined): TeammateStatus {
@@ -32,13 +38,13 @@ export function buildStatus(rec: TeammateRecord, creds: Creds, s: StatusRow | un
   const live = state === s?.state;
   return {
     state,
-    checkedAt: iso(s?.checked_at),
-    lastSeenAt: iso(s?.last_seen_at),
-    latencyMs: s?.latency_ms ?? null,
+    checkedAt: iso(s?.checkedAt),
+    lastSeenAt: iso(s?.lastSeenAt),
+    latencyMs: s?.latencyMs ?? null,
     version: s?.version ?? null,
     scopes,
-    error: live && s?.error_code ? { code: s.error_code, message: s.error_message ?? "" } : null,
-    pairing: live && state === "pairing_required" && s?.pairing_request_id ? pairingOf(s.pairing_request_id) : null,
+    error: live && s?.errorCode ? { code: s.errorCode, message: s.errorMessage ?? "" } : null,
+    pairing: live && state === "pairing_required" && s?.pairingRequestId ? pairingOf(s.pairingRequestId) : null,
   };
 }
 
@@ -77,48 +83,44 @@ export function createStatus(
   { read, handlesByGateway }: Lookups,
 ): Pick<MeshRegistry, "hasToken" | "recordProbe" | "toApi" | "toApiMany" | "history"> {
   const toApi = (rec: TeammateRecord) =>
-    toApiWith(rec, credsOf(vault, rec.id), q.status.get(rec.id) as StatusRow | undefined, read.me()?.handle ?? null, handlesByGateway());
+    toApiWith(rec, credsOf(vault, rec.id), q.status(rec.id), read.me()?.handle ?? null, handlesByGateway());
   return {
     hasToken: (id) => vault.info(id, "gateway_token") !== null || vault.info(id, "device_token") !== null,
     recordProbe(teammateId, result) {
       const t = now();
-      const prev = q.status.get(teammateId) as StatusRow | undefined;
+      const prev = q.status(teammateId);
       const state = result.state as string;
+      const latencyMs = Number.isFinite(result.latencyMs) ? Math.round(result.latencyMs) : null;
       sql.transaction(() => {
-        q.upsertStatus.run({
-          teammate_id: teammateId,
+        q.upsertStatus({
+          teammateId,
           state,
-          checked_at: t,
-          last_seen_at: state === "online" ? t : (prev?.last_seen_at ?? null),
-          latency_ms: Number.isFinite(result.latencyMs) ? Math.round(result.latencyMs) : null,
+          checkedAt: t,
+          lastSeenAt: state === "online" ? t : (prev?.lastSeenAt ?? null),
+          latencyMs,
           version: result.version ?? prev?.version ?? null,
           scopes: result.scopes ? JSON.stringify(result.scopes) : state === "online" ? null : (prev?.scopes ?? null),
-          error_code: result.error?.code ?? null,
-          error_message: result.error?.message?.slice(0, 1000) ?? null,
-          pairing_request_id: result.pairing?.requestId ?? null,
+          errorCode: result.error?.code ?? null,
+          errorMessage: result.error?.message?.slice(0, 1000) ?? null,
+          pairingRequestId: result.pairing?.requestId ?? null,
         });
-        q.addHistory.run(teammateId, t, state, Number.isFinite(result.latencyMs) ? Math.round(result.latencyMs) : null, result.error?.code ?? null);
-        q.pruneHistory.run(teammateId, teammateId);
+        q.addHistory({ teammateId, at: t, state, latencyMs, errorCode: result.error?.code ?? null });
+        q.pruneHistory(teammateId);
       }).immediate();
-      const row = q.byId.get(teammateId) as Row | undefined;
+      const row = q.byId(teammateId);
       if (!row) throw new ApiError("TEAMMATE_NOT_FOUND", `No teammate with id ${teammateId}`);
-      return toApi(toRecord(row)).status;
+      return toApi(row).status;
     },
     toApi,
     toApiMany(records) {
       const creds = vault.infoAll();
-      const statuses = new Map((q.statuses.all() as (StatusRow & { teammate_id: number })[]).map((s) => [s.teammate_id, s]));
+      const statuses = new Map(q.statuses().map((s) => [s.teammateId, s]));
       const my = read.me()?.handle ?? null;
       const byGateway = handlesByGateway();
       return records.map((r) => toApiWith(r, creds.get(r.id) ?? {}, statuses.get(r.id), my, byGateway));
     },
     history(teammateId, limit = STATUS_HISTORY_KEEP) {
-      return (q.history.all(teammateId, limit) as { at: number; state: string; latency_ms: number | null; error_code: string | null }[]).map((h) => ({
-        at: new Date(h.at).toISOString(),
-        state: h.state,
-        latencyMs: h.latency_ms,
-        errorCode: h.error_code,
-      }));
+      return q.history(teammateId, limit).map((h) => ({ ...h, at: new Date(h.at).toISOString() }));
     },
   };
 }

@@ -23,39 +23,39 @@ function applyEntries({ q, vault, now }: RegistryContext, { rowByHandle }: Looku
   for (const e of entries) {
     const existing = rowByHandle(e.handle);
     if (!existing) {
-      const res = q.insert.run({
+      const id = q.insert({
         handle: e.handle,
         name: e.name,
-        display_name: e.displayName,
+        displayName: e.displayName,
         note: e.note,
-        gateway_url: e.gatewayUrl,
+        gatewayUrl: e.gatewayUrl,
         hostname: e.hostname,
-        tls_fingerprint: null,
-        created_at: t,
-        updated_at: t,
+        tlsFingerprint: null,
+        createdAt: t,
+        updatedAt: t,
       });
       report.created.push(e.handle);
-      touched.add(Number(res.lastInsertRowid));
+      touched.add(id);
     } else {
       // the source owns the fields it gives; it never erases what it does not give
       const next = {
         name: e.name,
-        display_name: e.displayName ?? existing.display_name,
+        displayName: e.displayName ?? existing.displayName,
         note: e.note ?? existing.note,
-        gateway_url: e.gatewayUrl ?? existing.gateway_url,
+        gatewayUrl: e.gatewayUrl ?? existing.gatewayUrl,
         hostname: e.hostname ?? existing.hostname,
       };
       const differs =
         next.name !== existing.name ||
-        next.display_name !== existing.display_name ||
+        next.displayName !== existing.displayName ||
         next.note !== existing.note ||
-        next.gateway_url !== existing.gateway_url ||
+        next.gatewayUrl !== existing.gatewayUrl ||
         next.hostname !== existing.hostname;
       if (differs) {
-        const urlChanged = next.gateway_url !== existing.gateway_url;
-        q.update.run({ id: existing.id, ...next, tls_fingerprint: urlChanged ? null : existing.tls_fingerprint, updated_at: t });
+        const urlChanged = next.gatewayUrl !== existing.gatewayUrl;
+        q.update(existing.id, { ...next, tlsFingerprint: urlChanged ? null : existing.tlsFingerprint, updatedAt: t });
         if (urlChanged) {
-          q.clearStatus.run(existing.id);
+          q.clearStatus(existing.id);
           vault.remove(existing.id, "device_token"); // issued by the gateway at the old address
           touched.add(existing.id);
         }
