@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError, ENV_SPEC, loadConfig } from "./config.ts";
+import { ConfigError, ConfigSchema, ENV_SPEC, loadConfig } from "./config.ts";
 
 describe("configuration from MESH_ variables", () => {
   it("applies the documented defaults", () => {
@@ -62,5 +62,29 @@ describe("configuration from MESH_ variables", () => {
   it("is documented variable by variable in the README", () => {
     const readme = readFileSync("README.md", "utf8");
     for (const name of Object.keys(ENV_SPEC)) expect(readme).toContain(`| \`${name}\` |`);
+  });
+
+  it("reports the limits' conflict next to other bad variables, and not when a limit is itself bad", () => {
+    const both = () => loadConfig({ MESH_PORT: "http", MESH_MSG_SOFT_LIMIT: "9000", MESH_MSG_HARD_LIMIT: "8000" });
+    expect(both).toThrow(/MESH_PORT="http"/);
+    expect(both).toThrow(/MESH_MSG_SOFT_LIMIT \(9000\) must not exceed MESH_MSG_HARD_LIMIT \(8000\)/);
+    let err: unknown;
+    try {
+      loadConfig({ MESH_MSG_SOFT_LIMIT: "9999999", MESH_MSG_HARD_LIMIT: "8000" });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).toMatch(/MESH_MSG_SOFT_LIMIT="9999999": Too big/);
+    expect((err as Error).message).not.toMatch(/must not exceed/);
+  });
+
+  it("takes ENV_SPEC's defaults and meanings from the schema, and each default parses", () => {
+    expect(ENV_SPEC.MESH_PORT[1]).toBe("8790");
+    expect(ENV_SPEC.MESH_PORT[2]).toBe("HTTP port (0 picks a free one)");
+    for (const [name, [schema, def, meaning]] of Object.entries(ENV_SPEC)) {
+      expect(meaning, name).not.toBe("");
+      expect(schema.safeParse(def).success, name).toBe(true);
+    }
+    expect(ConfigSchema.parse({})).toEqual(loadConfig({}));
   });
 });

@@ -9,7 +9,7 @@
 import type { Teammate } from "../../shared/api/teammates.ts";
 import type { ProbeResult } from "../gateway/types.ts";
 import type { TeammateRecord } from "../teammates/types.ts";
-import type { MessagingDeps } from "./send.ts";
+import type { MessagingDeps } from "./deps.ts";
 import { forEachLimited } from "./limited.ts";
 
 export interface PresenceService {

@@ -1,7 +1,7 @@
 // POST /messages: resolve the teammate, check size, dry run or send 1-10 rounds (each reply
 // becomes the next round's message, as the old skill did), persist every step in `messages`
 // and publish message.updated / message.delta.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { utf8Bytes } from "../../shared/limits.ts";
 import type { Actor, Warning } from "../../shared/api/common.ts";
 import {
@@ -11,81 +11,32 @@ import {
   type Message,
   type SendPreview,
   type SendRequest as SendRequestInput,
-  type TeammateRef,
 } from "../../shared/api/messages.ts";
 import type { z } from "zod";
 import type { SendRequest as SendRequestSchema } from "../../shared/api/messages.ts";
 import type { Principal } from "../auth/types.ts";
-import type { CoreDeps } from "../deps.ts";
 import type { GatewayTarget } from "../gateway/types.ts";
 import { ApiError } from "../errors.ts";
 import type { TeammateRecord } from "../teammates/types.ts";
-import type { Metrics } from "../metrics/index.ts";
+import { actorOf, isActor } from "./actor.ts";
 import { deliver, followLateReply, type LateReply } from "./deliver.ts";
-import type { Fallback, FallbackResult } from "./fallback.ts";
-import type { InFlight } from "./inflight.ts";
-import { iso, isoOrNull } from "./outcome.ts";
+import type { MessagingDeps } from "./deps.ts";
+import type { FallbackResult } from "./fallback.ts";
+import { messageOf, overallStatus, refOf, type MessageRow } from "./message-row.ts";
+import { checkHardLimit, sizeWarnings } from "./message-size.ts";
+import { sha256Hex } from "./sha256.ts";
+
 import { writeBatchOf } from "../db/write-batch.ts";
+
+export type { MessagingDeps } from "./deps.ts";
 
 export type SendRequest = z.output<typeof SendRequestSchema>;
 export type { SendRequestInput };
-
-export interface MessagingDeps extends CoreDeps {
-  metrics: Metrics;
-  inflight: InFlight;
-  fallback: Fallback;
-}
 
 export type SendOutcome =
   | { kind: "preview"; preview: SendPreview }
   | { kind: "message"; message: Message }
   | { kind: "accepted"; accepted: { id: string; status: DeliveryStatus; href: string } };
-
-export function actorOf(p: Principal): Actor {
-  return { kind: p.kind, name: p.name, role: p.role };
-}
-
-/** Is this caller the one recorded as the actor (a user by name, or an API key by name)? */
-export function isActor(recorded: Actor, p: Principal): boolean {
-  return recorded.kind === p.kind && recorded.name === p.name;
-}
-
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
-}
-
-export function refOf(t: Pick<TeammateRecord, "handle" | "name" | "displayName">): TeammateRef {
-  return { handle: t.handle, name: t.name, displayName: t.displayName };
-}
-
-export function sizeWarnings(bytes: number, soft: number): Warning[] {
-  return bytes > soft
-    ? [{ code: "MESSAGE_LARGE", message: `The message is ${bytes} bytes (UTF-8), above the ${soft}-byte soft limit` }]
-    : [];
-}
-
-export function checkHardLimit(bytes: number, hard: number): void {
-  if (bytes > hard) {
-    throw new ApiError("MESSAGE_TOO_LARGE", `The message is ${bytes} bytes (UTF-8); the limit is ${hard}`, { bytes, limit: hard });
-  }
-}
-
-interface MessageRow {
-  id: string;
-  teammate_id: number | null;
-  handle: string;
-  gateway_url: string | null;
-  session: string;
-  rounds: number;
-  timeout_sec: number;
-  status: string;
-  exchanges: string;
-  warnings: string;
-  fallback: string | null;
-  actor: string;
-  created_at: number;
-  completed_at: number | null;
-}
 
 interface ActiveRun {
   /** Aborted by cancel; deliver() then aborts the run on the gateway by its key if it was sent. */
@@ -121,32 +72,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
   const listRows = sqlite.prepare<[number], MessageRow>("select * from messages order by created_at desc, rowid desc limit ?");
   const active = new Map<string, ActiveRun>();
 
-  function refFor(handle: string, teammateId: number | null): TeammateRef {
-    const t = deps.registry.byHandle(handle);
-    if (t && (teammateId === null || t.id === teammateId)) return refOf(t);
-    return { handle, name: handle, displayName: null };
-  }
-
-  // Rows are written only by this module, so they are shaped, not re-validated: a schema parse
-  // per save was a large part of a send's CPU. (send.test.ts checks the shape against
-  // the schema.)
-  function toApi(row: MessageRow): Message {
-    return {
-      id: row.id,
-      to: refFor(row.handle, row.teammate_id),
-      gatewayUrl: row.gateway_url,
-      session: row.session,
-      rounds: row.rounds,
-      timeoutSec: row.timeout_sec,
-      status: row.status as DeliveryStatus,
-      exchanges: JSON.parse(row.exchanges) as Exchange[],
-      warnings: JSON.parse(row.warnings) as Warning[],
-      fallback: row.fallback === null ? null : (JSON.parse(row.fallback) as FallbackResult),
-      actor: JSON.parse(row.actor) as Actor,
-      createdAt: iso(row.created_at),
-      completedAt: isoOrNull(row.completed_at),
-    };
-  }
+  const toApi = (row: MessageRow): Message => messageOf(row, deps.registry);
 
   function load(id: string): MessageRow {
     const row = selectRow.get(id);
@@ -166,11 +92,6 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
     const message = toApi(row);
     deps.bus.publish({ type: "message.updated", message });
     return message;
-  }
-
-  function overallStatus(exchanges: Exchange[]): DeliveryStatus {
-    const last = exchanges[exchanges.length - 1];
-    return last ? last.status : "queued";
   }
 
   /** A reply that came after the round was cancelled (the agent answered anyway): shown on its round. */

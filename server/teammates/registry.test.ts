@@ -209,6 +209,18 @@ describe("recordProbe", () => {
     reg.update("alice", { gatewayUrl: "ws://192.168.1.21:18789" }, "u");
     expect(reg.toApi(reg.byHandle("alice")!).status).toMatchObject({ state: "unknown", checkedAt: null });
   });
+
+  it("keeps the last scopes while offline, drops them when online without any, and shows a bad stored value as none", () => {
+    const a = reg.create({ handle: "alice", name: "Alice", gatewayUrl: "ws://192.168.1.20:18789", token: "t" }, "u");
+    reg.recordProbe(a.id, { state: "online", latencyMs: 1, scopes: ["operator.read", "operator.write"], paired: false });
+    expect(reg.recordProbe(a.id, { state: "unreachable", latencyMs: 1, paired: false }).scopes).toEqual(["operator.read", "operator.write"]);
+    expect(reg.toApiMany([a])[0]?.status.scopes).toEqual(["operator.read", "operator.write"]);
+    expect(reg.recordProbe(a.id, { state: "online", latencyMs: 1, paired: false }).scopes).toBeNull();
+    reg.recordProbe(a.id, { state: "online", latencyMs: 1, scopes: ["operator.read"], paired: false });
+    t.db.$client.prepare("update teammate_status set scopes = 'not json' where teammate_id = ?").run(a.id);
+    expect(reg.toApi(a).status).toMatchObject({ state: "online", scopes: null });
+    expect(reg.toApiMany([a])[0]?.status.scopes).toBeNull();
+  });
 });
 
 describe("legacy import", () => {

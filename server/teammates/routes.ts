@@ -7,8 +7,7 @@ import type { AppEnv } from "../auth/context.ts";
 import { principalOf, requirePermission } from "../auth/middleware.ts";
 import { createRouter, errorResponses } from "../http/router.ts";
 import { ApiError } from "../errors.ts";
-import type { Registry, TeammateRecord } from "./types.ts";
-import type { MeshRegistry } from "./registry.ts";
+import type { MeshRegistry, Registry, TeammateRecord } from "./types.ts";
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });

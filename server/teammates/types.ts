@@ -1,19 +1,9 @@
 import type { ImportReport, ImportRequest, SyncReport, Teammate, TeammateCreate, TeammateUpdate } from "../../shared/api/teammates.ts";
+import type { teammates } from "../db/schema.ts";
 import type { ProbeResult } from "../gateway/index.ts";
 
-/** A teammate as the server works with it (the API shape comes from `toApi`). */
-export interface TeammateRecord {
-  id: number;
-  handle: string;
-  name: string;
-  displayName: string | null;
-  note: string | null;
-  gatewayUrl: string | null;
-  hostname: string | null;
-  tlsFingerprint: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
+/** A teammate as the server works with it: its `teammates` row (the API shape comes from `toApi`). */
+export type TeammateRecord = typeof teammates.$inferSelect;
 
 export interface Registry {
   list(): TeammateRecord[];
@@ -37,4 +27,10 @@ export interface Registry {
   toApi(record: TeammateRecord): Teammate;
   importLegacy(input: ImportRequest, actor: string): ImportReport;
   sync(actor: string): Promise<SyncReport>;
+}
+
+export interface MeshRegistry extends Registry {
+  history(teammateId: number, limit?: number): { at: string; state: string; latencyMs: number | null; errorCode: string | null }[];
+  /** Bulk toApi for list pages (one query for every credential). */
+  toApiMany(records: TeammateRecord[]): Teammate[];
 }

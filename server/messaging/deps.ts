@@ -1,0 +1,11 @@
+import type { CoreDeps } from "../deps.ts";
+import type { Metrics } from "../metrics/index.ts";
+import type { Fallback } from "./fallback.ts";
+import type { InFlight } from "./inflight.ts";
+
+/** What the messaging services are built from. */
+export interface MessagingDeps extends CoreDeps {
+  metrics: Metrics;
+  inflight: InFlight;
+  fallback: Fallback;
+}
