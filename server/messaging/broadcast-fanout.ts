@@ -25,7 +25,7 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
     const started = Date.now();
     const row = q.get.get(id) as BroadcastRow;
     const all = q.recipients.all(id);
-    const todo = all.filter((r) => r.skip_reason === null && r.status === "queued");
+    const queued = all.filter((r) => r.skip_reason === null && r.status === "queued");
     // Every recipient at once unless capped: a broadcast then takes one reply time (the slowest),
     // not N / cap of them. Sends to one (gateway address, session) still queue in the connector.
     const cap = deps.config.broadcastConcurrency;
@@ -145,7 +145,7 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
       if (result.status === "unreachable" && fallbackOn) notify(r.handle, "unreachable");
     }
 
-    const sending = forEachLimited(todo, cap, async (r) => {
+    const sending = forEachLimited(queued, cap, async (r) => {
       try {
         await one(r);
       } catch (err) {
@@ -174,7 +174,7 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
       }
     }
     q.finish.run(reason === "cancelled" ? "cancelled" : "completed", Date.now(), id);
-    deps.metrics.observeBroadcast(todo.length, Date.now() - started);
+    deps.metrics.observeBroadcast(queued.length, Date.now() - started);
     publish(id);
   }
 
