@@ -1,5 +1,7 @@
 // Admin commands that work on the data directory directly (no server, no API key).
 import Database from "better-sqlite3";
+import { drizzle, eq } from "../db/drizzle.ts";
+import { sessions, users } from "../db/schema.ts";
 import { ConfigError, loadConfig, type Config } from "../config.ts";
 import { backupDatabase, isDatabaseInUse, restoreBackup } from "../ops/backup.ts";
 import { hashPassword } from "../auth/passwords.ts";
@@ -91,20 +93,22 @@ async function resetPassword(cmd: Extract<Command, { name: "reset-password" }>, 
   const ok = Password.safeParse(password);
   if (!ok.success) throw new UsageError(ok.error.issues.map((i) => i.message).join("; "), "reset-password");
 
-  const db = new Database(config.dbFile, { fileMustExist: true });
+  // not openDatabase(): that creates a missing file, and this command needs the existing one
+  const sqlite = new Database(config.dbFile, { fileMustExist: true });
   try {
-    db.pragma("busy_timeout = 5000");
+    sqlite.pragma("busy_timeout = 5000");
+    const db = drizzle(sqlite);
     const username = cmd.username.trim().toLowerCase();
-    const user = db.prepare("select id from users where username = ?").get(username) as { id: number } | undefined;
+    const user = db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
     if (!user) throw new NotFoundLocalError(`No user ${JSON.stringify(username)}`);
     const hash = hashPassword(password);
-    const signedOut = db.transaction(() => {
-      db.prepare("update users set password_hash = ? where id = ?").run(hash, user.id);
-      return db.prepare("delete from sessions where user_id = ?").run(user.id).changes;
-    })();
+    const signedOut = db.transaction((tx) => {
+      tx.update(users).set({ passwordHash: hash }).where(eq(users.id, user.id)).run();
+      return tx.delete(sessions).where(eq(sessions.userId, user.id)).run().changes;
+    });
     io.stdout(cmd.json ? JSON.stringify({ username, sessionsRevoked: signedOut }) : `Password of ${username} changed; ${signedOut} session(s) signed out.`);
     return EXIT.OK;
   } finally {
-    db.close();
+    sqlite.close();
   }
 }

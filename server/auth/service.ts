@@ -6,6 +6,8 @@ import type { Role } from "../../shared/api/common.ts";
 import type { AuditLog } from "../audit/types.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/connection.ts";
+import { and, asc, count, desc, eq, gt, isNull, lte, or, setPlaceholder as set$, sql } from "../db/drizzle.ts";
+import { apiKeys, sessions, settings, users } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./passwords.ts";
@@ -24,41 +26,22 @@ export const API_KEY_PREFIX_LENGTH = 10;
 
 export const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 
-interface UserRow {
-  id: number;
-  username: string;
-  password_hash: string;
-  role: Role;
-  disabled: number;
-  created_at: number;
-}
+type UserRow = typeof users.$inferSelect;
+type KeyRow = typeof apiKeys.$inferSelect;
 
-interface KeyRow {
-  id: string;
-  name: string;
-  role: Role;
-  prefix: string;
-  key_hash: string;
-  created_by: string;
-  created_at: number;
-  last_used_at: number | null;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
-
-
+// `role` columns hold only Role values (the API validates them before they are written)
 function toUser(r: UserRow): User {
-  return { username: r.username, role: r.role, createdAt: new Date(r.created_at).toISOString(), disabled: Boolean(r.disabled) };
+  return { username: r.username, role: r.role as Role, createdAt: new Date(r.createdAt).toISOString(), disabled: r.disabled };
 }
 
 /** The user a key acts for: its creator, or — for a key created with a key — that key's owner. */
 function keyOwner(byLabel: (label: string) => KeyRow | undefined, r: KeyRow): string | null {
-  let label = r.created_by;
+  let label = r.createdBy;
   for (let hops = 0; hops < 20; hops++) {
     if (label.startsWith("user:")) return label.slice(5);
     const parent = label.startsWith("key:") ? byLabel(label) : undefined;
     if (!parent) return null;
-    label = parent.created_by;
+    label = parent.createdBy;
   }
   return null;
 }
@@ -67,19 +50,19 @@ function toKey(r: KeyRow, owner: string | null): ApiKey {
   return {
     id: r.id,
     name: r.name,
-    role: r.role,
+    role: r.role as Role,
     prefix: r.prefix,
-    createdBy: r.created_by,
+    createdBy: r.createdBy,
     owner,
-    createdAt: new Date(r.created_at).toISOString(),
-    lastUsedAt: iso(r.last_used_at),
-    expiresAt: iso(r.expires_at),
-    revokedAt: iso(r.revoked_at),
+    createdAt: new Date(r.createdAt).toISOString(),
+    lastUsedAt: iso(r.lastUsedAt),
+    expiresAt: iso(r.expiresAt),
+    revokedAt: iso(r.revokedAt),
   };
 }
 
 function userPrincipal(r: UserRow): Principal {
-  return { kind: "user", id: String(r.id), name: r.username, role: r.role, label: `user:${r.username}` };
+  return { kind: "user", id: String(r.id), name: r.username, role: r.role as Role, label: `user:${r.username}` };
 }
 
 export interface SignedIn {
@@ -133,40 +116,75 @@ export interface AuthServiceOptions {
 }
 
 export function createAuthService(opts: AuthServiceOptions): AuthService {
-  const sql = opts.db.$client;
+  const db = opts.db;
   const now = opts.now ?? Date.now;
   const limiter = opts.limiter ?? createLoginLimiter({ now });
   const ipLimiter = opts.ipLimiter ?? createLoginLimiter({ now, max: 50 });
   const audit = opts.audit;
   const refusals = opts.refusalAudit ?? createRefusalAudit({ audit, now });
 
+  // Built once: every sign-in, cookie and key check runs these.
+  const $ = sql.placeholder;
   const q = {
-    userByName: sql.prepare("select * from users where username = ?"),
-    userById: sql.prepare("select * from users where id = ?"),
-    users: sql.prepare("select * from users order by username"),
-    insertUser: sql.prepare("insert into users(username, password_hash, role, disabled, created_at) values (?, ?, ?, 0, ?)"),
-    activeAdmins: sql.prepare("select count(*) as n from users where role = 'admin' and disabled = 0"),
-    insertSession: sql.prepare("insert into sessions(id_hash, user_id, created_at, expires_at, last_seen_at) values (?, ?, ?, ?, ?)"),
-    session: sql.prepare("select * from sessions where id_hash = ?"),
-    touchSession: sql.prepare("update sessions set expires_at = ?, last_seen_at = ? where id_hash = ?"),
-    deleteSession: sql.prepare("delete from sessions where id_hash = ?"),
-    deleteUserSessions: sql.prepare("delete from sessions where user_id = ?"),
-    deleteExpired: sql.prepare("delete from sessions where expires_at <= ?"),
-    keyByHash: sql.prepare("select * from api_keys where key_hash = ?"),
-    keyById: sql.prepare("select * from api_keys where id = ?"),
-    keys: sql.prepare("select * from api_keys order by created_at desc, id"),
-    insertKey: sql.prepare(
-      "insert into api_keys(id, name, role, prefix, key_hash, created_by, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
-    ),
-    touchKey: sql.prepare("update api_keys set last_used_at = ? where id = ?"),
-    revokeKey: sql.prepare("update api_keys set revoked_at = ? where id = ? and revoked_at is null"),
+    userByName: db.select().from(users).where(eq(users.username, $("username"))).prepare(),
+    userById: db.select().from(users).where(eq(users.id, $("id"))).prepare(),
+    users: db.select().from(users).orderBy(asc(users.username)).prepare(),
+    insertUser: db
+      .insert(users)
+      .values({ username: $("username"), passwordHash: $("passwordHash"), role: $("role"), disabled: false, createdAt: $("createdAt") })
+      .prepare(),
+    activeAdmins: db
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.role, "admin"), eq(users.disabled, false)))
+      .prepare(),
+    insertSession: db
+      .insert(sessions)
+      .values({ idHash: $("idHash"), userId: $("userId"), createdAt: $("t"), expiresAt: $("expiresAt"), lastSeenAt: $("t") })
+      .prepare(),
+    session: db.select().from(sessions).where(eq(sessions.idHash, $("idHash"))).prepare(),
+    touchSession: db.update(sessions).set({ expiresAt: set$("expiresAt"), lastSeenAt: set$("t") }).where(eq(sessions.idHash, $("idHash"))).prepare(),
+    deleteSession: db.delete(sessions).where(eq(sessions.idHash, $("idHash"))).prepare(),
+    deleteUserSessions: db.delete(sessions).where(eq(sessions.userId, $("userId"))).prepare(),
+    deleteExpired: db.delete(sessions).where(lte(sessions.expiresAt, $("t"))).prepare(),
+    keyByHash: db.select().from(apiKeys).where(eq(apiKeys.keyHash, $("keyHash"))).prepare(),
+    keyById: db.select().from(apiKeys).where(eq(apiKeys.id, $("id"))).prepare(),
+    keys: db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt), asc(apiKeys.id)).prepare(),
+    usableKeys: db.select().from(apiKeys).where(isNull(apiKeys.revokedAt)).prepare(),
+    insertKey: db
+      .insert(apiKeys)
+      .values({
+        id: $("id"),
+        name: $("name"),
+        role: $("role"),
+        prefix: $("prefix"),
+        keyHash: $("keyHash"),
+        createdBy: $("createdBy"),
+        createdAt: $("createdAt"),
+        expiresAt: $("expiresAt"),
+      })
+      .prepare(),
+    touchKey: db.update(apiKeys).set({ lastUsedAt: set$("t") }).where(eq(apiKeys.id, $("id"))).prepare(),
+    revokeKey: db
+      .update(apiKeys)
+      .set({ revokedAt: set$("t") })
+      .where(and(eq(apiKeys.id, $("id")), isNull(apiKeys.revokedAt)))
+      .prepare(),
     // a key's name is unique among usable keys only: a "key:name" creator is the newest key of that name
-    keyByLabel: sql.prepare("select * from api_keys where 'key:' || name = ? order by created_at desc limit 1"),
-    getSetting: sql.prepare("select value from settings where key = ?"),
-    setSetting: sql.prepare(
-      "insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at",
-    ),
-    deleteSetting: sql.prepare("delete from settings where key = ?"),
+    keyByName: db.select().from(apiKeys).where(eq(apiKeys.name, $("name"))).orderBy(desc(apiKeys.createdAt)).limit(1).prepare(),
+    activeKeyNamed: db
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.name, $("name")), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, $("t")))))
+      .limit(1)
+      .prepare(),
+    getSetting: db.select({ value: settings.value }).from(settings).where(eq(settings.key, $("key"))).prepare(),
+    setSetting: db
+      .insert(settings)
+      .values({ key: $("key"), value: $("value"), updatedAt: $("t") })
+      .onConflictDoUpdate({ target: settings.key, set: { value: set$("value"), updatedAt: set$("t") } })
+      .prepare(),
+    deleteSetting: db.delete(settings).where(eq(settings.key, $("key"))).prepare(),
   };
 
   const revokedListeners = new Set<(r: CredentialRevocation) => void>();
@@ -180,13 +198,15 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     }
   }
 
-  const adminExists = (): boolean => ((q.activeAdmins.get() as { n: number }).n ?? 0) > 0;
-  const ownerOf = (r: KeyRow) => keyOwner((label) => q.keyByLabel.get(label) as KeyRow | undefined, r);
+  const activeAdmins = (): number => q.activeAdmins.get()?.n ?? 0;
+  const adminExists = (): boolean => activeAdmins() > 0;
+  // keyOwner asks only for "key:" labels
+  const ownerOf = (r: KeyRow) => keyOwner((label) => q.keyByName.get({ name: label.slice("key:".length) }), r);
   /** Revokes the usable keys acting for `username` (inside the caller's transaction). */
   function revokeOwnedKeys(username: string): KeyRow[] {
     const t = now();
-    const owned = (sql.prepare("select * from api_keys where revoked_at is null").all() as KeyRow[]).filter((k) => ownerOf(k) === username);
-    for (const k of owned) q.revokeKey.run(t, k.id);
+    const owned = q.usableKeys.all().filter((k) => ownerOf(k) === username);
+    for (const k of owned) q.revokeKey.run({ t, id: k.id });
     return owned;
   }
   function auditOwnedKeysRevoked(keys: KeyRow[], username: string, reason: "owner_disabled" | "owner_deleted", actor: string): void {
@@ -195,13 +215,14 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       audit.append({ actor, kind: "api_key", outcome: "ok", details: { action: "revoke", id: k.id, name: k.name, prefix: k.prefix, reason, owner: username } });
     }
   }
-  const userByName = (username: string) => q.userByName.get(username.trim().toLowerCase()) as UserRow | undefined;
+  const userByName = (username: string): UserRow | undefined => q.userByName.get({ username: username.trim().toLowerCase() });
+  const insertUser = (username: string, password: string, role: Role) => q.insertUser.run({ username, passwordHash: hashPassword(password), role, createdAt: now() });
 
   function newSession(user: UserRow): SignedIn {
     const token = randomBytes(32).toString("base64url");
     const t = now();
-    q.deleteExpired.run(t);
-    q.insertSession.run(sha256Hex(token), user.id, t, t + SESSION_TTL_MS, t);
+    q.deleteExpired.run({ t });
+    q.insertSession.run({ idHash: sha256Hex(token), userId: user.id, t, expiresAt: t + SESSION_TTL_MS });
     return { principal: userPrincipal(user), sessionToken: token };
   }
 
@@ -213,16 +234,16 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
 
   function runBootstrap(): { setupCode: string | null; adminCreated: boolean } {
     if (adminExists()) {
-      q.deleteSetting.run(SETUP_CODE_SETTING);
+      q.deleteSetting.run({ key: SETUP_CODE_SETTING });
       return { setupCode: null, adminCreated: false };
     }
     if (opts.config.adminPassword) {
       const existing = userByName("admin");
       if (existing) {
         // an 'admin' user exists but is not an active admin: restore it with the configured password
-        sql.prepare("update users set role = 'admin', disabled = 0, password_hash = ? where id = ?").run(hashPassword(opts.config.adminPassword), existing.id);
+        db.update(users).set({ role: "admin", disabled: false, passwordHash: hashPassword(opts.config.adminPassword) }).where(eq(users.id, existing.id)).run();
       } else {
-        q.insertUser.run("admin", hashPassword(opts.config.adminPassword), "admin", now());
+        insertUser("admin", opts.config.adminPassword, "admin");
       }
       audit.append({ actor: "system", kind: "user", outcome: "ok", details: { action: "bootstrap_admin", username: "admin", source: "MESH_ADMIN_PASSWORD" } });
       opts.logger?.info({ username: "admin" }, "created the first admin account from MESH_ADMIN_PASSWORD");
@@ -233,7 +254,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     const bytes = randomBytes(12);
     const raw = Array.from(bytes, (b) => alphabet[b % 32]).join("");
     const code = `${raw.slice(0, 4)}-${raw.slice(4, 8)}-${raw.slice(8, 12)}`;
-    q.setSetting.run(SETUP_CODE_SETTING, sha256Hex(code), now());
+    q.setSetting.run({ key: SETUP_CODE_SETTING, value: sha256Hex(code), t: now() });
     return { setupCode: code, adminCreated: false };
   }
 
@@ -256,7 +277,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       const limitKey = `setup|${ip}`;
       const wait = limiter.retryAfterSec(limitKey);
       if (wait > 0) throw new ApiError("RATE_LIMITED", `Too many wrong setup codes; try again in ${wait} s`, { retryAfterSec: wait });
-      const stored = q.getSetting.get(SETUP_CODE_SETTING) as { value: string } | undefined;
+      const stored = q.getSetting.get({ key: SETUP_CODE_SETTING });
       const given = Buffer.from(sha256Hex(input.setupCode.trim().toUpperCase()), "hex");
       const ok = stored !== undefined && timingSafeEqual(given, Buffer.from(stored.value, "hex"));
       if (!ok) {
@@ -264,14 +285,16 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
         audit.append({ actor: `user:${input.username.slice(0, 64)}`, kind: "login", outcome: "failed", details: { action: "setup", ip, reason: "invalid_setup_code" } });
         throw new ApiError("INVALID_CREDENTIALS", "The setup code is wrong (it is printed on the server console at start-up)");
       }
-      const run = sql.transaction(() => {
-        if (adminExists()) throw new ApiError("SETUP_ALREADY_DONE", "An admin account exists already; sign in instead");
-        if (userByName(input.username)) throw new ApiError("USERNAME_TAKEN", `A user named "${input.username}" exists already`);
-        q.insertUser.run(input.username, hashPassword(input.password), "admin", now());
-        q.deleteSetting.run(SETUP_CODE_SETTING);
-        return userByName(input.username) as UserRow;
-      });
-      const user = run.immediate();
+      const user = db.transaction(
+        () => {
+          if (adminExists()) throw new ApiError("SETUP_ALREADY_DONE", "An admin account exists already; sign in instead");
+          if (userByName(input.username)) throw new ApiError("USERNAME_TAKEN", `A user named "${input.username}" exists already`);
+          insertUser(input.username, input.password, "admin");
+          q.deleteSetting.run({ key: SETUP_CODE_SETTING });
+          return userByName(input.username) as UserRow;
+        },
+        { behavior: "immediate" },
+      );
       limiter.reset(limitKey);
       audit.append({ actor: `user:${user.username}`, kind: "user", outcome: "ok", details: { action: "setup", username: user.username, role: "admin", ip } });
       return newSession(user);
@@ -290,7 +313,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
         throw new ApiError("RATE_LIMITED", `Too many failed sign-ins; try again in ${wait} s`, { retryAfterSec: wait });
       }
       const user = userByName(name);
-      const passwordOk = verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+      const passwordOk = verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
       if (!user || !passwordOk || user.disabled) {
         limiter.fail(limitKey);
         ipLimiter.fail(ip);
@@ -304,96 +327,101 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     },
     logout(sessionToken, principal) {
       const idHash = sha256Hex(sessionToken);
-      const s = q.session.get(idHash) as { user_id: number } | undefined;
-      const ended = q.deleteSession.run(idHash).changes > 0;
-      if (ended && s) revoked({ kind: "session", userId: String(s.user_id) });
+      const s = q.session.get({ idHash });
+      const ended = q.deleteSession.run({ idHash }).changes > 0;
+      if (ended && s) revoked({ kind: "session", userId: String(s.userId) });
       if (principal) audit.append({ actor: principal.label, kind: "login", outcome: "ok", details: { action: "logout" } });
     },
     sessionPrincipal(sessionToken, o = {}) {
       if (!sessionToken || sessionToken.length > 200) return null;
       const idHash = sha256Hex(sessionToken);
-      const s = q.session.get(idHash) as { user_id: number; expires_at: number; last_seen_at: number } | undefined;
+      const s = q.session.get({ idHash });
       if (!s) return null;
       const t = now();
-      if (s.expires_at <= t) {
-        q.deleteSession.run(idHash);
+      if (s.expiresAt <= t) {
+        q.deleteSession.run({ idHash });
         return null;
       }
-      const user = q.userById.get(s.user_id) as UserRow | undefined;
+      const user = q.userById.get({ id: s.userId });
       if (!user || user.disabled) {
-        q.deleteSession.run(idHash);
+        q.deleteSession.run({ idHash });
         return null;
       }
-      if (o.touch !== false && t - s.last_seen_at >= SESSION_TOUCH_MS) q.touchSession.run(t + SESSION_TTL_MS, t, idHash);
+      if (o.touch !== false && t - s.lastSeenAt >= SESSION_TOUCH_MS) q.touchSession.run({ expiresAt: t + SESSION_TTL_MS, t, idHash });
       return userPrincipal(user);
     },
     keyPrincipal(key, o = {}) {
       if (!key.startsWith("tm_") || key.length > 200) return null;
-      const row = q.keyByHash.get(sha256Hex(key)) as KeyRow | undefined;
+      const row = q.keyByHash.get({ keyHash: sha256Hex(key) });
       if (!row) return null;
       const t = now();
-      if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= t)) return null;
+      if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= t)) return null;
       // keys written before owners' keys were revoked with them: a missing or disabled owner still ends the key
       const owner = ownerOf(row);
       if (owner !== null) {
         const u = userByName(owner);
         if (!u || u.disabled) return null;
       }
-      if (o.touch !== false && (row.last_used_at === null || t - row.last_used_at >= KEY_TOUCH_MS)) q.touchKey.run(t, row.id);
-      return { kind: "api_key", id: row.id, name: row.name, role: row.role, label: `key:${row.name}` };
+      if (o.touch !== false && (row.lastUsedAt === null || t - row.lastUsedAt >= KEY_TOUCH_MS)) q.touchKey.run({ t, id: row.id });
+      return { kind: "api_key", id: row.id, name: row.name, role: row.role as Role, label: `key:${row.name}` };
     },
-    listUsers: () => (q.users.all() as UserRow[]).map(toUser),
+    listUsers: () => q.users.all().map(toUser),
     createUser(input, actor) {
       if (userByName(input.username)) throw new ApiError("USERNAME_TAKEN", `A user named "${input.username}" exists already`);
-      q.insertUser.run(input.username, hashPassword(input.password), input.role, now());
+      insertUser(input.username, input.password, input.role);
       const user = mustUser(input.username);
       audit.append({ actor, kind: "user", outcome: "ok", details: { action: "create", username: user.username, role: user.role } });
       return toUser(user);
     },
     updateUser(username, patch, actor) {
-      const run = sql.transaction(() => {
-        const user = mustUser(username);
-        const role = patch.role ?? user.role;
-        const disabled = patch.disabled ?? Boolean(user.disabled);
-        const losesAdmin = user.role === "admin" && !user.disabled && (role !== "admin" || disabled);
-        if (losesAdmin && (q.activeAdmins.get() as { n: number }).n <= 1) {
-          throw new ApiError("VALIDATION_FAILED", "This is the last active admin: make another user admin first");
-        }
-        sql
-          .prepare("update users set role = ?, disabled = ?, password_hash = ? where id = ?")
-          .run(role, disabled ? 1 : 0, patch.password ? hashPassword(patch.password) : user.password_hash, user.id);
-        // a new password, a disabled account or a changed role ends the user's sessions
-        const endsSessions = Boolean(patch.password) || disabled || role !== user.role;
-        if (endsSessions) q.deleteUserSessions.run(user.id);
-        const changed = [patch.password ? "password" : null, role !== user.role ? "role" : null, disabled !== Boolean(user.disabled) ? "disabled" : null].filter(
-          (x): x is string => x !== null,
-        );
-        const reason = disabled ? "disabled" : role !== user.role ? "role" : "password";
-        // a disabled user's API keys stop with them (re-enabling does not bring them back)
-        const keys = disabled && !user.disabled ? revokeOwnedKeys(user.username) : [];
-        return { user: q.userById.get(user.id) as UserRow, changed, keys, revocation: endsSessions ? ({ kind: "user", userId: String(user.id), reason } as const) : null };
-      });
-      const { user, changed, keys, revocation } = run.immediate();
+      const { user, changed, keys, revocation } = db.transaction(
+        () => {
+          const user = mustUser(username);
+          const role = patch.role ?? user.role;
+          const disabled = patch.disabled ?? user.disabled;
+          const losesAdmin = user.role === "admin" && !user.disabled && (role !== "admin" || disabled);
+          if (losesAdmin && activeAdmins() <= 1) {
+            throw new ApiError("VALIDATION_FAILED", "This is the last active admin: make another user admin first");
+          }
+          db.update(users)
+            .set({ role, disabled, passwordHash: patch.password ? hashPassword(patch.password) : user.passwordHash })
+            .where(eq(users.id, user.id))
+            .run();
+          // a new password, a disabled account or a changed role ends the user's sessions
+          const endsSessions = Boolean(patch.password) || disabled || role !== user.role;
+          if (endsSessions) q.deleteUserSessions.run({ userId: user.id });
+          const changed = [patch.password ? "password" : null, role !== user.role ? "role" : null, disabled !== user.disabled ? "disabled" : null].filter(
+            (x): x is string => x !== null,
+          );
+          const reason = disabled ? "disabled" : role !== user.role ? "role" : "password";
+          // a disabled user's API keys stop with them (re-enabling does not bring them back)
+          const keys = disabled && !user.disabled ? revokeOwnedKeys(user.username) : [];
+          return { user: q.userById.get({ id: user.id }) as UserRow, changed, keys, revocation: endsSessions ? ({ kind: "user", userId: String(user.id), reason } as const) : null };
+        },
+        { behavior: "immediate" },
+      );
       if (revocation) revoked(revocation);
       auditOwnedKeysRevoked(keys, user.username, "owner_disabled", actor);
-      audit.append({ actor, kind: "user", outcome: "ok", details: { action: "update", username: user.username, changed, role: user.role, disabled: Boolean(user.disabled) } });
+      audit.append({ actor, kind: "user", outcome: "ok", details: { action: "update", username: user.username, changed, role: user.role, disabled: user.disabled } });
       return toUser(user);
     },
     deleteUser(username, actor) {
-      const run = sql.transaction(() => {
-        const user = mustUser(username);
-        if (user.role === "admin" && !user.disabled && (q.activeAdmins.get() as { n: number }).n <= 1) {
-          throw new ApiError("VALIDATION_FAILED", "This is the last active admin: make another user admin first");
-        }
-        sql.prepare("delete from users where id = ?").run(user.id);
-        return { user, keys: revokeOwnedKeys(user.username) };
-      });
-      const { user, keys } = run.immediate();
+      const { user, keys } = db.transaction(
+        () => {
+          const user = mustUser(username);
+          if (user.role === "admin" && !user.disabled && activeAdmins() <= 1) {
+            throw new ApiError("VALIDATION_FAILED", "This is the last active admin: make another user admin first");
+          }
+          db.delete(users).where(eq(users.id, user.id)).run();
+          return { user, keys: revokeOwnedKeys(user.username) };
+        },
+        { behavior: "immediate" },
+      );
       revoked({ kind: "user", userId: String(user.id), reason: "deleted" });
       auditOwnedKeysRevoked(keys, user.username, "owner_deleted", actor);
       audit.append({ actor, kind: "user", outcome: "ok", details: { action: "delete", username: user.username } });
     },
-    listKeys: () => (q.keys.all() as KeyRow[]).map((r) => toKey(r, ownerOf(r))),
+    listKeys: () => q.keys.all().map((r) => toKey(r, ownerOf(r))),
     createKey(input, actor) {
       let expiresAt: number | null = null;
       if (input.expiresAt) {
@@ -401,22 +429,20 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
         if (!(expiresAt > now())) throw new ApiError("VALIDATION_FAILED", "expiresAt must be in the future", { issues: [{ path: "expiresAt", message: "must be in the future", code: "custom" }] });
       }
       // The audit trail names a key by its name: two usable keys may not share one.
-      const clash = sql
-        .prepare("select 1 from api_keys where name = ? and revoked_at is null and (expires_at is null or expires_at > ?)")
-        .get(input.name, now());
+      const clash = q.activeKeyNamed.get({ name: input.name, t: now() });
       if (clash) throw new ApiError("KEY_NAME_TAKEN", `An active API key is already named "${input.name}"; pick another name or revoke that key first`);
       const key = `tm_${randomBytes(32).toString("base64url")}`;
       const id = randomUUID();
-      q.insertKey.run(id, input.name, input.role, key.slice(0, API_KEY_PREFIX_LENGTH), sha256Hex(key), actor, now(), expiresAt);
-      const row = q.keyById.get(id) as KeyRow;
+      q.insertKey.run({ id, name: input.name, role: input.role, prefix: key.slice(0, API_KEY_PREFIX_LENGTH), keyHash: sha256Hex(key), createdBy: actor, createdAt: now(), expiresAt });
+      const row = q.keyById.get({ id }) as KeyRow;
       audit.append({ actor, kind: "api_key", outcome: "ok", details: { action: "create", id, name: row.name, role: row.role, prefix: row.prefix, expiresAt: iso(expiresAt) } });
       return { ...toKey(row, ownerOf(row)), key };
     },
     revokeKey(id, actor) {
-      const row = q.keyById.get(id) as KeyRow | undefined;
+      const row = q.keyById.get({ id });
       if (!row) throw new ApiError("NOT_FOUND", `No API key with id "${id}"`);
-      if (row.revoked_at === null) {
-        q.revokeKey.run(now(), id);
+      if (row.revokedAt === null) {
+        q.revokeKey.run({ t: now(), id });
         revoked({ kind: "api_key", keyId: id });
         audit.append({ actor, kind: "api_key", outcome: "ok", details: { action: "revoke", id, name: row.name, prefix: row.prefix } });
       }

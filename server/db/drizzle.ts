@@ -11,8 +11,15 @@ import type * as SqliteCore from "drizzle-orm/sqlite-core";
 
 const load = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
 
-export const { and, asc, desc, eq, getTableColumns, notInArray, sql } = load("drizzle-orm") as typeof Core;
+export const { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNull, like, lt, lte, notInArray, or, sql } = load("drizzle-orm") as typeof Core;
 export const { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } = load("drizzle-orm/sqlite-core") as typeof SqliteCore;
 export const { drizzle } = load("drizzle-orm/better-sqlite3") as typeof BetterSqlite;
 export const { migrate } = load("drizzle-orm/better-sqlite3/migrator") as typeof Migrator;
 export type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+
+/**
+ * A named placeholder for prepared updates and upserts: drizzle runs a bare placeholder in
+ * `set` but does not type it. Bound as given, without the column's encoder (use it for plain
+ * text and integer columns).
+ */
+export const setPlaceholder = (name: string) => sql`${sql.placeholder(name)}`;

@@ -177,6 +177,8 @@ export function verifyBackup(file: string): BackupInfo {
       throw new RestoreError(`${path} is not a usable SQLite database: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (check !== "ok") throw new RestoreError(`${path} fails SQLite's quick_check: ${String(check)}`);
+    // raw SQL: this inspects an SQLite file of unknown origin (its catalogue and drizzle's own
+    // migrations table), not this schema's tables
     const tables = (db.prepare("select name from sqlite_master where type = 'table' order by name").all() as { name: string }[]).map((r) => r.name);
     if (!tables.includes(MIGRATIONS_TABLE)) {
       throw new RestoreError(`${path} has no ${MIGRATIONS_TABLE} table: not a Team Mesh database`);

@@ -2,6 +2,8 @@
 // rotation command) ever holds the master key or a credential in clear.
 import { randomBytes } from "node:crypto";
 import type { Db } from "../db/connection.ts";
+import { and, eq, inArray, setPlaceholder as set$, sql } from "../db/drizzle.ts";
+import { credentials, settings } from "../db/schema.ts";
 import type { DeviceIdentity, GatewayCredentialStore } from "../gateway/types.ts";
 import { VaultDecryptError, VaultKeyError, credentialAad, keyIdOf, open, seal, settingAad } from "./crypto.ts";
 import type { CredentialInfo, CredentialKind, Vault } from "./types.ts";
@@ -10,7 +12,7 @@ import type { CredentialInfo, CredentialKind, Vault } from "./types.ts";
 export const KEY_CHECK_SETTING = "vault_key_check";
 /** True once a vault key has been bound to this database (its key check value is stored). */
 export function vaultInitialized(db: Db): boolean {
-  return db.$client.prepare("select 1 from settings where key = ?").get(KEY_CHECK_SETTING) !== undefined;
+  return db.select({ key: settings.key }).from(settings).where(eq(settings.key, KEY_CHECK_SETTING)).get() !== undefined;
 }
 
 /** settings keys of sealed settings are "sealed:<name>". */
@@ -26,9 +28,11 @@ interface CheckValue {
 /** Stores a fresh key check value for `key` (inside the caller's transaction, if any). */
 export function writeKeyCheck(db: Db, key: Buffer, now = Date.now()): void {
   const value: CheckValue = { keyId: keyIdOf(key), sealed: seal(key, randomBytes(32), settingAad(KEY_CHECK_SETTING)).toString("base64") };
-  db.$client
-    .prepare("insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at")
-    .run(KEY_CHECK_SETTING, JSON.stringify(value), now);
+  const text = JSON.stringify(value);
+  db.insert(settings)
+    .values({ key: KEY_CHECK_SETTING, value: text, updatedAt: now })
+    .onConflictDoUpdate({ target: settings.key, set: { value: text, updatedAt: now } })
+    .run();
 }
 
 /**
@@ -36,12 +40,12 @@ export function writeKeyCheck(db: Db, key: Buffer, now = Date.now()): void {
  * without a check value (first start), stores one.
  */
 export function assertKeyMatches(db: Db, key: Buffer): void {
-  const row = db.$client.prepare("select value from settings where key = ?").get(KEY_CHECK_SETTING) as { value: string } | undefined;
+  const row = db.select({ value: settings.value }).from(settings).where(eq(settings.key, KEY_CHECK_SETTING)).get();
   if (!row) {
-    const anySealed = db.$client.prepare("select key_id from credentials limit 1").get() as { key_id: string } | undefined;
-    if (anySealed && anySealed.key_id !== keyIdOf(key)) {
+    const anySealed = db.select({ keyId: credentials.keyId }).from(credentials).limit(1).get();
+    if (anySealed && anySealed.keyId !== keyIdOf(key)) {
       throw new VaultKeyError(
-        `Wrong vault key: credentials in this database were sealed with key ${anySealed.key_id}, the configured key is ${keyIdOf(key)}. ` +
+        `Wrong vault key: credentials in this database were sealed with key ${anySealed.keyId}, the configured key is ${keyIdOf(key)}. ` +
           "Set MESH_VAULT_KEY (or restore vault.key in the data dir) to the key this database is sealed with (the one in use before, or after the last `team-mesh vault rotate`).",
       );
     }
@@ -65,13 +69,6 @@ export function assertKeyMatches(db: Db, key: Buffer): void {
   }
 }
 
-interface CredRow {
-  sealed: Buffer;
-  key_id: string;
-  set_at: number;
-  last_used_at: number | null;
-}
-
 export interface VaultOptions {
   now?: () => number;
 }
@@ -84,22 +81,40 @@ export function createVault(db: Db, key: Buffer, opts: VaultOptions = {}): Vault
   const now = opts.now ?? Date.now;
   assertKeyMatches(db, masterKey);
 
-  const sql = db.$client;
+  const $ = sql.placeholder;
+  const teammateKind = and(eq(credentials.teammateId, $("teammateId")), eq(credentials.kind, $("kind")));
   const stmts = {
-    upsert: sql.prepare(
-      "insert into credentials(teammate_id, kind, sealed, key_id, set_at, last_used_at) values (?, ?, ?, ?, ?, null) " +
-        "on conflict(teammate_id, kind) do update set sealed = excluded.sealed, key_id = excluded.key_id, set_at = excluded.set_at, last_used_at = null",
-    ),
-    get: sql.prepare("select sealed, key_id, set_at, last_used_at from credentials where teammate_id = ? and kind = ?"),
-    removeOne: sql.prepare("delete from credentials where teammate_id = ? and kind = ?"),
-    removeAll: sql.prepare("delete from credentials where teammate_id = ?"),
-    all: sql.prepare("select teammate_id, kind, set_at, last_used_at from credentials"),
-    markUsed: sql.prepare("update credentials set last_used_at = ? where teammate_id = ? and kind = ?"),
-    markAllUsed: sql.prepare("update credentials set last_used_at = ? where teammate_id = ? and kind in ('gateway_token', 'device_token')"),
-    setSetting: sql.prepare(
-      "insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at",
-    ),
-    getSetting: sql.prepare("select value from settings where key = ?"),
+    upsert: db
+      .insert(credentials)
+      .values({ teammateId: $("teammateId"), kind: $("kind"), sealed: $("sealed"), keyId: $("keyId"), setAt: $("setAt"), lastUsedAt: null })
+      .onConflictDoUpdate({
+        target: [credentials.teammateId, credentials.kind],
+        set: { sealed: set$("sealed"), keyId: set$("keyId"), setAt: set$("setAt"), lastUsedAt: null },
+      })
+      .prepare(),
+    get: db
+      .select({ sealed: credentials.sealed, keyId: credentials.keyId, setAt: credentials.setAt, lastUsedAt: credentials.lastUsedAt })
+      .from(credentials)
+      .where(teammateKind)
+      .prepare(),
+    removeOne: db.delete(credentials).where(teammateKind).prepare(),
+    removeAll: db.delete(credentials).where(eq(credentials.teammateId, $("teammateId"))).prepare(),
+    all: db
+      .select({ teammateId: credentials.teammateId, kind: credentials.kind, setAt: credentials.setAt, lastUsedAt: credentials.lastUsedAt })
+      .from(credentials)
+      .prepare(),
+    markUsed: db.update(credentials).set({ lastUsedAt: set$("t") }).where(teammateKind).prepare(),
+    markAllUsed: db
+      .update(credentials)
+      .set({ lastUsedAt: set$("t") })
+      .where(and(eq(credentials.teammateId, $("teammateId")), inArray(credentials.kind, ["gateway_token", "device_token"])))
+      .prepare(),
+    setSetting: db
+      .insert(settings)
+      .values({ key: $("key"), value: $("value"), updatedAt: $("t") })
+      .onConflictDoUpdate({ target: settings.key, set: { value: set$("value"), updatedAt: set$("t") } })
+      .prepare(),
+    getSetting: db.select({ value: settings.value }).from(settings).where(eq(settings.key, $("key"))).prepare(),
   };
 
   function checkKind(kind: string): asserts kind is CredentialKind {
@@ -110,45 +125,45 @@ export function createVault(db: Db, key: Buffer, opts: VaultOptions = {}): Vault
     put(teammateId, kind, plaintext) {
       checkKind(kind);
       const sealed = seal(masterKey, Buffer.from(plaintext, "utf8"), credentialAad(teammateId, kind));
-      stmts.upsert.run(teammateId, kind, sealed, keyId, now());
+      stmts.upsert.run({ teammateId, kind, sealed, keyId, setAt: now() });
     },
     get(teammateId, kind) {
       checkKind(kind);
-      const row = stmts.get.get(teammateId, kind) as CredRow | undefined;
+      const row = stmts.get.get({ teammateId, kind });
       if (!row) return null;
       return open(masterKey, row.sealed, credentialAad(teammateId, kind)).toString("utf8");
     },
     remove(teammateId, kind) {
       if (kind) {
         checkKind(kind);
-        stmts.removeOne.run(teammateId, kind);
-      } else stmts.removeAll.run(teammateId);
+        stmts.removeOne.run({ teammateId, kind });
+      } else stmts.removeAll.run({ teammateId });
     },
     info(teammateId, kind) {
-      const row = stmts.get.get(teammateId, kind) as CredRow | undefined;
-      return row ? { setAt: row.set_at, lastUsedAt: row.last_used_at } : null;
+      const row = stmts.get.get({ teammateId, kind });
+      return row ? { setAt: row.setAt, lastUsedAt: row.lastUsedAt } : null;
     },
     infoAll() {
       const out = new Map<number, Partial<Record<CredentialKind, CredentialInfo>>>();
-      for (const r of stmts.all.all() as { teammate_id: number; kind: CredentialKind; set_at: number; last_used_at: number | null }[]) {
-        const entry = out.get(r.teammate_id) ?? {};
-        entry[r.kind] = { setAt: r.set_at, lastUsedAt: r.last_used_at };
-        out.set(r.teammate_id, entry);
+      for (const r of stmts.all.all()) {
+        const entry = out.get(r.teammateId) ?? {};
+        entry[r.kind as CredentialKind] = { setAt: r.setAt, lastUsedAt: r.lastUsedAt };
+        out.set(r.teammateId, entry);
       }
       return out;
     },
     markUsed(teammateId, kind) {
-      stmts.markUsed.run(now(), teammateId, kind);
+      stmts.markUsed.run({ t: now(), teammateId, kind });
     },
     gatewayCredentials() {
-      return gatewayCredentialStore(vault, (id) => stmts.markAllUsed.run(now(), id));
+      return gatewayCredentialStore(vault, (id) => stmts.markAllUsed.run({ t: now(), teammateId: id }));
     },
     sealSetting(name, plaintext) {
       const sealed = seal(masterKey, plaintext, settingAad(name));
-      stmts.setSetting.run(SEALED_SETTING_PREFIX + name, JSON.stringify({ keyId, sealed: sealed.toString("base64") }), now());
+      stmts.setSetting.run({ key: SEALED_SETTING_PREFIX + name, value: JSON.stringify({ keyId, sealed: sealed.toString("base64") }), t: now() });
     },
     openSetting(name) {
-      const row = stmts.getSetting.get(SEALED_SETTING_PREFIX + name) as { value: string } | undefined;
+      const row = stmts.getSetting.get({ key: SEALED_SETTING_PREFIX + name });
       if (!row) return null;
       const parsed = JSON.parse(row.value) as { sealed: string };
       return open(masterKey, Buffer.from(parsed.sealed, "base64"), settingAad(name));
