@@ -1,6 +1,9 @@
 // The commands that talk to the REST API.
 import { readFileSync, statSync } from "node:fs";
+import type { InferResponseType } from "hono/client";
 import type * as Api from "../shared/api/index.ts";
+import type { ApiClient as V1 } from "../shared/api/client.ts";
+import { bodyOf } from "../shared/api/fetch.ts";
 import { ApiError, newIdempotencyKey, type ApiClient } from "./client.ts";
 import { UsageError, type Command } from "./args.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
@@ -23,7 +26,7 @@ import {
 import type { CliIO } from "./io.ts";
 
 type ApiCommand = Extract<Command, { url: string | undefined }>;
-type Accepted = { id: string; status: string; href: string };
+type Accepted = InferResponseType<V1["messages"]["$post"], 202>;
 
 export interface ApiContext {
   io: CliIO;
@@ -49,46 +52,49 @@ export async function resolveMessage(io: CliIO, message: string, command: string
 
 export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<ExitCode> {
   const { client, io } = ctx;
+  const api = client.api;
   switch (cmd.name) {
     case "whoami": {
       const [w, me] = await Promise.all([
-        client.get<Api.Whoami>("/api/v1/whoami"),
-        client.get<Api.Me>("/api/v1/auth/me"),
+        api.whoami.$get({}, client.opts()).then(bodyOf),
+        api.auth.me.$get({}, client.opts()).then(bodyOf),
       ]);
-      out(ctx, formatWhoami(w.body, me.body), { ...w.body, caller: me.body });
+      out(ctx, formatWhoami(w, me), { ...w, caller: me });
       return EXIT.OK;
     }
     case "list": {
-      const r = await client.get<{ items: Api.Teammate[] }>("/api/v1/teammates");
-      out(ctx, formatTeammates(r.body.items, io.now()), r.body);
+      const r = await bodyOf(await api.teammates.$get({}, client.opts()));
+      out(ctx, formatTeammates(r.items, io.now()), r);
       return EXIT.OK;
     }
     case "ping": {
-      const body: Record<string, unknown> = {};
-      if (cmd.to) body.to = cmd.to;
-      if (cmd.timeoutSec) body.timeoutSec = cmd.timeoutSec;
-      const r = await client.post<{ teammates: Api.Teammate[] }>("/api/v1/ping", body, { timeoutMs: 180_000 });
-      out(ctx, formatPing(r.body.teammates), r.body);
-      if (cmd.to && !r.body.teammates.some((t) => t.status.state === "online")) return EXIT.FAILED;
+      const json: { to?: string; timeoutSec?: number } = {};
+      if (cmd.to) json.to = cmd.to;
+      if (cmd.timeoutSec) json.timeoutSec = cmd.timeoutSec;
+      const r = await bodyOf(await api.ping.$post({ json }, client.opts({ timeoutMs: 180_000 })));
+      out(ctx, formatPing(r.teammates), r);
+      if (cmd.to && !r.teammates.some((t) => t.status.state === "online")) return EXIT.FAILED;
       return EXIT.OK;
     }
     case "send": {
       const message = await resolveMessage(io, cmd.message, "send");
-      const r = await client.post<Api.Message | Api.SendPreview | Accepted>(
-        "/api/v1/messages",
+      const r = await api.messages.$post(
         {
-          to: cmd.to,
-          message,
-          session: cmd.session,
-          rounds: cmd.rounds,
-          timeoutSec: cmd.timeoutSec,
-          dryRun: cmd.dryRun,
-          wait: cmd.wait,
-          fallback: cmd.fallback,
+          json: {
+            to: cmd.to,
+            message,
+            session: cmd.session,
+            rounds: cmd.rounds,
+            timeoutSec: cmd.timeoutSec,
+            dryRun: cmd.dryRun,
+            wait: cmd.wait,
+            fallback: cmd.fallback,
+          },
+          header: { "idempotency-key": newIdempotencyKey() },
         },
-        { idempotencyKey: newIdempotencyKey(), timeoutMs: (cmd.rounds * cmd.timeoutSec + 60) * 1000 },
+        client.opts({ timeoutMs: (cmd.rounds * cmd.timeoutSec + 60) * 1000 }),
       );
-      const body = r.body;
+      const body = await bodyOf(r);
       if ("dryRun" in body && body.dryRun === true) {
         if (!ctx.json) warn(ctx, formatWarnings(body.warnings));
         out(ctx, formatSendPreview(body), body);
@@ -105,8 +111,8 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
     case "broadcast":
       return runBroadcast(cmd, ctx);
     case "sync": {
-      const r = await client.post<Api.SyncReport>("/api/v1/teammates/sync", {}, { timeoutMs: 120_000 });
-      out(ctx, formatImportReport(r.body), r.body);
+      const r = await bodyOf(await api.teammates.sync.$post({}, client.opts({ timeoutMs: 120_000 })));
+      out(ctx, formatImportReport(r), r);
       return EXIT.OK;
     }
     case "import": {
@@ -115,48 +121,52 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
       if (cmd.tokens !== undefined && (statSync(cmd.tokens).mode & 0o077) !== 0) {
         io.stderr(`warning: ${cmd.tokens} is readable by other users; after importing, delete it (the tokens now live in the encrypted vault)`);
       }
-      const r = await client.post<Api.ImportReport>("/api/v1/teammates/import", tokens === undefined ? { registry } : { registry, tokens });
-      out(ctx, formatImportReport(r.body), r.body);
+      // the files' contents as read: the server validates them
+      const json = (tokens === undefined ? { registry } : { registry, tokens }) as Api.ImportRequest;
+      const r = await bodyOf(await api.teammates.import.$post({ json }, client.opts()));
+      out(ctx, formatImportReport(r), r);
       return EXIT.OK;
     }
     case "audit": {
-      const r = await client.get<{ items: Api.AuditEntry[]; nextCursor: string | null }>("/api/v1/audit", {
-        query: { teammate: cmd.to, limit: cmd.limit },
-      });
-      out(ctx, formatAudit(r.body.items), r.body);
+      const query: Record<string, string> = {};
+      if (cmd.to) query.teammate = cmd.to;
+      if (cmd.limit !== undefined) query.limit = String(cmd.limit);
+      const r = await bodyOf(await api.audit.$get({ query }, client.opts()));
+      out(ctx, formatAudit(r.items), r);
       return EXIT.OK;
     }
     case "audit-head": {
-      const r = await client.get<Api.AuditAnchor>("/api/v1/audit/head");
+      const r = await bodyOf(await api.audit.head.$get({}, client.opts()));
       // always JSON: it is meant to be stored (team-mesh audit head > anchor.json)
-      ctx.io.stdout(JSON.stringify(r.body, null, 2));
+      ctx.io.stdout(JSON.stringify(r, null, 2));
       return EXIT.OK;
     }
     case "audit-verify": {
       const anchor = cmd.anchor === undefined ? undefined : readJsonFile(cmd.anchor, "--anchor");
+      const opts = client.opts({ timeoutMs: 600_000 });
       const r =
         anchor === undefined
-          ? await client.get<Api.AuditVerify>("/api/v1/audit/verify", { timeoutMs: 600_000 })
-          : await client.post<Api.AuditVerify>("/api/v1/audit/verify", { anchor }, { timeoutMs: 600_000 });
-      out(ctx, formatVerify(r.body), r.body);
-      return r.body.ok ? EXIT.OK : EXIT.FAILED;
+          ? await bodyOf(await api.audit.verify.$get({}, opts))
+          : await bodyOf(await api.audit.verify.$post({ json: { anchor } as Api.AuditVerifyRequest }, opts));
+      out(ctx, formatVerify(r), r);
+      return r.ok ? EXIT.OK : EXIT.FAILED;
     }
     case "status": {
-      const id = encodeURIComponent(cmd.id);
+      const param = { id: cmd.id };
       try {
-        const m = await client.get<Api.Message>(`/api/v1/messages/${id}`);
-        out(ctx, formatMessage(m.body), m.body);
-        return messageExitCode(m.body);
+        const m = await bodyOf(await api.messages[":id"].$get({ param }, client.opts()));
+        out(ctx, formatMessage(m), m);
+        return messageExitCode(m);
       } catch (err) {
         if (!(err instanceof ApiError) || err.status !== 404) throw err;
       }
       try {
-        const b = await client.get<Api.Broadcast>(`/api/v1/broadcasts/${id}`);
-        out(ctx, formatBroadcast(b.body), b.body);
-        return broadcastExitCode(b.body);
+        const b = await bodyOf(await api.broadcasts[":id"].$get({ param }, client.opts()));
+        out(ctx, formatBroadcast(b), b);
+        return broadcastExitCode(b);
       } catch (err) {
         if (err instanceof ApiError && err.status === 404) {
-          throw new ApiError(404, "NOT_FOUND", `No message or broadcast with id ${cmd.id}`, undefined, err.body);
+          throw new ApiError("NOT_FOUND", `No message or broadcast with id ${cmd.id}`, 404, undefined, err.body);
         }
         throw err;
       }
@@ -183,6 +193,7 @@ const sameRecipients = (a: { handle: string }[], b: { handle: string }[]) =>
 
 async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: ApiContext): Promise<ExitCode> {
   const { client, io } = ctx;
+  const api = client.api;
   const interactive = io.isTTY && !cmd.yes && !cmd.dryRun;
   if (!cmd.dryRun && !cmd.yes && !io.isTTY) {
     // Checked before anything is read or sent: a script must say --yes explicitly.
@@ -196,7 +207,8 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
 
   let preview: Api.BroadcastPreview | null = null;
   if (cmd.dryRun || interactive) {
-    preview = (await client.post<Api.BroadcastPreview>("/api/v1/broadcasts", { ...base, dryRun: true })).body;
+    // dryRun: the answer is the preview (200)
+    preview = (await bodyOf(await api.broadcasts.$post({ json: { ...base, dryRun: true }, header: {} }, client.opts()))) as Api.BroadcastPreview;
     if (cmd.dryRun) {
       if (!ctx.json) warn(ctx, formatWarnings(preview.warnings));
       out(ctx, `Dry run: nothing was sent.\n${formatRecipientsPreview(preview)}`, preview);
@@ -214,12 +226,14 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
     }
   }
 
-  const created = (await client.post<Api.Broadcast>("/api/v1/broadcasts", { ...base, dryRun: false }, { idempotencyKey: newIdempotencyKey() })).body;
+  const created = (await bodyOf(
+    await api.broadcasts.$post({ json: { ...base, dryRun: false }, header: { "idempotency-key": newIdempotencyKey() } }, client.opts()),
+  )) as Api.Broadcast;
   if (!ctx.json && !interactive) warn(ctx, formatWarnings(created.warnings));
   if (preview && !sameRecipients(preview.recipients, created.recipients)) {
     io.stderr(`The recipients changed since the preview:\n${formatRecipientsPreview(created)}`);
     if (!(await confirm(io, `Broadcast to these ${created.recipients.length} teammate(s)? [y/N] `))) {
-      await client.post(`/api/v1/broadcasts/${encodeURIComponent(created.id)}/cancel`, {}).catch(() => undefined);
+      await api.broadcasts[":id"].cancel.$post({ param: { id: created.id } }, client.opts()).catch(() => undefined);
       io.stderr("Not sent.");
       return EXIT.OK;
     }
@@ -228,13 +242,12 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
 
   let confirmed: Api.Broadcast;
   try {
-    confirmed = (
-      await client.post<Api.Broadcast>(
-        `/api/v1/broadcasts/${encodeURIComponent(created.id)}/confirm`,
-        { token: created.confirmationToken, wait: false },
-        { idempotencyKey: newIdempotencyKey() },
-      )
-    ).body;
+    confirmed = await bodyOf(
+      await api.broadcasts[":id"].confirm.$post(
+        { param: { id: created.id }, json: { token: created.confirmationToken, wait: false }, header: { "idempotency-key": newIdempotencyKey() } },
+        client.opts(),
+      ),
+    );
   } catch (err) {
     if (err instanceof ApiError && err.status === 403) return awaiting(ctx, created);
     throw err;
@@ -243,7 +256,7 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
   const deadline = Date.now() + (cmd.timeoutSec * Math.max(1, confirmed.recipients.length) + 60) * 1000;
   while (confirmed.state === "sending" && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
-    confirmed = (await client.get<Api.Broadcast>(`/api/v1/broadcasts/${encodeURIComponent(created.id)}`)).body;
+    confirmed = await bodyOf(await api.broadcasts[":id"].$get({ param: { id: created.id } }, client.opts()));
   }
   out(ctx, formatBroadcast(confirmed), confirmed);
   return broadcastExitCode(confirmed);

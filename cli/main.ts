@@ -1,6 +1,6 @@
 // `team-mesh`: the command-line client of Team Mesh. bin/team-mesh.mjs runs main().
 import { readFileSync } from "node:fs";
-import { ApiClient, ApiError, DEFAULT_URL, UnreachableError } from "./client.ts";
+import { ApiClient, ApiError, DEFAULT_URL, shownError, UnreachableError } from "./client.ts";
 import { parseCommandLine, UsageError, type Command } from "./args.ts";
 import { EXIT, exitCodeForApiError, type ExitCode } from "./exit-codes.ts";
 import { usageFor } from "./help.ts";
@@ -54,12 +54,13 @@ export async function run(argv: readonly string[], io: CliIO): Promise<ExitCode>
       return EXIT.USAGE;
     }
     if (err instanceof ApiError) {
-      const code = exitCodeForApiError(err.status, err.code);
+      const shown = shownError(err);
+      const code = exitCodeForApiError(err.status, shown.code);
       if (json) {
-        io.stdout(JSON.stringify({ error: { code: err.code ?? `HTTP_${err.status}`, message: err.message, details: err.details }, status: err.status }, null, 2));
+        io.stdout(JSON.stringify({ error: { code: shown.code ?? `HTTP_${err.status}`, message: shown.message, details: err.details }, status: err.status }, null, 2));
         return code;
       }
-      io.stderr(`team-mesh: ${err.message}${err.code ? ` [${err.code}]` : ""}${hint(err)}`);
+      io.stderr(`team-mesh: ${shown.message}${shown.code ? ` [${shown.code}]` : ""}${hint(err)}`);
       return code;
     }
     if (err instanceof UnreachableError) return fail(io, json, EXIT.UNREACHABLE, "UNREACHABLE", err.message);

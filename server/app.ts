@@ -30,7 +30,7 @@ export interface AppOptions {
 }
 
 export interface BuiltApp {
-  app: OpenAPIHono<AppEnv>;
+  app: AppType;
   auth: AuthKit;
 }
 
@@ -95,25 +95,37 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   app.use("*", durableWrites(writeBatchOf(services.db.$client), services.logger));
   app.use("*", kit.global);
 
-  app.route("/", systemRoutes({ config: services.config, db: services.db, metrics: services.metrics, auth, isOpen: services.isOpen }));
-  app.route("/api/v1", authRoutes(services));
-  app.route("/api/v1", usersRoutes(services));
-  app.route("/api/v1", apiKeysRoutes(services));
-  app.route("/api/v1", teammatesRoutes(services));
-  app.route("/api/v1", auditRoutes(services));
-  app.route(
-    "/api/v1",
-    messagingRoutes({
-      auth,
-      db: services.db,
-      registry: services.registry,
-      messages: services.messages,
-      broadcasts: services.broadcasts,
-      presence: services.presence,
-    }),
-  );
-  mountOpenApi(app as unknown as OpenAPIHono<never>);
+  const api = mountApi(app, services, auth);
+  mountOpenApi(api);
   app.route("/", apiDocsRoutes());
   if (opts.serveWeb !== false) app.route("/", staticRoutes());
-  return { app, auth };
+  return { app: api, auth };
 }
+
+/** The API routes, mounted in one chain so that their types add up to AppType. */
+function mountApi(app: OpenAPIHono<AppEnv>, services: Services, auth: AuthKit) {
+  return app
+    .route("/", systemRoutes({ config: services.config, db: services.db, metrics: services.metrics, auth, isOpen: services.isOpen }))
+    .route("/api/v1", authRoutes(services))
+    .route("/api/v1", usersRoutes(services))
+    .route("/api/v1", apiKeysRoutes(services))
+    .route("/api/v1", teammatesRoutes(services))
+    .route("/api/v1", auditRoutes(services))
+    .route(
+      "/api/v1",
+      messagingRoutes({
+        auth,
+        db: services.db,
+        registry: services.registry,
+        messages: services.messages,
+        broadcasts: services.broadcasts,
+        presence: services.presence,
+      }),
+    );
+}
+
+/**
+ * The type of the whole REST API (every route with its input and output): the clients build on it
+ * with `hc<AppType>` from hono/client, importing it as a type only (no server code in a bundle).
+ */
+export type AppType = ReturnType<typeof mountApi>;

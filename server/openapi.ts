@@ -1,11 +1,12 @@
 // The OpenAPI 3.1 document at /api/v1/openapi.json, generated from the zod routes mounted on the
 // app (ours and the other modules'), with the two ways to authenticate as security schemes.
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Env, Schema } from "hono";
 import { VERSION } from "./http/system-routes.ts";
 
 export const OPENAPI_PATH = "/api/v1/openapi.json";
 
-export function mountOpenApi(app: OpenAPIHono<never>): void {
+export function mountOpenApi<E extends Env, S extends Schema>(app: OpenAPIHono<E, S>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "cookie", {
     type: "apiKey",
     in: "cookie",

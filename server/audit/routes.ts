@@ -1,8 +1,7 @@
 // REST routes: GET /audit, /audit/export, /audit/verify, /audit/{id} (mounted under /api/v1).
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { AuditAnchor, AuditEntry, AuditPage, AuditQuery, AuditVerify, AuditVerifyProgress, AuditVerifyRequest } from "../../shared/api/audit.ts";
-import type { AppEnv } from "../auth/context.ts";
 import { requirePermission } from "../auth/middleware.ts";
 import { createRouter, errorResponses } from "../http/router.ts";
 import { ApiError } from "../errors.ts";
@@ -32,115 +31,114 @@ export function streamOf(chunks: AsyncIterable<string>): ReadableStream<Uint8Arr
   });
 }
 
-export function auditRoutes(deps: { audit: AuditLog }): OpenAPIHono<AppEnv> {
-  const app = createRouter();
+export function auditRoutes(deps: { audit: AuditLog }) {
   const read = requirePermission("audit:read");
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/audit",
-      tags: ["audit"],
-      summary: "Audit entries, newest first, filtered and searchable",
-      middleware: [read],
-      request: { query: AuditQuery },
-      responses: { 200: json(AuditPage, "A page of entries"), ...errorResponses(400, 401, 403) },
-    }),
-    (c) => c.json(AuditPage.parse(deps.audit.query(c.req.valid("query"))), 200),
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/audit/export",
-      tags: ["audit"],
-      summary: "Every matching entry as a streamed NDJSON or CSV file (oldest first)",
-      middleware: [read],
-      request: { query: ExportQuery },
-      responses: {
-        200: {
-          description: "The file",
-          content: { "application/x-ndjson": { schema: z.string() }, "text/csv": { schema: z.string() } },
+  return createRouter()
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/audit",
+        tags: ["audit"],
+        summary: "Audit entries, newest first, filtered and searchable",
+        middleware: [read],
+        request: { query: AuditQuery },
+        responses: { 200: json(AuditPage, "A page of entries"), ...errorResponses(400, 401, 403) },
+      }),
+      (c) => c.json(AuditPage.parse(deps.audit.query(c.req.valid("query"))), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/audit/export",
+        tags: ["audit"],
+        summary: "Every matching entry as a streamed NDJSON or CSV file (oldest first)",
+        middleware: [read],
+        request: { query: ExportQuery },
+        responses: {
+          200: {
+            description: "The file",
+            content: { "application/x-ndjson": { schema: z.string() }, "text/csv": { schema: z.string() } },
+          },
+          ...errorResponses(400, 401, 403),
         },
-        ...errorResponses(400, 401, 403),
+      }),
+      (c) => {
+        const { format, ...filters } = c.req.valid("query");
+        const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+        const body = streamOf(deps.audit.export(filters, format));
+        return new Response(body, {
+          status: 200,
+          headers: {
+            "Content-Type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+            "Content-Disposition": `attachment; filename="team-mesh-audit-${stamp}.${format === "csv" ? "csv" : "ndjson"}"`,
+            "Cache-Control": "no-store",
+          },
+        });
       },
-    }),
-    (c) => {
-      const { format, ...filters } = c.req.valid("query");
-      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-      const body = streamOf(deps.audit.export(filters, format));
-      return new Response(body, {
-        status: 200,
-        headers: {
-          "Content-Type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
-          "Content-Disposition": `attachment; filename="team-mesh-audit-${stamp}.${format === "csv" ? "csv" : "ndjson"}"`,
-          "Cache-Control": "no-store",
-        },
-      });
-    },
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/audit/verify",
-      tags: ["audit"],
-      summary: "Walk the hash chain and report the first broken link",
-      middleware: [read],
-      responses: { 200: json(AuditVerify, "Result"), ...errorResponses(401, 403) },
-    }),
-    async (c) => c.json(await deps.audit.verify(), 200),
-  );
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/audit/verify",
-      tags: ["audit"],
-      summary: "Walk the hash chain; with an anchor from GET /audit/head, also prove the trail still holds it",
-      middleware: [read],
-      request: { body: { content: { "application/json": { schema: AuditVerifyRequest } }, required: true } },
-      responses: { 200: json(AuditVerify, "Result (ok is false when the anchor does not hold)"), ...errorResponses(400, 401, 403) },
-    }),
-    async (c) => c.json(await deps.audit.verify(c.req.valid("json").anchor), 200),
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/audit/verify/progress",
-      tags: ["audit"],
-      summary: "How far the running verify has got, and the last result",
-      middleware: [read],
-      responses: { 200: json(AuditVerifyProgress, "Progress"), ...errorResponses(401, 403) },
-    }),
-    (c) => c.json(deps.audit.verifyProgress(), 200),
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/audit/head",
-      tags: ["audit"],
-      summary: "The trail's head (count + newest hash), signed: store it elsewhere, hand it back to verify later",
-      middleware: [read],
-      responses: { 200: json(AuditAnchor, "A signed anchor"), ...errorResponses(401, 403) },
-    }),
-    (c) => {
-      c.header("Cache-Control", "no-store");
-      return c.json(deps.audit.anchor(), 200);
-    },
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/audit/{id}",
-      tags: ["audit"],
-      summary: "One audit entry",
-      middleware: [read],
-      request: { params: z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }) },
-      responses: { 200: json(AuditEntry, "The entry"), ...errorResponses(400, 401, 403, 404) },
-    }),
-    (c) => {
-      const { id } = c.req.valid("param");
-      const entry = deps.audit.get(id);
-      if (!entry) throw new ApiError("NOT_FOUND", `No audit entry ${id}`);
-      return c.json(entry, 200);
-    },
-  );
-  return app;
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/audit/verify",
+        tags: ["audit"],
+        summary: "Walk the hash chain and report the first broken link",
+        middleware: [read],
+        responses: { 200: json(AuditVerify, "Result"), ...errorResponses(401, 403) },
+      }),
+      async (c) => c.json(await deps.audit.verify(), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/audit/verify",
+        tags: ["audit"],
+        summary: "Walk the hash chain; with an anchor from GET /audit/head, also prove the trail still holds it",
+        middleware: [read],
+        request: { body: { content: { "application/json": { schema: AuditVerifyRequest } }, required: true } },
+        responses: { 200: json(AuditVerify, "Result (ok is false when the anchor does not hold)"), ...errorResponses(400, 401, 403) },
+      }),
+      async (c) => c.json(await deps.audit.verify(c.req.valid("json").anchor), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/audit/verify/progress",
+        tags: ["audit"],
+        summary: "How far the running verify has got, and the last result",
+        middleware: [read],
+        responses: { 200: json(AuditVerifyProgress, "Progress"), ...errorResponses(401, 403) },
+      }),
+      (c) => c.json(deps.audit.verifyProgress(), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/audit/head",
+        tags: ["audit"],
+        summary: "The trail's head (count + newest hash), signed: store it elsewhere, hand it back to verify later",
+        middleware: [read],
+        responses: { 200: json(AuditAnchor, "A signed anchor"), ...errorResponses(401, 403) },
+      }),
+      (c) => {
+        c.header("Cache-Control", "no-store");
+        return c.json(deps.audit.anchor(), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/audit/{id}",
+        tags: ["audit"],
+        summary: "One audit entry",
+        middleware: [read],
+        request: { params: z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }) },
+        responses: { 200: json(AuditEntry, "The entry"), ...errorResponses(400, 401, 403, 404) },
+      }),
+      (c) => {
+        const { id } = c.req.valid("param");
+        const entry = deps.audit.get(id);
+        if (!entry) throw new ApiError("NOT_FOUND", `No audit entry ${id}`);
+        return c.json(entry, 200);
+      },
+    );
 }

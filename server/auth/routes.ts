@@ -1,6 +1,6 @@
 // REST routes: /auth/setup, /auth/login, /auth/logout, /auth/me, /users, /api-keys.
 // Paths are relative: the app mounts them under /api/v1.
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -33,148 +33,145 @@ function signIn(c: Context<AppEnv>, deps: AuthRouteDeps, s: SignedIn) {
   return toMe(s.principal);
 }
 
-export function sessionRoutes(deps: AuthRouteDeps): OpenAPIHono<AppEnv> {
-  const app = createRouter();
+export function sessionRoutes(deps: AuthRouteDeps) {
   const auth = authServiceOf(deps);
-  app.openapi(
-    createRoute({ method: "get", path: "/auth/setup", tags: ["auth"], summary: "Whether first-start setup is still needed", responses: { 200: json(SetupState, "Setup state") } }),
-    (c) => c.json({ setupRequired: auth.setupRequired() }, 200),
-  );
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/auth/setup",
-      tags: ["auth"],
-      summary: "Create the first admin with the one-time setup code",
-      request: body(SetupRequest),
-      responses: { 200: json(Me, "Signed in as the new admin"), ...errorResponses(400, 401, 409, 429) },
-    }),
-    (c) => {
-      const input = c.req.valid("json");
-      return c.json(signIn(c, deps, auth.completeSetup(input, clientIp(c, deps.config.trustProxy))), 200);
-    },
-  );
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/auth/login",
-      tags: ["auth"],
-      summary: "Sign in with username and password (sets the session cookie)",
-      request: body(LoginRequest),
-      responses: { 200: json(Me, "Signed in"), ...errorResponses(400, 401, 429) },
-    }),
-    (c) => {
-      const { username, password } = c.req.valid("json");
-      try {
-        return c.json(signIn(c, deps, auth.login(username, password, clientIp(c, deps.config.trustProxy))), 200);
-      } catch (err) {
-        const wait = (err as { details?: { retryAfterSec?: number } }).details?.retryAfterSec;
-        if (wait) c.header("Retry-After", String(wait));
-        throw err;
-      }
-    },
-  );
-  app.openapi(
-    createRoute({ method: "post", path: "/auth/logout", tags: ["auth"], summary: "End the session", responses: { 204: { description: "Signed out" }, ...errorResponses(401, 403) } }),
-    (c) => {
-      const token = getCookie(c, SESSION_COOKIE);
-      if (token) auth.logout(token, c.get("principal"));
-      deleteCookie(c, SESSION_COOKIE, { path: "/", secure: deps.config.secureCookies, httpOnly: true, sameSite: "Strict" });
-      return c.body(null, 204);
-    },
-  );
-  app.openapi(
-    createRoute({ method: "get", path: "/auth/me", tags: ["auth"], summary: "The caller", responses: { 200: json(Me, "The caller"), ...errorResponses(401) } }),
-    (c) => c.json(toMe(principalOf(c)), 200),
-  );
-  return app;
+  return createRouter()
+    .openapi(
+      createRoute({ method: "get", path: "/auth/setup", tags: ["auth"], summary: "Whether first-start setup is still needed", responses: { 200: json(SetupState, "Setup state") } }),
+      (c) => c.json({ setupRequired: auth.setupRequired() }, 200),
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/auth/setup",
+        tags: ["auth"],
+        summary: "Create the first admin with the one-time setup code",
+        request: body(SetupRequest),
+        responses: { 200: json(Me, "Signed in as the new admin"), ...errorResponses(400, 401, 409, 429) },
+      }),
+      (c) => {
+        const input = c.req.valid("json");
+        return c.json(signIn(c, deps, auth.completeSetup(input, clientIp(c, deps.config.trustProxy))), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/auth/login",
+        tags: ["auth"],
+        summary: "Sign in with username and password (sets the session cookie)",
+        request: body(LoginRequest),
+        responses: { 200: json(Me, "Signed in"), ...errorResponses(400, 401, 429) },
+      }),
+      (c) => {
+        const { username, password } = c.req.valid("json");
+        try {
+          return c.json(signIn(c, deps, auth.login(username, password, clientIp(c, deps.config.trustProxy))), 200);
+        } catch (err) {
+          const wait = (err as { details?: { retryAfterSec?: number } }).details?.retryAfterSec;
+          if (wait) c.header("Retry-After", String(wait));
+          throw err;
+        }
+      },
+    )
+    .openapi(
+      createRoute({ method: "post", path: "/auth/logout", tags: ["auth"], summary: "End the session", responses: { 204: { description: "Signed out" }, ...errorResponses(401, 403) } }),
+      (c) => {
+        const token = getCookie(c, SESSION_COOKIE);
+        if (token) auth.logout(token, c.get("principal"));
+        deleteCookie(c, SESSION_COOKIE, { path: "/", secure: deps.config.secureCookies, httpOnly: true, sameSite: "Strict" });
+        return c.body(null, 204);
+      },
+    )
+    .openapi(
+      createRoute({ method: "get", path: "/auth/me", tags: ["auth"], summary: "The caller", responses: { 200: json(Me, "The caller"), ...errorResponses(401) } }),
+      (c) => c.json(toMe(principalOf(c)), 200),
+    );
 }
 
-export function usersRoutes(deps: AuthRouteDeps): OpenAPIHono<AppEnv> {
-  const app = createRouter();
+export function usersRoutes(deps: AuthRouteDeps) {
   const auth = authServiceOf(deps);
   const manage = requirePermission("users:manage");
   const Params = z.object({ username: z.string().min(1).max(64) });
-  app.openapi(
-    createRoute({ method: "get", path: "/users", tags: ["users"], middleware: [manage], responses: { 200: json(z.object({ items: z.array(User) }), "Users"), ...errorResponses(401, 403) } }),
-    (c) => c.json({ items: auth.listUsers() }, 200),
-  );
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/users",
-      tags: ["users"],
-      middleware: [manage],
-      request: body(UserCreate),
-      responses: { 201: json(User, "Created"), ...errorResponses(400, 401, 403, 409) },
-    }),
-    (c) => c.json(auth.createUser(c.req.valid("json"), principalOf(c).label), 201),
-  );
-  app.openapi(
-    createRoute({
-      method: "patch",
-      path: "/users/{username}",
-      tags: ["users"],
-      middleware: [manage],
-      request: { params: Params, ...body(UserUpdate) },
-      responses: { 200: json(User, "Updated"), ...errorResponses(400, 401, 403, 404) },
-    }),
-    (c) => c.json(auth.updateUser(c.req.valid("param").username, c.req.valid("json"), principalOf(c).label), 200),
-  );
-  app.openapi(
-    createRoute({
-      method: "delete",
-      path: "/users/{username}",
-      tags: ["users"],
-      middleware: [manage],
-      request: { params: Params },
-      responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
-    }),
-    (c) => {
-      auth.deleteUser(c.req.valid("param").username, principalOf(c).label);
-      return c.body(null, 204);
-    },
-  );
-  return app;
+  return createRouter()
+    .openapi(
+      createRoute({ method: "get", path: "/users", tags: ["users"], middleware: [manage], responses: { 200: json(z.object({ items: z.array(User) }), "Users"), ...errorResponses(401, 403) } }),
+      (c) => c.json({ items: auth.listUsers() }, 200),
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/users",
+        tags: ["users"],
+        middleware: [manage],
+        request: body(UserCreate),
+        responses: { 201: json(User, "Created"), ...errorResponses(400, 401, 403, 409) },
+      }),
+      (c) => c.json(auth.createUser(c.req.valid("json"), principalOf(c).label), 201),
+    )
+    .openapi(
+      createRoute({
+        method: "patch",
+        path: "/users/{username}",
+        tags: ["users"],
+        middleware: [manage],
+        request: { params: Params, ...body(UserUpdate) },
+        responses: { 200: json(User, "Updated"), ...errorResponses(400, 401, 403, 404) },
+      }),
+      (c) => c.json(auth.updateUser(c.req.valid("param").username, c.req.valid("json"), principalOf(c).label), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "delete",
+        path: "/users/{username}",
+        tags: ["users"],
+        middleware: [manage],
+        request: { params: Params },
+        responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
+      }),
+      (c) => {
+        auth.deleteUser(c.req.valid("param").username, principalOf(c).label);
+        return c.body(null, 204);
+      },
+    );
 }
 
-export function apiKeysRoutes(deps: AuthRouteDeps): OpenAPIHono<AppEnv> {
-  const app = createRouter();
+export function apiKeysRoutes(deps: AuthRouteDeps) {
   const auth = authServiceOf(deps);
   const manage = requirePermission("keys:manage");
-  app.openapi(
-    createRoute({ method: "get", path: "/api-keys", tags: ["api-keys"], middleware: [manage], responses: { 200: json(z.object({ items: z.array(ApiKey) }), "API keys (never the key itself)"), ...errorResponses(401, 403) } }),
-    (c) => c.json({ items: auth.listKeys() }, 200),
-  );
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/api-keys",
-      tags: ["api-keys"],
-      middleware: [manage],
-      request: body(ApiKeyCreate),
-      responses: { 201: json(ApiKeyCreated, "Created: the key is shown this once"), ...errorResponses(400, 401, 403) },
-    }),
-    (c) => c.json(ApiKeyCreated.parse(auth.createKey(c.req.valid("json"), principalOf(c).label)), 201),
-  );
-  app.openapi(
-    createRoute({
-      method: "delete",
-      path: "/api-keys/{id}",
-      tags: ["api-keys"],
-      middleware: [manage],
-      request: { params: z.object({ id: z.string().min(1).max(100) }) },
-      responses: { 204: { description: "Revoked" }, ...errorResponses(401, 403, 404) },
-    }),
-    (c) => {
-      auth.revokeKey(c.req.valid("param").id, principalOf(c).label);
-      return c.body(null, 204);
-    },
-  );
-  return app;
+  return createRouter()
+    .openapi(
+      createRoute({ method: "get", path: "/api-keys", tags: ["api-keys"], middleware: [manage], responses: { 200: json(z.object({ items: z.array(ApiKey) }), "API keys (never the key itself)"), ...errorResponses(401, 403) } }),
+      (c) => c.json({ items: auth.listKeys() }, 200),
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/api-keys",
+        tags: ["api-keys"],
+        middleware: [manage],
+        request: body(ApiKeyCreate),
+        responses: { 201: json(ApiKeyCreated, "Created: the key is shown this once"), ...errorResponses(400, 401, 403) },
+      }),
+      (c) => c.json(ApiKeyCreated.parse(auth.createKey(c.req.valid("json"), principalOf(c).label)), 201),
+    )
+    .openapi(
+      createRoute({
+        method: "delete",
+        path: "/api-keys/{id}",
+        tags: ["api-keys"],
+        middleware: [manage],
+        request: { params: z.object({ id: z.string().min(1).max(100) }) },
+        responses: { 204: { description: "Revoked" }, ...errorResponses(401, 403, 404) },
+      }),
+      (c) => {
+        auth.revokeKey(c.req.valid("param").id, principalOf(c).label);
+        return c.body(null, 204);
+      },
+    );
 }
 
 /** /auth/* (setup, login, logout, me). Users and API keys: usersRoutes, apiKeysRoutes. */
-export function authRoutes(deps: AuthRouteDeps): OpenAPIHono<AppEnv> {
+export function authRoutes(deps: AuthRouteDeps) {
   return sessionRoutes(deps);
 }

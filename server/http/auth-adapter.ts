@@ -17,25 +17,25 @@ import {
 import { ApiError } from "../errors.ts";
 import type { AuthKit } from "./auth-kit.ts";
 
-export function createAuthKit(deps: AuthDeps): AuthKit & { global: MiddlewareHandler } {
-  const global = authenticate(deps) as unknown as MiddlewareHandler;
+export function createAuthKit(deps: AuthDeps): AuthKit & { global: MiddlewareHandler<AppEnv> } {
+  const global = authenticate(deps);
   // A tiny app that only authenticates: used for the WebSocket upgrade request.
   const probe = new Hono<AppEnv>();
   probe.use("*", authenticate(deps, { requiresAuth: () => true }));
   probe.get("*", (c) => c.json(c.get("principal") ?? null));
   probe.onError((err, c) => c.json({ error: err.message }, 401));
-  const ensure: MiddlewareHandler = async (c, next) => {
-    if (!c.get("principal" as never)) throw new ApiError("UNAUTHENTICATED", "Sign in first (session cookie or Authorization: Bearer <api key>)");
+  const ensure: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (!c.get("principal")) throw new ApiError("UNAUTHENTICATED", "Sign in first (session cookie or Authorization: Bearer <api key>)");
     await next();
   };
   return {
     global,
     authenticate: ensure,
-    require(...anyOf: Permission[]): MiddlewareHandler {
+    require(...anyOf: Permission[]): MiddlewareHandler<AppEnv> {
       const [first] = anyOf;
-      if (anyOf.length === 1 && first) return requirePermission(first) as unknown as MiddlewareHandler;
+      if (anyOf.length === 1 && first) return requirePermission(first);
       return async (c, next) => {
-        const p = c.get("principal" as never) as Principal | undefined;
+        const p = c.get("principal");
         if (!p) throw new ApiError("UNAUTHENTICATED", "Sign in first (session cookie or Authorization: Bearer <api key>)");
         if (!anyOf.some((perm) => can(p.role, perm))) {
           throw new ApiError("FORBIDDEN", `This needs one of the permissions ${anyOf.join(", ")}, which role ${p.role} does not have`, {

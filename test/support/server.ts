@@ -4,6 +4,7 @@
 //   const srv = await startTestServer({ child: true });  // `node server/main.ts` as a child process
 //   const admin = await srv.adminKey();                  // an API key with role admin
 //   const res = await srv.api("POST", "/api/v1/messages", { to: "bob", message: "hi" }, { key: admin });
+//   const t = await bodyOf(await srv.client({ key: admin }).teammates.$get()); // typed (hc<AppType>)
 //   srv.output()                                         // everything the server logged so far
 //   await srv.kill("SIGKILL"); await srv.restart();      // child only: crash and start again
 //   await srv.stop();                                    // graceful stop, removes the temp dir
@@ -18,6 +19,8 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "../../server/config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startServer, type RunningServer, type StartOptions } from "../../server/main.ts";
+import { createApiClient, type ApiClient } from "../../shared/api/client.ts";
+import { bodyOf, createApiFetch } from "../../shared/api/fetch.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const ADMIN_PASSWORD = "admin-password-for-tests-0";
@@ -45,8 +48,14 @@ export interface TestServer {
   running: RunningServer | null;
   child: ChildProcess | null;
   output(): string;
+  /**
+   * Any request, answered whatever its status (for tests of refusals and malformed input): the
+   * shared fetch wrapper without throwing, CSRF header only with a cookie.
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   api<T = any>(method: string, path: string, body?: unknown, opts?: ApiOptions): Promise<ApiResponse<T>>;
+  /** The typed client of REST API v1 (hc<AppType>, shared fetch wrapper; error answers throw ApiError). */
+  client(opts?: ApiOptions): ApiClient;
   /** Signs in as admin (password login), returns the session cookie header value. */
   login(username?: string, password?: string): Promise<string>;
   /** Creates (once per role) and returns an API key. */
@@ -94,6 +103,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   let url = "";
   let port = 0;
   const keys = new Map<string, string>();
+  const credentials = (o: ApiOptions): Record<string, string> => ({
+    ...o.headers,
+    ...(o.key ? { Authorization: `Bearer ${o.key}` } : {}),
+    ...(o.cookie ? { Cookie: o.cookie } : {}),
+  });
 
   async function launch(): Promise<void> {
     if (!opts.child) {
@@ -171,7 +185,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         headers.Cookie = o.cookie;
         headers["X-Requested-With"] = "team-mesh";
       }
-      const res = await fetch(url + path, {
+      const send = createApiFetch({ csrf: false, timeoutMs: null, throwOnError: false });
+      const res = await send(url + path, {
         method,
         headers,
         body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
@@ -185,13 +200,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       }
       return { status: res.status, body: parsed as never, headers: res.headers, text };
     },
+    client(o = {}) {
+      return createApiClient(url, createApiFetch({ headers: credentials(o), csrf: Boolean(o.cookie), timeoutMs: null }));
+    },
     async login(username = "admin", password = ADMIN_PASSWORD) {
-      const res = await fetch(`${url}/api/v1/auth/login`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-Requested-With": "team-mesh" },
-        body: JSON.stringify({ username, password }),
-      });
-      if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+      const res = await srv.client().auth.login.$post({ json: { username, password } });
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith("mesh_session="));
       if (!cookie) throw new Error("login: no mesh_session cookie");
       return cookie.split(";")[0] as string;
@@ -200,18 +213,14 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       const have = keys.get(role);
       if (have) return have;
       const cookie = await srv.login();
-      const res = await srv.api("POST", "/api/v1/api-keys", { name: `test-${role}-${keys.size}`, role }, { cookie });
-      if (res.status !== 201) throw new Error(`api key: ${res.status} ${res.text}`);
-      const key = (res.body as { key: string }).key;
+      const { key } = await bodyOf(await srv.client({ cookie })["api-keys"].$post({ json: { name: `test-${role}-${keys.size}`, role } }));
       keys.set(role, key);
       return key;
     },
     adminKey: () => srv.keyFor("admin"),
     async addTeammate(t) {
-      const body = { name: t.handle, ...t };
-      const res = await srv.api("POST", "/api/v1/teammates", body, { key: await srv.adminKey() });
-      if (res.status === 201) return;
-      throw new Error(`addTeammate ${t.handle}: ${res.status} ${res.text}`);
+      const json = { name: t.handle, ...t };
+      await srv.client({ key: await srv.adminKey() }).teammates.$post({ json });
     },
     async kill(signal) {
       if (!child || !exited) throw new Error("kill: only for child servers");

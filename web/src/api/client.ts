@@ -1,36 +1,18 @@
-// The only module that talks HTTP to the server (REST API v1). Every call goes through request():
-// same-origin cookies, the CSRF header on state-changing requests, a timeout, and error bodies
-// ({"error": {"code", "message", "details"}}) turned into ApiError.
-import type { ErrorCode } from "../../../shared/errors.ts";
+// The only module that talks HTTP to the server (REST API v1). Every call goes through the typed
+// client of shared/api/client.ts (hono/client over the server's AppType, imported as a type) with
+// the shared fetch wrapper (shared/api/fetch.ts): same-origin cookies, the CSRF header on
+// state-changing requests, a timeout, and error bodies ({"error": {"code", "message", "details"}})
+// turned into ApiError. Request and response types come from the routes, none is declared here.
+import type { InferResponseType } from "hono/client";
+import { createApiClient, type ApiClient } from "../../../shared/api/client.ts";
+import { ApiError, bodyOf, createApiFetch } from "../../../shared/api/fetch.ts";
 import type { Role } from "../../../shared/api/common.ts";
-import type { ApiKey, Me, User } from "../../../shared/api/auth.ts";
-import type {
-  ImportReport,
-  ImportRequest,
-  SyncReport,
-  Teammate,
-  TeammateCreate,
-  TeammateUpdate,
-} from "../../../shared/api/teammates.ts";
-import type { Message, SendPreview, SendRequest } from "../../../shared/api/messages.ts";
-import type { Broadcast, BroadcastCreate } from "../../../shared/api/broadcasts.ts";
-import type { AuditEntry, AuditQuery, AuditVerify } from "../../../shared/api/audit.ts";
+import type { ImportRequest, TeammateCreate, TeammateUpdate } from "../../../shared/api/teammates.ts";
+import type { SendRequest } from "../../../shared/api/messages.ts";
+import type { BroadcastCreate } from "../../../shared/api/broadcasts.ts";
+import type { AuditQuery } from "../../../shared/api/audit.ts";
 
-/** Codes the client itself produces when no error body came back. */
-export type ClientErrorCode = "NETWORK_ERROR" | "REQUEST_TIMEOUT" | "BAD_RESPONSE";
-
-export class ApiError extends Error {
-  readonly code: ErrorCode | ClientErrorCode;
-  readonly status: number;
-  readonly details: unknown;
-  constructor(code: ErrorCode | ClientErrorCode, message: string, status: number, details?: unknown) {
-    super(message);
-    this.name = "ApiError";
-    this.code = code;
-    this.status = status;
-    this.details = details;
-  }
-}
+export { ApiError, type ClientErrorCode } from "../../../shared/api/fetch.ts";
 
 /** What a failed call threw, as an ApiError (anything else becomes NETWORK_ERROR with its text). */
 export function asApiError(e: unknown): ApiError {
@@ -38,7 +20,6 @@ export function asApiError(e: unknown): ApiError {
 }
 
 export const API_BASE = "/api/v1";
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 let unauthenticatedHandler: (() => void) | null = null;
 /** Called when a request (other than login/setup/me) answers 401: the session ended. */
@@ -60,16 +41,20 @@ export interface RequestOptions {
   quiet401?: boolean;
 }
 
-export function buildQuery(query: RequestOptions["query"]): string {
-  if (!query) return "";
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) {
+/** Query parameters without the empty ones, lists comma-joined (the server's csv fields). */
+function queryParams(query: RequestOptions["query"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query ?? {})) {
     if (v === undefined || v === null || v === "") continue;
     if (Array.isArray(v)) {
-      if (v.length) p.set(k, v.join(","));
-    } else p.set(k, String(v));
+      if (v.length) out[k] = v.join(",");
+    } else out[k] = String(v);
   }
-  const s = p.toString();
+  return out;
+}
+
+export function buildQuery(query: RequestOptions["query"]): string {
+  const s = new URLSearchParams(queryParams(query)).toString();
   return s ? `?${s}` : "";
 }
 
@@ -77,183 +62,106 @@ function newIdempotencyKey(): string {
   return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
+/** The shared fetch wrapper with this call's timeout, abort signal and 401 reporting. */
+function fetchFor(opts: RequestOptions = {}): typeof fetch {
+  return createApiFetch({
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onUnauthenticated: () => {
+      if (!opts.quiet401) unauthenticatedHandler?.();
+    },
+  });
+}
+
+/** Per-call options for the typed client. */
+const o = (opts: RequestOptions = {}) => ({ fetch: fetchFor(opts), ...(opts.headers ? { headers: opts.headers } : {}) });
+
+const v1: ApiClient = createApiClient("/", fetchFor(), { credentials: "same-origin" });
+
+/** An untyped call by method and path under /api/v1, through the same wrapper. */
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
-  const stateChanging = method !== "GET" && method !== "HEAD";
-  if (stateChanging) headers["X-Requested-With"] = "team-mesh";
+  const headers: Record<string, string> = { ...opts.headers };
   let body: string | undefined;
   if (opts.body !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(opts.body);
   }
-  const ctrl = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ctrl.abort();
-  }, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const onAbort = () => ctrl.abort();
-  opts.signal?.addEventListener("abort", onAbort);
-  let res: Response;
-  try {
-    res = await fetch(`${API_BASE}${path}${buildQuery(opts.query)}`, {
-      method,
-      headers,
-      body,
-      credentials: "same-origin",
-      signal: ctrl.signal,
-    });
-  } catch (e) {
-    if (timedOut) {
-      throw new ApiError("REQUEST_TIMEOUT", "The server did not answer in time. Try again.", 0);
-    }
-    if (opts.signal?.aborted) throw e;
-    throw new ApiError("NETWORK_ERROR", "Cannot reach the Team Mesh server. Check your connection.", 0);
-  } finally {
-    clearTimeout(timer);
-    opts.signal?.removeEventListener("abort", onAbort);
-  }
-  if (res.status === 204) return undefined as T;
-  const text = await res.text().catch(() => "");
-  let json: unknown = undefined;
-  if (text) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-  }
-  if (!res.ok) {
-    const err = (json as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-    const apiErr = err?.code
-      ? new ApiError(err.code as ErrorCode, err.message ?? res.statusText, res.status, err.details)
-      : new ApiError("BAD_RESPONSE", `The server answered ${res.status} ${res.statusText}`.trim(), res.status);
-    if (res.status === 401 && !opts.quiet401) unauthenticatedHandler?.();
-    throw apiErr;
-  }
-  if (json === undefined && text) {
-    throw new ApiError("BAD_RESPONSE", "The server sent a response that is not JSON.", res.status);
-  }
-  return json as T;
+  const res = await fetchFor(opts)(`${API_BASE}${path}${buildQuery(opts.query)}`, { method, headers, body, credentials: "same-origin" });
+  return (await bodyOf(res)) as T;
 }
 
-export interface MeshConfig {
-  msgSoftLimit: number;
-  msgHardLimit: number;
-  roundsMax: number;
-  timeoutSecMax: number;
-  timeoutSecDefault: number;
-  syncConfigured: boolean;
-  fallbackConfigured: boolean;
-  version: string;
-}
+type Accepted = InferResponseType<ApiClient["messages"]["$post"], 202>;
+type SendPreview = Extract<InferResponseType<ApiClient["messages"]["$post"], 200>, { dryRun: true }>;
+type BroadcastPreview = InferResponseType<ApiClient["broadcasts"]["$post"], 200>;
+type Broadcast = InferResponseType<ApiClient["broadcasts"]["$post"], 201>;
 
-export interface ApiKeyCreated extends ApiKey {
-  key: string;
-}
+export type MeshConfig = InferResponseType<ApiClient["config"]["$get"]>;
+export type ApiKeyCreated = InferResponseType<ApiClient["api-keys"]["$post"]>;
 
-export interface Accepted {
-  id: string;
-  status: Message["status"];
-  href: string;
-}
-
-export interface BroadcastPreview {
-  dryRun: true;
-  message: string;
-  messageBytes: number;
-  sha256: string;
-  session: string;
-  recipients: Broadcast["recipients"];
-  skipped: Broadcast["skipped"];
-  warnings: Broadcast["warnings"];
-}
-
-export interface Whoami {
-  me: Teammate | null;
-  source: "env" | "setting" | null;
-}
-
-export interface AuditPage {
-  items: AuditEntry[];
-  nextCursor: string | null;
-}
-
-export interface HistoryItem {
-  at: string;
-  state: Teammate["status"]["state"];
-  latencyMs: number | null;
-  errorCode: string | null;
-}
-
-const enc = encodeURIComponent;
+const idem = () => ({ "idempotency-key": newIdempotencyKey() });
 
 /** Typed calls, one per route of docs/api-routes.md that the dashboard uses. */
 export const api = {
-  setupState: () => request<{ setupRequired: boolean }>("GET", "/auth/setup", { quiet401: true }),
-  setup: (body: { setupCode: string; username: string; password: string }) =>
-    request<Me>("POST", "/auth/setup", { body, quiet401: true }),
-  login: (body: { username: string; password: string }) => request<Me>("POST", "/auth/login", { body, quiet401: true }),
-  logout: () => request<void>("POST", "/auth/logout", { quiet401: true }),
-  me: () => request<Me>("GET", "/auth/me", { quiet401: true }),
-  config: () => request<MeshConfig>("GET", "/config"),
+  setupState: async () => bodyOf(await v1.auth.setup.$get({}, o({ quiet401: true }))),
+  setup: async (json: { setupCode: string; username: string; password: string }) => bodyOf(await v1.auth.setup.$post({ json }, o({ quiet401: true }))),
+  login: async (json: { username: string; password: string }) => bodyOf(await v1.auth.login.$post({ json }, o({ quiet401: true }))),
+  logout: async (): Promise<void> => {
+    await v1.auth.logout.$post({}, o({ quiet401: true }));
+  },
+  me: async () => bodyOf(await v1.auth.me.$get({}, o({ quiet401: true }))),
+  config: async () => bodyOf(await v1.config.$get({}, o())),
 
-  users: () => request<{ items: User[] }>("GET", "/users"),
-  apiKeys: () => request<{ items: ApiKey[] }>("GET", "/api-keys"),
-  createApiKey: (body: { name: string; role: Role; expiresAt?: string | null }) =>
-    request<ApiKeyCreated>("POST", "/api-keys", { body }),
-  revokeApiKey: (id: string) => request<void>("DELETE", `/api-keys/${enc(id)}`),
+  users: async () => bodyOf(await v1.users.$get({}, o())),
+  apiKeys: async () => bodyOf(await v1["api-keys"].$get({}, o())),
+  createApiKey: async (json: { name: string; role: Role; expiresAt?: string | null }) => bodyOf(await v1["api-keys"].$post({ json }, o())),
+  revokeApiKey: async (id: string): Promise<void> => {
+    await v1["api-keys"][":id"].$delete({ param: { id } }, o());
+  },
 
-  teammates: () => request<{ items: Teammate[] }>("GET", "/teammates"),
-  teammate: (handle: string) => request<Teammate>("GET", `/teammates/${enc(handle)}`),
-  createTeammate: (body: TeammateCreate) => request<Teammate>("POST", "/teammates", { body }),
-  updateTeammate: (handle: string, body: TeammateUpdate) =>
-    request<Teammate>("PATCH", `/teammates/${enc(handle)}`, { body }),
-  deleteTeammate: (handle: string) => request<void>("DELETE", `/teammates/${enc(handle)}`),
-  setToken: (handle: string, token: string) =>
-    request<Teammate>("PUT", `/teammates/${enc(handle)}/token`, { body: { token }, timeoutMs: 60_000 }),
-  deleteToken: (handle: string) => request<void>("DELETE", `/teammates/${enc(handle)}/token`),
-  pair: (handle: string) => request<Teammate>("POST", `/teammates/${enc(handle)}/pair`, { timeoutMs: 60_000 }),
-  history: (handle: string) => request<{ items: HistoryItem[] }>("GET", `/teammates/${enc(handle)}/history`),
-  importLegacy: (body: ImportRequest) => request<ImportReport>("POST", "/teammates/import", { body }),
-  sync: () => request<SyncReport>("POST", "/teammates/sync", { timeoutMs: 60_000 }),
-  whoami: () => request<Whoami>("GET", "/whoami"),
-  setWhoami: (handle: string | null) => request<Whoami>("PUT", "/whoami", { body: { handle } }),
-  ping: (to?: string) =>
-    request<{ teammates: Teammate[] }>("POST", "/ping", { body: to ? { to } : {}, timeoutMs: 90_000 }),
+  teammates: async () => bodyOf(await v1.teammates.$get({}, o())),
+  teammate: async (handle: string) => bodyOf(await v1.teammates[":handle"].$get({ param: { handle } }, o())),
+  createTeammate: async (json: TeammateCreate) => bodyOf(await v1.teammates.$post({ json }, o())),
+  updateTeammate: async (handle: string, json: TeammateUpdate) => bodyOf(await v1.teammates[":handle"].$patch({ param: { handle }, json }, o())),
+  deleteTeammate: async (handle: string): Promise<void> => {
+    await v1.teammates[":handle"].$delete({ param: { handle } }, o());
+  },
+  setToken: async (handle: string, token: string) =>
+    bodyOf(await v1.teammates[":handle"].token.$put({ param: { handle }, json: { token } }, o({ timeoutMs: 60_000 }))),
+  deleteToken: async (handle: string): Promise<void> => {
+    await v1.teammates[":handle"].token.$delete({ param: { handle } }, o());
+  },
+  pair: async (handle: string) => bodyOf(await v1.teammates[":handle"].pair.$post({ param: { handle } }, o({ timeoutMs: 60_000 }))),
+  history: async (handle: string) => bodyOf(await v1.teammates[":handle"].history.$get({ param: { handle } }, o())),
+  importLegacy: async (json: ImportRequest) => bodyOf(await v1.teammates.import.$post({ json }, o())),
+  sync: async () => bodyOf(await v1.teammates.sync.$post({}, o({ timeoutMs: 60_000 }))),
+  whoami: async () => bodyOf(await v1.whoami.$get({}, o())),
+  setWhoami: async (handle: string | null) => bodyOf(await v1.whoami.$put({ json: { handle } }, o())),
+  ping: async (to?: string) => bodyOf(await v1.ping.$post({ json: to ? { to } : {} }, o({ timeoutMs: 90_000 }))),
 
-  previewSend: (body: SendRequest) => request<SendPreview>("POST", "/messages", { body: { ...body, dryRun: true } }),
-  send: (body: SendRequest) =>
-    request<Accepted>("POST", "/messages", {
-      body: { ...body, dryRun: false, wait: false },
-      headers: { "Idempotency-Key": newIdempotencyKey() },
-    }),
-  messages: (limit = 20) => request<{ items: Message[] }>("GET", "/messages", { query: { limit } }),
-  message: (id: string) => request<Message>("GET", `/messages/${enc(id)}`),
-  lateReply: (id: string) => request<Message>("POST", `/messages/${enc(id)}/late-reply`, { timeoutMs: 90_000 }),
-  cancelMessage: (id: string) => request<Message>("POST", `/messages/${enc(id)}/cancel`),
+  // dryRun decides which answer comes back (the preview, or 202 Accepted with wait:false)
+  previewSend: async (json: SendRequest) => (await bodyOf(await v1.messages.$post({ json: { ...json, dryRun: true }, header: {} }, o()))) as SendPreview,
+  send: async (json: SendRequest) =>
+    (await bodyOf(await v1.messages.$post({ json: { ...json, dryRun: false, wait: false }, header: idem() }, o()))) as Accepted,
+  messages: async (limit = 20) => bodyOf(await v1.messages.$get({ query: { limit: String(limit) } }, o())),
+  message: async (id: string) => bodyOf(await v1.messages[":id"].$get({ param: { id } }, o())),
+  lateReply: async (id: string) => bodyOf(await v1.messages[":id"]["late-reply"].$post({ param: { id } }, o({ timeoutMs: 90_000 }))),
+  cancelMessage: async (id: string) => bodyOf(await v1.messages[":id"].cancel.$post({ param: { id } }, o())),
 
-  previewBroadcast: (body: BroadcastCreate) =>
-    request<BroadcastPreview>("POST", "/broadcasts", { body: { ...body, dryRun: true } }),
-  createBroadcast: (body: BroadcastCreate) =>
-    request<Broadcast>("POST", "/broadcasts", {
-      body: { ...body, dryRun: false },
-      headers: { "Idempotency-Key": newIdempotencyKey() },
-    }),
-  broadcasts: () => request<{ items: Broadcast[] }>("GET", "/broadcasts"),
-  broadcast: (id: string) => request<Broadcast>("GET", `/broadcasts/${enc(id)}`),
-  confirmBroadcast: (id: string, token: string) =>
-    request<Broadcast>("POST", `/broadcasts/${enc(id)}/confirm`, {
-      body: { token, wait: false },
-      headers: { "Idempotency-Key": newIdempotencyKey() },
-    }),
-  cancelBroadcast: (id: string) => request<Broadcast>("POST", `/broadcasts/${enc(id)}/cancel`),
-  retryBroadcast: (id: string) => request<Broadcast>("POST", `/broadcasts/${enc(id)}/retry`),
+  previewBroadcast: async (json: BroadcastCreate) =>
+    (await bodyOf(await v1.broadcasts.$post({ json: { ...json, dryRun: true }, header: {} }, o()))) as BroadcastPreview,
+  createBroadcast: async (json: BroadcastCreate) =>
+    (await bodyOf(await v1.broadcasts.$post({ json: { ...json, dryRun: false }, header: idem() }, o()))) as Broadcast,
+  broadcasts: async () => bodyOf(await v1.broadcasts.$get({ query: {} }, o())),
+  broadcast: async (id: string) => bodyOf(await v1.broadcasts[":id"].$get({ param: { id } }, o())),
+  confirmBroadcast: async (id: string, token: string) =>
+    bodyOf(await v1.broadcasts[":id"].confirm.$post({ param: { id }, json: { token, wait: false }, header: idem() }, o())),
+  cancelBroadcast: async (id: string) => bodyOf(await v1.broadcasts[":id"].cancel.$post({ param: { id } }, o())),
+  retryBroadcast: async (id: string) => bodyOf(await v1.broadcasts[":id"].retry.$post({ param: { id }, query: {} }, o())),
 
-  audit: (q: AuditQuery, signal?: AbortSignal) =>
-    request<AuditPage>("GET", "/audit", { query: q as RequestOptions["query"], signal }),
-  auditEntry: (id: number) => request<AuditEntry>("GET", `/audit/${id}`),
-  auditVerify: () => request<AuditVerify>("GET", "/audit/verify", { timeoutMs: 120_000 }),
+  audit: async (q: AuditQuery, signal?: AbortSignal) =>
+    bodyOf(await v1.audit.$get({ query: queryParams(q as RequestOptions["query"]) }, o(signal ? { signal } : {}))),
+  auditEntry: async (id: number) => bodyOf(await v1.audit[":id"].$get({ param: { id: String(id) } }, o())),
+  auditVerify: async () => bodyOf(await v1.audit.verify.$get({}, o({ timeoutMs: 120_000 }))),
   auditExportUrl: (q: AuditQuery, format: "ndjson" | "csv") => {
     const { cursor: _c, limit: _l, ...rest } = q;
     return `${API_BASE}/audit/export${buildQuery({ ...(rest as RequestOptions["query"]), format })}`;
