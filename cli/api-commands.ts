@@ -1,8 +1,6 @@
 // The commands that talk to the REST API.
 import { readFileSync, statSync } from "node:fs";
-import type { InferResponseType } from "hono/client";
 import type * as Api from "../shared/api/index.ts";
-import type { ApiClient as V1 } from "../shared/api/client.ts";
 import { bodyOf } from "../shared/api/fetch.ts";
 import { ApiError, newIdempotencyKey, type ApiClient } from "./client.ts";
 import { UsageError, type Command } from "./args.ts";
@@ -26,7 +24,6 @@ import {
 import type { CliIO } from "./io.ts";
 
 type ApiCommand = Extract<Command, { url: string | undefined }>;
-type Accepted = InferResponseType<V1["messages"]["$post"], 202>;
 
 export interface ApiContext {
   io: CliIO;
@@ -95,13 +92,13 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
         client.opts({ timeoutMs: (cmd.rounds * cmd.timeoutSec + 60) * 1000 }),
       );
       const body = await bodyOf(r);
-      if ("dryRun" in body && body.dryRun === true) {
+      if ("dryRun" in body) {
         if (!ctx.json) warn(ctx, formatWarnings(body.warnings));
         out(ctx, formatSendPreview(body), body);
         return body.blockers.length ? EXIT.FAILED : EXIT.OK;
       }
-      if (r.status === 202 || !("exchanges" in body)) {
-        out(ctx, formatAccepted(body as Accepted), body);
+      if (!("exchanges" in body)) {
+        out(ctx, formatAccepted(body), body);
         return EXIT.OK;
       }
       if (!ctx.json) warn(ctx, formatWarnings(body.warnings));

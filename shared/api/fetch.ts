@@ -136,3 +136,18 @@ export async function bodyOf<R extends { json(): Promise<unknown> }>(res: R): Pr
   if (json === undefined && text) throw new ApiError("BAD_RESPONSE", "The server sent a response that is not JSON.", r.status, undefined, text);
   return json as Awaited<ReturnType<R["json"]>>;
 }
+
+/**
+ * The JSON body of an answer with the expected status, typed as hc inferred that status's body
+ * (a route answering 200 or 202 needs no cast to one of them). Any other 2xx is BAD_RESPONSE.
+ */
+export async function bodyAt<R extends { status: number; json(): Promise<unknown> }, S extends R["status"]>(
+  res: R,
+  status: S,
+): Promise<Awaited<ReturnType<Extract<R, { status: S }>["json"]>>> {
+  if (res.status !== status) {
+    await bodyOf(res).catch(() => undefined); // drain it
+    throw new ApiError("BAD_RESPONSE", `The server answered ${res.status} where ${status} was expected.`, res.status);
+  }
+  return (await bodyOf(res)) as Awaited<ReturnType<Extract<R, { status: S }>["json"]>>;
+}

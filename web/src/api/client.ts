@@ -5,7 +5,7 @@
 // turned into ApiError. Request and response types come from the routes, none is declared here.
 import type { InferResponseType } from "hono/client";
 import { createApiClient, type ApiClient } from "../../../shared/api/client.ts";
-import { ApiError, bodyOf, createApiFetch } from "../../../shared/api/fetch.ts";
+import { ApiError, bodyAt, bodyOf, createApiFetch } from "../../../shared/api/fetch.ts";
 import type { Role } from "../../../shared/api/common.ts";
 import type { ImportRequest, TeammateCreate, TeammateUpdate } from "../../../shared/api/teammates.ts";
 import type { SendRequest } from "../../../shared/api/messages.ts";
@@ -90,10 +90,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   return (await bodyOf(res)) as T;
 }
 
-type Accepted = InferResponseType<ApiClient["messages"]["$post"], 202>;
 type SendPreview = Extract<InferResponseType<ApiClient["messages"]["$post"], 200>, { dryRun: true }>;
-type BroadcastPreview = InferResponseType<ApiClient["broadcasts"]["$post"], 200>;
-type Broadcast = InferResponseType<ApiClient["broadcasts"]["$post"], 201>;
 
 export type MeshConfig = InferResponseType<ApiClient["config"]["$get"]>;
 export type ApiKeyCreated = InferResponseType<ApiClient["api-keys"]["$post"]>;
@@ -139,18 +136,19 @@ export const api = {
   ping: async (to?: string) => bodyOf(await v1.ping.$post({ json: to ? { to } : {} }, o({ timeoutMs: 90_000 }))),
 
   // dryRun decides which answer comes back (the preview, or 202 Accepted with wait:false)
-  previewSend: async (json: SendRequest) => (await bodyOf(await v1.messages.$post({ json: { ...json, dryRun: true }, header: {} }, o()))) as SendPreview,
-  send: async (json: SendRequest) =>
-    (await bodyOf(await v1.messages.$post({ json: { ...json, dryRun: false, wait: false }, header: idem() }, o()))) as Accepted,
+  previewSend: async (json: SendRequest): Promise<SendPreview> => {
+    const body = await bodyAt(await v1.messages.$post({ json: { ...json, dryRun: true }, header: {} }, o()), 200);
+    if (!("dryRun" in body)) throw new ApiError("BAD_RESPONSE", "The server sent a message where a dry-run preview was expected.", 200);
+    return body;
+  },
+  send: async (json: SendRequest) => bodyAt(await v1.messages.$post({ json: { ...json, dryRun: false, wait: false }, header: idem() }, o()), 202),
   messages: async (limit = 20) => bodyOf(await v1.messages.$get({ query: { limit: String(limit) } }, o())),
   message: async (id: string) => bodyOf(await v1.messages[":id"].$get({ param: { id } }, o())),
   lateReply: async (id: string) => bodyOf(await v1.messages[":id"]["late-reply"].$post({ param: { id } }, o({ timeoutMs: 90_000 }))),
   cancelMessage: async (id: string) => bodyOf(await v1.messages[":id"].cancel.$post({ param: { id } }, o())),
 
-  previewBroadcast: async (json: BroadcastCreate) =>
-    (await bodyOf(await v1.broadcasts.$post({ json: { ...json, dryRun: true }, header: {} }, o()))) as BroadcastPreview,
-  createBroadcast: async (json: BroadcastCreate) =>
-    (await bodyOf(await v1.broadcasts.$post({ json: { ...json, dryRun: false }, header: idem() }, o()))) as Broadcast,
+  previewBroadcast: async (json: BroadcastCreate) => bodyAt(await v1.broadcasts.$post({ json: { ...json, dryRun: true }, header: {} }, o()), 200),
+  createBroadcast: async (json: BroadcastCreate) => bodyAt(await v1.broadcasts.$post({ json: { ...json, dryRun: false }, header: idem() }, o()), 201),
   broadcasts: async () => bodyOf(await v1.broadcasts.$get({ query: {} }, o())),
   broadcast: async (id: string) => bodyOf(await v1.broadcasts[":id"].$get({ param: { id } }, o())),
   confirmBroadcast: async (id: string, token: string) =>
