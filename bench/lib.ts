@@ -59,5 +59,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export function serverEnv(): Record<string, string> {
   const dir = process.env.BENCH_SERVER_CPU_PROF;
-  return dir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } : {};
+  // BENCH_SERVER_NODE_OPTIONS: V8/Node flags for the server child only (e.g. a GC setting to compare)
+  const flags = [process.env.BENCH_SERVER_NODE_OPTIONS ?? "", dir ? `--cpu-prof --cpu-prof-dir=${dir}` : ""].filter(Boolean).join(" ");
+  return flags ? { NODE_OPTIONS: flags } : {};
 }

@@ -113,6 +113,9 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
             writeRecipient(r);
           },
           onAccepted: (runId) => {
+            // OpenClaw's run id is the idempotency key, already on the row since onPending: a
+            // second write (and event) per recipient would say nothing new
+            if (r.run_id === runId) return;
             r.run_id = runId;
             writeRecipient(r);
           },

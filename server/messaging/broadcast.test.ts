@@ -1,3 +1,4 @@
+import { writeBatchOf } from "../db/write-batch.ts";
 import { startFakeGateway, type FakeGateway } from "../../test/support/fake-gateway.ts";
 import { createHarness, operator, requester, type Harness } from "../../test/support/messaging-harness.ts";
 
@@ -48,6 +49,19 @@ describe("broadcast service", () => {
     expect(gws[1]!.received).toEqual(["standup at 10"]);
     expect(gws[2]!.received).toEqual(["standup at 10"]);
     await expect(h.broadcasts.retry(r.broadcast.id, true, operator)).rejects.toMatchObject({ code: "NOTHING_TO_RETRY" });
+  });
+
+  it("writes each recipient twice when the gateway's run id is the idempotency key: pending (key on record), then final", async () => {
+    const r = h.broadcasts.create(create, operator);
+    if (r.kind !== "created") throw new Error("expected created");
+    await h.broadcasts.confirm(r.broadcast.id, r.broadcast.confirmationToken as string, true, operator);
+    await writeBatchOf(h.db.$client).durable(); // recipient events are published after their commit
+    const updates = h.events.filter((e) => e.type === "broadcast.recipient");
+    const per = (handle: string) => updates.filter((e) => e.type === "broadcast.recipient" && e.recipient.handle === handle).map((e) => e.type === "broadcast.recipient" && e.recipient.status);
+    expect(per("ann")).toEqual(["sending", "replied"]);
+    expect(per("ben")).toEqual(["sending", "replied"]);
+    const row = h.db.$client.prepare("select run_id from broadcast_recipients where broadcast_id = ? and handle = 'ann'").get(r.broadcast.id) as { run_id: string };
+    expect(row.run_id).toBe(`${r.broadcast.id}-ann-1`);
   });
 
   it("cancel before confirm sends nothing", async () => {
