@@ -2,6 +2,7 @@
 // Secrets live only in `credentials` (ciphertext) and as one-way hashes (passwords, API keys,
 // session and confirmation tokens). Audit rows are append-only: triggers in the migrations
 // forbid deletes and allow one update only, from outcome 'pending' to a final outcome.
+import type { Role } from "../../shared/api/common.ts";
 import { blob, index, integer, primaryKey, sql, sqliteTable, text, uniqueIndex } from "./drizzle.ts";
 
 export const teammates = sqliteTable(
@@ -86,7 +87,7 @@ export const users = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     username: text("username").notNull(),
     passwordHash: text("password_hash").notNull(), // scrypt, PHC-like string
-    role: text("role").notNull(),
+    role: text("role").notNull().$type<Role>(), // only Role values: the API validates them before they are written
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
   },
@@ -106,7 +107,7 @@ export const sessions = sqliteTable("sessions", {
 export const apiKeys = sqliteTable("api_keys", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
-  role: text("role").notNull(),
+  role: text("role").notNull().$type<Role>(),
   prefix: text("prefix").notNull(),
   keyHash: text("key_hash").notNull(), // sha256 of the whole key
   createdBy: text("created_by").notNull(),
