@@ -29,9 +29,8 @@ export const sha256Hex = (text: string): string => createHash("sha256").update(t
 type UserRow = typeof users.$inferSelect;
 type KeyRow = typeof apiKeys.$inferSelect;
 
-// `role` columns hold only Role values (the API validates them before they are written)
 function toUser(r: UserRow): User {
-  return { username: r.username, role: r.role as Role, createdAt: new Date(r.createdAt).toISOString(), disabled: r.disabled };
+  return { username: r.username, role: r.role, createdAt: new Date(r.createdAt).toISOString(), disabled: r.disabled };
 }
 
 /** The user a key acts for: its creator, or — for a key created with a key — that key's owner. */
@@ -50,7 +49,7 @@ function toKey(r: KeyRow, owner: string | null): ApiKey {
   return {
     id: r.id,
     name: r.name,
-    role: r.role as Role,
+    role: r.role,
     prefix: r.prefix,
     createdBy: r.createdBy,
     owner,
@@ -62,7 +61,7 @@ function toKey(r: KeyRow, owner: string | null): ApiKey {
 }
 
 function userPrincipal(r: UserRow): Principal {
-  return { kind: "user", id: String(r.id), name: r.username, role: r.role as Role, label: `user:${r.username}` };
+  return { kind: "user", id: String(r.id), name: r.username, role: r.role, label: `user:${r.username}` };
 }
 
 export interface SignedIn {
@@ -363,7 +362,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
         if (!u || u.disabled) return null;
       }
       if (o.touch !== false && (row.lastUsedAt === null || t - row.lastUsedAt >= KEY_TOUCH_MS)) q.touchKey.run({ t, id: row.id });
-      return { kind: "api_key", id: row.id, name: row.name, role: row.role as Role, label: `key:${row.name}` };
+      return { kind: "api_key", id: row.id, name: row.name, role: row.role, label: `key:${row.name}` };
     },
     listUsers: () => q.users.all().map(toUser),
     createUser(input, actor) {

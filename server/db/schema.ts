@@ -2,6 +2,8 @@
 // Secrets live only in `credentials` (ciphertext) and as one-way hashes (passwords, API keys,
 // session and confirmation tokens). Audit rows are append-only: triggers in the migrations
 // forbid deletes and allow one update only, from outcome 'pending' to a final outcome.
+import type { Actor, Role, Warning } from "../../shared/api/common.ts";
+import type { DeliveryStatus, Exchange, Message } from "../../shared/api/messages.ts";
 import { blob, index, integer, primaryKey, sql, sqliteTable, text, uniqueIndex } from "./drizzle.ts";
 
 export const teammates = sqliteTable(
@@ -86,7 +88,7 @@ export const users = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     username: text("username").notNull(),
     passwordHash: text("password_hash").notNull(), // scrypt, PHC-like string
-    role: text("role").notNull(),
+    role: text("role").notNull().$type<Role>(), // only Role values: the API validates them before they are written
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
   },
@@ -106,7 +108,7 @@ export const sessions = sqliteTable("sessions", {
 export const apiKeys = sqliteTable("api_keys", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
-  role: text("role").notNull(),
+  role: text("role").notNull().$type<Role>(),
   prefix: text("prefix").notNull(),
   keyHash: text("key_hash").notNull(), // sha256 of the whole key
   createdBy: text("created_by").notNull(),
@@ -127,11 +129,11 @@ export const messages = sqliteTable(
     session: text("session").notNull(),
     rounds: integer("rounds").notNull(),
     timeoutSec: integer("timeout_sec").notNull(),
-    status: text("status").notNull(),
-    exchanges: text("exchanges", { mode: "json" }).notNull().$type<unknown[]>(),
-    warnings: text("warnings", { mode: "json" }).notNull().$type<unknown[]>(),
-    fallback: text("fallback", { mode: "json" }).$type<unknown>(),
-    actor: text("actor", { mode: "json" }).notNull().$type<unknown>(),
+    status: text("status").notNull().$type<DeliveryStatus>(),
+    exchanges: text("exchanges", { mode: "json" }).notNull().$type<Exchange[]>(),
+    warnings: text("warnings", { mode: "json" }).notNull().$type<Warning[]>(),
+    fallback: text("fallback", { mode: "json" }).$type<NonNullable<Message["fallback"]>>(),
+    actor: text("actor", { mode: "json" }).notNull().$type<Actor>(),
     createdAt: integer("created_at").notNull(),
     completedAt: integer("completed_at"),
   },
@@ -153,12 +155,12 @@ export const broadcasts = sqliteTable(
   session: text("session").notNull(),
   timeoutSec: integer("timeout_sec").notNull(),
   fallback: integer("fallback", { mode: "boolean" }).notNull(),
-  warnings: text("warnings", { mode: "json" }).notNull().$type<unknown[]>(),
+  warnings: text("warnings", { mode: "json" }).notNull().$type<Warning[]>(),
   confirmTokenHash: text("confirm_token_hash").notNull(),
-  createdBy: text("created_by", { mode: "json" }).notNull().$type<unknown>(),
+  createdBy: text("created_by", { mode: "json" }).notNull().$type<Actor>(),
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
-  confirmedBy: text("confirmed_by", { mode: "json" }).$type<unknown>(),
+  confirmedBy: text("confirmed_by", { mode: "json" }).$type<Actor>(),
   confirmedAt: integer("confirmed_at"),
   completedAt: integer("completed_at"),
   },
@@ -179,7 +181,7 @@ export const broadcastRecipients = sqliteTable(
     displayName: text("display_name"),
     gatewayUrl: text("gateway_url"),
     skipReason: text("skip_reason"), // set: not a recipient (self, no_address, no_credentials)
-    status: text("status").notNull(),
+    status: text("status").notNull().$type<DeliveryStatus>(),
     reply: text("reply"),
     /** Full size of a reply cut to MESH_REPLY_MAX_BYTES; null when kept whole. */
     replyFullBytes: integer("reply_full_bytes"),

@@ -2,7 +2,7 @@
 // MESH_BROADCAST_CONCURRENCY, each through deliver() with the teammate's current address and
 // credentials; fallback webhooks beside it; cancel/shutdown through one abort signal; the
 // broadcast ends `completed` (or `cancelled`) with a definite status on every recipient.
-import { FINAL_STATUSES, type DeliveryStatus } from "../../shared/api/messages.ts";
+import { FINAL_STATUSES } from "../../shared/api/messages.ts";
 import type { Principal } from "../auth/types.ts";
 import type { GatewayTarget } from "../gateway/types.ts";
 import type { BroadcastQueries, BroadcastRow, RecipientRow } from "./broadcast-rows.ts";
@@ -23,13 +23,13 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
 
   async function fanOut(id: string, principal: Principal, controller: AbortController, notifySkipped: boolean): Promise<void> {
     const started = Date.now();
-    const row = q.get.get(id) as BroadcastRow;
-    const all = q.recipients.all(id);
-    const queued = all.filter((r) => r.skip_reason === null && r.status === "queued");
+    const row = q.get.get({ id }) as BroadcastRow;
+    const all = q.recipients.all({ id });
+    const queued = all.filter((r) => r.skipReason === null && r.status === "queued");
     // Every recipient at once unless capped: a broadcast then takes one reply time (the slowest),
     // not N / cap of them. Sends to one (gateway address, session) still queue in the connector.
     const cap = deps.config.broadcastConcurrency;
-    const fallbackOn = Boolean(row.fallback) && deps.fallback.enabled;
+    const fallbackOn = row.fallback && deps.fallback.enabled;
     // Webhook calls run beside the fan-out (a slow or hanging webhook never holds a worker, so
     // other recipients are not delayed) and are awaited before the broadcast completes.
     const notifications: Promise<unknown>[] = [];
@@ -42,7 +42,7 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
     };
 
     const writeRecipient = (r: RecipientRow) => {
-      r.updated_at = Date.now();
+      r.updatedAt = Date.now();
       writes.join();
       q.setRecipient.run(r);
       deps.bus.publish({ type: "broadcast.recipient", id, recipient: recipientOf(r) });
@@ -60,9 +60,9 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
       // The registry as it is NOW decides where the message goes: the credentials are the
       // teammate's current ones, so they must never go to an address the teammate has since left
       // (an edited URL) or that was removed. Recipients stay the ones frozen at create time.
-      const teammate = r.teammate_id === null ? null : deps.registry.byId(r.teammate_id);
+      const teammate = r.teammateId === null ? null : deps.registry.byId(r.teammateId);
       if (!teammate) {
-        Object.assign(r, { status: "error", error_code: "TEAMMATE_NOT_FOUND", error_message: "the teammate was removed" });
+        Object.assign(r, { status: "error", errorCode: "TEAMMATE_NOT_FOUND", errorMessage: "the teammate was removed" });
         writeRecipient(r);
         return;
       }
@@ -73,26 +73,26 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
           ? { code: "NO_CREDENTIALS", message: "the teammate's gateway token was removed after the broadcast was created", reason: "no_credentials" }
           : null;
       if (!url || unusable) {
-        Object.assign(r, { status: "error", error_code: unusable?.code ?? "NO_ADDRESS", error_message: unusable?.message ?? "no gateway address" });
+        Object.assign(r, { status: "error", errorCode: unusable?.code ?? "NO_ADDRESS", errorMessage: unusable?.message ?? "no gateway address" });
         writeRecipient(r);
         if (fallbackOn) notify(r.handle, unusable?.reason ?? "no_address");
         return;
       }
-      r.gateway_url = url;
+      r.gatewayUrl = url;
       const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint };
       // A retry of an attempt the gateway accepted (its run id is known) whose run did not fail
       // on the gateway — it timed out, the connection was lost, the server stopped — reuses that
       // attempt's idempotency key: the gateway never delivers one key twice, so the agent does
       // not get the message again (it may well have replied late); the retry waits for that
       // run's reply instead. A run that failed on the gateway (GATEWAY_ERROR) is sent afresh.
-      const reuse = r.run_id !== null && r.error_code !== "GATEWAY_ERROR" ? r.run_id : null;
+      const reuse = r.runId !== null && r.errorCode !== "GATEWAY_ERROR" ? r.runId : null;
       r.status = "sending";
       r.attempts += 1;
       const attempt = r.attempts;
       const idempotencyKey = reuse ?? `${id}-${r.handle}-${attempt}`;
       // Until the gateway answers, the run id is the key (OpenClaw's run id is the key): a crash
       // before the answer leaves the key on record, so a retry cannot send a second copy.
-      Object.assign(r, { run_id: idempotencyKey, error_code: null, error_message: null, reply: null, reply_full_bytes: null, latency_ms: null });
+      Object.assign(r, { runId: idempotencyKey, errorCode: null, errorMessage: null, reply: null, replyFullBytes: null, latencyMs: null });
       const recipientAbort = new AbortController();
       inFlight.add(recipientAbort);
       const result = await deliver(
@@ -102,21 +102,21 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
           handle: r.handle,
           session: row.session,
           message: row.message,
-          timeoutSec: row.timeout_sec,
+          timeoutSec: row.timeoutSec,
           actor: principal.label,
           broadcastId: id,
           details: reuse ? { attempt, sameRunAs: reuse } : { attempt },
           idempotencyKey,
           signal: recipientAbort.signal,
           onPending: (auditId) => {
-            r.audit_id = auditId;
+            r.auditId = auditId;
             writeRecipient(r);
           },
           onAccepted: (runId) => {
             // OpenClaw's run id is the idempotency key, already on the row since onPending: a
             // second write (and event) per recipient would say nothing new
-            if (r.run_id === runId) return;
-            r.run_id = runId;
+            if (r.runId === runId) return;
+            r.runId = runId;
             writeRecipient(r);
           },
         },
@@ -126,19 +126,19 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
       Object.assign(r, {
         status: result.status,
         reply: result.reply,
-        reply_full_bytes: result.replyFullBytes,
+        replyFullBytes: result.replyFullBytes,
         // no answer in time, or stopped mid-send: the gateway may have the message — keep the key
-        run_id: result.runId ?? (result.status === "timeout" || result.status === "interrupted" || result.error?.code === "GATEWAY_TIMEOUT" ? idempotencyKey : null),
-        latency_ms: result.latencyMs,
-        error_code: result.error?.code ?? null,
-        error_message: result.error?.message ?? null,
-        audit_id: result.auditId ?? r.audit_id,
+        runId: result.runId ?? (result.status === "timeout" || result.status === "interrupted" || result.error?.code === "GATEWAY_TIMEOUT" ? idempotencyKey : null),
+        latencyMs: result.latencyMs,
+        errorCode: result.error?.code ?? null,
+        errorMessage: result.error?.message ?? null,
+        auditId: result.auditId ?? r.auditId,
       });
       writeRecipient(r);
       // cancelled after chat.send left: a reply the agent sends anyway is still shown on the recipient
       followLateReply(deps.inflight, result, (late) => {
         if (r.status !== "cancelled_after_send" || r.reply !== null) return;
-        Object.assign(r, { reply: late.reply, reply_full_bytes: late.replyFullBytes });
+        Object.assign(r, { reply: late.reply, replyFullBytes: late.replyFullBytes });
         try {
           writeRecipient(r);
         } catch (err) {
@@ -153,7 +153,7 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
         await one(r);
       } catch (err) {
         deps.logger.error({ err, broadcastId: id, teammate: r.handle }, "broadcast recipient failed unexpectedly");
-        Object.assign(r, { status: "error", error_code: "INTERNAL", error_message: "internal error" });
+        Object.assign(r, { status: "error", errorCode: "INTERNAL", errorMessage: "internal error" });
         try {
           writeRecipient(r);
         } catch {
@@ -162,7 +162,7 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
       }
     });
     if (notifySkipped && fallbackOn) {
-      for (const s of all) if (s.skip_reason === "no_address" || s.skip_reason === "no_credentials") notify(s.handle, s.skip_reason);
+      for (const s of all) if (s.skipReason === "no_address" || s.skipReason === "no_credentials") notify(s.handle, s.skipReason);
     }
     await sending;
     await Promise.all(notifications);
@@ -170,13 +170,13 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
     const reason = controller.signal.aborted ? (controller.signal.reason as string) : null;
     const finalStatus = reason === "interrupted" ? "interrupted" : "cancelled";
     // Every recipient ends with a definite status.
-    for (const r of q.recipients.all(id)) {
-      if (r.skip_reason === null && !FINAL_STATUSES.includes(r.status as DeliveryStatus)) {
+    for (const r of q.recipients.all({ id })) {
+      if (r.skipReason === null && !FINAL_STATUSES.includes(r.status)) {
         r.status = finalStatus;
         writeRecipient(r);
       }
     }
-    q.finish.run(reason === "cancelled" ? "cancelled" : "completed", Date.now(), id);
+    q.finish.run({ state: reason === "cancelled" ? "cancelled" : "completed", completedAt: Date.now(), id });
     deps.metrics.observeBroadcast(queued.length, Date.now() - started);
     publish(id);
   }
@@ -187,7 +187,7 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
       .catch((err: unknown) => {
         deps.logger.error({ err, broadcastId: id }, "broadcast fan-out failed");
         try {
-          q.finish.run("completed", Date.now(), id);
+          q.finish.run({ state: "completed", completedAt: Date.now(), id });
         } catch {
           /* database closing */
         }

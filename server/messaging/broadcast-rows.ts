@@ -1,94 +1,133 @@
-// The two broadcast tables as SQLite returns them, the statements on them, and a recipient row
-// in the API's shape.
-import type Database from "better-sqlite3";
+// The two broadcast tables as drizzle returns them (JSON and boolean columns decoded), the
+// statements on them (built once: the fan-out writes a recipient row several times per send),
+// and a recipient row in the API's shape.
 import type { Recipient } from "../../shared/api/broadcasts.ts";
-import type { DeliveryStatus } from "../../shared/api/messages.ts";
+import type { Db } from "../db/connection.ts";
+import { and, asc, desc, eq, gt, inArray, isNull, lte, setPlaceholder as set$, sql } from "../db/drizzle.ts";
+import { broadcastRecipients, broadcasts } from "../db/schema.ts";
 import { iso } from "./outcome.ts";
 
-export interface BroadcastRow {
-  id: string;
-  state: string;
-  message: string;
-  message_bytes: number;
-  sha256: string;
-  session: string;
-  timeout_sec: number;
-  fallback: number;
-  warnings: string;
-  confirm_token_hash: string;
-  created_by: string;
-  created_at: number;
-  expires_at: number;
-  confirmed_by: string | null;
-  confirmed_at: number | null;
-  completed_at: number | null;
-}
+export type BroadcastRow = typeof broadcasts.$inferSelect;
+export type RecipientRow = typeof broadcastRecipients.$inferSelect;
 
-export interface RecipientRow {
-  broadcast_id: string;
-  teammate_id: number | null;
-  handle: string;
-  name: string;
-  display_name: string | null;
-  gateway_url: string | null;
-  skip_reason: string | null;
-  status: string;
-  reply: string | null;
-  reply_full_bytes: number | null;
-  run_id: string | null;
-  latency_ms: number | null;
-  error_code: string | null;
-  error_message: string | null;
-  attempts: number;
-  audit_id: number | null;
-  updated_at: number;
-}
-
-export function prepareBroadcastQueries(sqlite: Database.Database) {
+// Placeholders in `values` are bound through the column's encoder (JSON columns take the value,
+// `fallback` a boolean); set$ ones in `set` as given (`confirmedBy` is JSON text).
+export function prepareBroadcastQueries(db: Db) {
+  const $ = sql.placeholder;
+  const thisBroadcast = eq(broadcasts.id, $("id"));
+  const thisRecipient = and(eq(broadcastRecipients.broadcastId, $("broadcastId")), eq(broadcastRecipients.handle, $("handle")));
+  const ofBroadcast = eq(broadcastRecipients.broadcastId, $("id"));
   return {
-    insert: sqlite.prepare(
-      `insert into broadcasts (id, state, message, message_bytes, sha256, session, timeout_sec, fallback, warnings, confirm_token_hash, created_by, created_at, expires_at)
-       values (@id, @state, @message, @message_bytes, @sha256, @session, @timeout_sec, @fallback, @warnings, @confirm_token_hash, @created_by, @created_at, @expires_at)`,
-    ),
-    insertRecipient: sqlite.prepare(
-      `insert into broadcast_recipients (broadcast_id, teammate_id, handle, name, display_name, gateway_url, skip_reason, status, attempts, updated_at)
-       values (@broadcast_id, @teammate_id, @handle, @name, @display_name, @gateway_url, @skip_reason, @status, 0, @updated_at)`,
-    ),
-    get: sqlite.prepare<[string], BroadcastRow>("select * from broadcasts where id = ?"),
-    list: sqlite.prepare<[number], BroadcastRow>("select * from broadcasts order by created_at desc, rowid desc limit ?"),
-    recipients: sqlite.prepare<[string], RecipientRow>("select * from broadcast_recipients where broadcast_id = ? order by handle"),
-    toSending: sqlite.prepare(
-      "update broadcasts set state = 'sending', confirmed_by = ?, confirmed_at = ? where id = ? and state = 'awaiting_confirmation' and expires_at > ?",
-    ),
-    retryToSending: sqlite.prepare("update broadcasts set state = 'sending', completed_at = null where id = ? and state = 'completed'"),
-    cancelAwaiting: sqlite.prepare("update broadcasts set state = 'cancelled', completed_at = ? where id = ? and state in ('awaiting_confirmation', 'expired')"),
-    expire: sqlite.prepare("update broadcasts set state = 'expired' where id = ? and state = 'awaiting_confirmation' and expires_at <= ?"),
-    finish: sqlite.prepare("update broadcasts set state = ?, completed_at = ? where id = ?"),
-    setRecipient: sqlite.prepare(
-      `update broadcast_recipients set status = @status, reply = @reply, reply_full_bytes = @reply_full_bytes, run_id = @run_id, latency_ms = @latency_ms, error_code = @error_code,
-         error_message = @error_message, attempts = @attempts, audit_id = @audit_id, gateway_url = @gateway_url, updated_at = @updated_at
-       where broadcast_id = @broadcast_id and handle = @handle`,
-    ),
-    cancelQueued: sqlite.prepare(
-      "update broadcast_recipients set status = 'cancelled', updated_at = ? where broadcast_id = ? and skip_reason is null and status = 'queued'",
-    ),
+    insert: db
+      .insert(broadcasts)
+      .values({
+        id: $("id"),
+        state: $("state"),
+        message: $("message"),
+        messageBytes: $("messageBytes"),
+        sha256: $("sha256"),
+        session: $("session"),
+        timeoutSec: $("timeoutSec"),
+        fallback: $("fallback"),
+        warnings: $("warnings"),
+        confirmTokenHash: $("confirmTokenHash"),
+        createdBy: $("createdBy"),
+        createdAt: $("createdAt"),
+        expiresAt: $("expiresAt"),
+      })
+      .prepare(),
+    insertRecipient: db
+      .insert(broadcastRecipients)
+      .values({
+        broadcastId: $("broadcastId"),
+        teammateId: $("teammateId"),
+        handle: $("handle"),
+        name: $("name"),
+        displayName: $("displayName"),
+        gatewayUrl: $("gatewayUrl"),
+        skipReason: $("skipReason"),
+        status: $("status"),
+        attempts: 0,
+        updatedAt: $("updatedAt"),
+      })
+      .prepare(),
+    get: db.select().from(broadcasts).where(thisBroadcast).prepare(),
+    list: db.select().from(broadcasts).orderBy(desc(broadcasts.createdAt), desc(sql`rowid`)).limit($("limit")).prepare(),
+    recipients: db.select().from(broadcastRecipients).where(ofBroadcast).orderBy(asc(broadcastRecipients.handle)).prepare(),
+    toSending: db
+      .update(broadcasts)
+      .set({ state: "sending", confirmedBy: set$("confirmedBy"), confirmedAt: set$("confirmedAt") })
+      .where(and(thisBroadcast, eq(broadcasts.state, "awaiting_confirmation"), gt(broadcasts.expiresAt, $("now"))))
+      .prepare(),
+    retryToSending: db
+      .update(broadcasts)
+      .set({ state: "sending", completedAt: null })
+      .where(and(thisBroadcast, eq(broadcasts.state, "completed")))
+      .prepare(),
+    cancelAwaiting: db
+      .update(broadcasts)
+      .set({ state: "cancelled", completedAt: set$("completedAt") })
+      .where(and(thisBroadcast, inArray(broadcasts.state, ["awaiting_confirmation", "expired"])))
+      .prepare(),
+    expire: db
+      .update(broadcasts)
+      .set({ state: "expired" })
+      .where(and(thisBroadcast, eq(broadcasts.state, "awaiting_confirmation"), lte(broadcasts.expiresAt, $("now"))))
+      .prepare(),
+    finish: db.update(broadcasts).set({ state: set$("state"), completedAt: set$("completedAt") }).where(thisBroadcast).prepare(),
+    /** Takes a RecipientRow: its fields are the placeholders. */
+    setRecipient: db
+      .update(broadcastRecipients)
+      .set({
+        status: set$("status"),
+        reply: set$("reply"),
+        replyFullBytes: set$("replyFullBytes"),
+        runId: set$("runId"),
+        latencyMs: set$("latencyMs"),
+        errorCode: set$("errorCode"),
+        errorMessage: set$("errorMessage"),
+        attempts: set$("attempts"),
+        auditId: set$("auditId"),
+        gatewayUrl: set$("gatewayUrl"),
+        updatedAt: set$("updatedAt"),
+      })
+      .where(thisRecipient)
+      .prepare(),
+    cancelQueued: db
+      .update(broadcastRecipients)
+      .set({ status: "cancelled", updatedAt: set$("updatedAt") })
+      .where(and(ofBroadcast, isNull(broadcastRecipients.skipReason), eq(broadcastRecipients.status, "queued")))
+      .prepare(),
+    interruptRecipients: db
+      .update(broadcastRecipients)
+      .set({ status: "interrupted", updatedAt: set$("updatedAt") })
+      .where(and(ofBroadcast, isNull(broadcastRecipients.skipReason), inArray(broadcastRecipients.status, ["queued", "sending"])))
+      .prepare(),
   };
 }
 
 export type BroadcastQueries = ReturnType<typeof prepareBroadcastQueries>;
 
+/**
+ * Start-up: the broadcasts the last run left sending. The condition is the partial index
+ * broadcasts_sending's own, as a literal: a bound `state = ?` does not imply it (a table scan).
+ */
+export function sendingBroadcasts(db: Db) {
+  return db.select({ id: broadcasts.id }).from(broadcasts).where(sql`${broadcasts.state} = 'sending'`);
+}
+
 export function recipientOf(r: RecipientRow): Recipient {
   return {
     handle: r.handle,
     name: r.name,
-    displayName: r.display_name,
-    status: r.status as DeliveryStatus,
+    displayName: r.displayName,
+    status: r.status,
     reply: r.reply,
-    replyFullBytes: r.reply_full_bytes,
-    runId: r.run_id,
-    latencyMs: r.latency_ms,
-    error: r.error_code ? { code: r.error_code, message: r.error_message ?? "" } : null,
+    replyFullBytes: r.replyFullBytes,
+    runId: r.runId,
+    latencyMs: r.latencyMs,
+    error: r.errorCode ? { code: r.errorCode, message: r.errorMessage ?? "" } : null,
     attempts: r.attempts,
-    updatedAt: iso(r.updated_at),
+    updatedAt: iso(r.updatedAt),
   };
 }

@@ -21,9 +21,9 @@ export function createConfirmationTokens(deps: Pick<MessagingDeps, "vault" | "au
     }
     return k;
   }
-  const tokenFor = (row: Pick<BroadcastRow, "id" | "sha256" | "expires_at">, handles: string[]): string =>
+  const tokenFor = (row: Pick<BroadcastRow, "id" | "sha256" | "expiresAt">, handles: string[]): string =>
     createHmac("sha256", key())
-      .update(`${row.id}|${row.sha256}|${[...handles].sort().join(",")}|${row.expires_at}`)
+      .update(`${row.id}|${row.sha256}|${[...handles].sort().join(",")}|${row.expiresAt}`)
       .digest("base64url");
   const hashToken = (token: string) => sha256Hex(token);
 
@@ -35,7 +35,7 @@ export function createConfirmationTokens(deps: Pick<MessagingDeps, "vault" | "au
     matches(row: BroadcastRow, handles: string[], token: string): boolean {
       const expected = Buffer.from(tokenFor(row, handles));
       const given = Buffer.from(token);
-      return given.length === expected.length && timingSafeEqual(given, expected) && hashToken(token) === row.confirm_token_hash;
+      return given.length === expected.length && timingSafeEqual(given, expected) && hashToken(token) === row.confirmTokenHash;
     },
 
     /**
@@ -46,7 +46,7 @@ export function createConfirmationTokens(deps: Pick<MessagingDeps, "vault" | "au
      */
     assertIntact(row: BroadcastRow, handles: string[], action: "confirm" | "retry", principal: Principal): void {
       const textOk = sha256Hex(row.message) === row.sha256;
-      const bindingOk = hashToken(tokenFor(row, handles)) === row.confirm_token_hash;
+      const bindingOk = hashToken(tokenFor(row, handles)) === row.confirmTokenHash;
       if (textOk && bindingOk) return;
       const mismatch = textOk ? "binding" : "text";
       const message =

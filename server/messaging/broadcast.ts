@@ -7,19 +7,19 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { utf8Bytes } from "../../shared/limits.ts";
-import type { Actor, Warning } from "../../shared/api/common.ts";
+import type { Warning } from "../../shared/api/common.ts";
 import {
   Broadcast as BroadcastSchema,
   BroadcastPreview as BroadcastPreviewSchema,
   type BroadcastCreate as BroadcastCreateSchema,
 } from "../../shared/api/broadcasts.ts";
-import { FAILED_STATUSES, type DeliveryStatus } from "../../shared/api/messages.ts";
+import { FAILED_STATUSES } from "../../shared/api/messages.ts";
 import type { Principal } from "../auth/types.ts";
 import { ApiError } from "../errors.ts";
 import { actorOf, isActor } from "./actor.ts";
 import { createFanOut } from "./broadcast-fanout.ts";
 import { noRecipientsMessage, planRecipients } from "./broadcast-recipients.ts";
-import { prepareBroadcastQueries, recipientOf, type BroadcastRow } from "./broadcast-rows.ts";
+import { prepareBroadcastQueries, recipientOf, sendingBroadcasts, type BroadcastRow } from "./broadcast-rows.ts";
 import { createConfirmationTokens } from "./broadcast-token.ts";
 import type { MessagingDeps } from "./deps.ts";
 import { checkHardLimit, sizeWarnings } from "./message-size.ts";
@@ -51,24 +51,24 @@ export interface BroadcastOptions {
 }
 
 export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptions): BroadcastService {
-  const sqlite = deps.db.$client;
-  const q = prepareBroadcastQueries(sqlite);
+  const db = deps.db;
+  const q = prepareBroadcastQueries(db);
   const tokens = createConfirmationTokens(deps);
   const { tokenFor, hashToken, assertIntact } = tokens;
 
   function load(id: string): BroadcastRow {
-    const row = q.get.get(id);
+    const row = q.get.get({ id });
     if (!row) throw new ApiError("BROADCAST_NOT_FOUND", `No broadcast ${id}`);
-    if (row.state === "awaiting_confirmation" && row.expires_at <= Date.now()) {
-      q.expire.run(id, Date.now());
-      return q.get.get(id) as BroadcastRow;
+    if (row.state === "awaiting_confirmation" && row.expiresAt <= Date.now()) {
+      q.expire.run({ id, now: Date.now() });
+      return q.get.get({ id }) as BroadcastRow;
     }
     return row;
   }
 
   function toApi(row: BroadcastRow, principal: Principal | null): Broadcast {
-    const rows = q.recipients.all(row.id);
-    const recipients = rows.filter((r) => r.skip_reason === null);
+    const rows = q.recipients.all({ id: row.id });
+    const recipients = rows.filter((r) => r.skipReason === null);
     const counts: Record<string, number> = {};
     for (const r of recipients) counts[r.status] = (counts[r.status] ?? 0) + 1;
     const showToken = row.state === "awaiting_confirmation" && principal !== null && opts.canConfirm(principal);
@@ -76,28 +76,28 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       id: row.id,
       state: row.state,
       message: row.message,
-      messageBytes: row.message_bytes,
+      messageBytes: row.messageBytes,
       sha256: row.sha256,
       session: row.session,
-      timeoutSec: row.timeout_sec,
+      timeoutSec: row.timeoutSec,
       recipients: recipients.map(recipientOf),
       skipped: rows
-        .filter((r) => r.skip_reason !== null)
-        .map((r) => ({ handle: r.handle, name: r.name, displayName: r.display_name, reason: r.skip_reason })),
+        .filter((r) => r.skipReason !== null)
+        .map((r) => ({ handle: r.handle, name: r.name, displayName: r.displayName, reason: r.skipReason })),
       counts,
-      warnings: JSON.parse(row.warnings),
-      createdBy: JSON.parse(row.created_by),
-      createdAt: iso(row.created_at),
-      expiresAt: iso(row.expires_at),
-      confirmedBy: row.confirmed_by ? JSON.parse(row.confirmed_by) : null,
-      confirmedAt: isoOrNull(row.confirmed_at),
-      completedAt: isoOrNull(row.completed_at),
+      warnings: row.warnings,
+      createdBy: row.createdBy,
+      createdAt: iso(row.createdAt),
+      expiresAt: iso(row.expiresAt),
+      confirmedBy: row.confirmedBy ?? null,
+      confirmedAt: isoOrNull(row.confirmedAt),
+      completedAt: isoOrNull(row.completedAt),
       confirmationToken: showToken ? tokenFor(row, recipients.map((r) => r.handle)) : null,
     });
   }
 
   function publish(id: string): void {
-    const row = q.get.get(id);
+    const row = q.get.get({ id });
     if (row) deps.bus.publish({ type: "broadcast.updated", broadcast: toApi(row, null) });
   }
 
@@ -135,28 +135,29 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
         id: randomUUID(),
         state: "awaiting_confirmation",
         message: req.message,
-        message_bytes: bytes,
+        messageBytes: bytes,
         sha256,
         session: req.session,
-        timeout_sec: req.timeoutSec,
-        fallback: req.fallback ? 1 : 0,
-        warnings: JSON.stringify(warnings),
-        confirm_token_hash: "",
-        created_by: JSON.stringify(actorOf(principal)),
-        created_at: now,
-        expires_at: now + deps.config.confirmTtlSec * 1000,
-        confirmed_by: null,
-        confirmed_at: null,
-        completed_at: null,
+        timeoutSec: req.timeoutSec,
+        fallback: req.fallback,
+        warnings,
+        confirmTokenHash: "",
+        createdBy: actorOf(principal),
+        createdAt: now,
+        expiresAt: now + deps.config.confirmTtlSec * 1000,
+        confirmedBy: null,
+        confirmedAt: null,
+        completedAt: null,
       };
-      row.confirm_token_hash = hashToken(tokenFor(row, recipients.map((r) => r.handle)));
-      sqlite.transaction(() => {
+      row.confirmTokenHash = hashToken(tokenFor(row, recipients.map((r) => r.handle)));
+      // the driver's transaction: drizzle's is built anew per call
+      db.$client.transaction(() => {
         q.insert.run(row);
         for (const r of recipients) {
-          q.insertRecipient.run({ broadcast_id: row.id, teammate_id: r.id, handle: r.handle, name: r.name, display_name: r.displayName, gateway_url: r.gatewayUrl, skip_reason: null, status: "queued", updated_at: now });
+          q.insertRecipient.run({ broadcastId: row.id, teammateId: r.id, handle: r.handle, name: r.name, displayName: r.displayName, gatewayUrl: r.gatewayUrl, skipReason: null, status: "queued", updatedAt: now });
         }
         for (const s of skipped) {
-          q.insertRecipient.run({ broadcast_id: row.id, teammate_id: s.id, handle: s.handle, name: s.name, display_name: s.displayName, gateway_url: s.gatewayUrl, skip_reason: s.reason, status: "cancelled", updated_at: now });
+          q.insertRecipient.run({ broadcastId: row.id, teammateId: s.id, handle: s.handle, name: s.name, displayName: s.displayName, gatewayUrl: s.gatewayUrl, skipReason: s.reason, status: "cancelled", updatedAt: now });
         }
       })();
       deps.audit.append({
@@ -170,7 +171,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
           action: "created",
           recipients: recipients.map((r) => r.handle),
           skipped: skipped.map((s) => ({ handle: s.handle, reason: s.reason })),
-          expiresAt: iso(row.expires_at),
+          expiresAt: iso(row.expiresAt),
         },
       });
       publish(row.id);
@@ -179,8 +180,8 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
 
     get: (id, principal) => toApi(load(id), principal),
 
-    list: (principal, limit = 100) => q.list.all(limit).map((row) => {
-      if (row.state === "awaiting_confirmation" && row.expires_at <= Date.now()) return toApi(load(row.id), principal);
+    list: (principal, limit = 100) => q.list.all({ limit }).map((row) => {
+      if (row.state === "awaiting_confirmation" && row.expiresAt <= Date.now()) return toApi(load(row.id), principal);
       return toApi(row, principal);
     }),
 
@@ -191,18 +192,18 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
         if (r.state === "sending" || r.state === "completed") throw new ApiError("BROADCAST_ALREADY_CONFIRMED", "This broadcast was already confirmed");
       };
       check(row);
-      const handles = q.recipients.all(id).filter((r) => r.skip_reason === null).map((r) => r.handle);
+      const handles = q.recipients.all({ id }).filter((r) => r.skipReason === null).map((r) => r.handle);
       assertIntact(row, handles, "confirm", principal);
       if (!tokens.matches(row, handles, token)) throw new ApiError("CONFIRMATION_TOKEN_INVALID", "The confirmation token does not match this broadcast");
-      if (row.state === "expired" || row.expires_at <= Date.now()) {
-        throw new ApiError("BROADCAST_EXPIRED", "The confirmation window has passed; create the broadcast again", { expiresAt: iso(row.expires_at) });
+      if (row.state === "expired" || row.expiresAt <= Date.now()) {
+        throw new ApiError("BROADCAST_EXPIRED", "The confirmation window has passed; create the broadcast again", { expiresAt: iso(row.expiresAt) });
       }
       const now = Date.now();
-      const changed = q.toSending.run(JSON.stringify(actorOf(principal)), now, id, now).changes;
+      const changed = q.toSending.run({ confirmedBy: JSON.stringify(actorOf(principal)), confirmedAt: now, id, now }).changes;
       if (changed !== 1) {
         const again = load(id);
         check(again);
-        throw new ApiError("BROADCAST_EXPIRED", "The confirmation window has passed", { expiresAt: iso(again.expires_at) });
+        throw new ApiError("BROADCAST_EXPIRED", "The confirmation window has passed", { expiresAt: iso(again.expiresAt) });
       }
       deps.audit.append({
         actor: principal.label,
@@ -221,15 +222,15 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
 
     async cancel(id, principal) {
       const row = load(id);
-      if (!isActor(JSON.parse(row.created_by) as Actor, principal) && !opts.mayCancelOthers(principal)) {
+      if (!isActor(row.createdBy, principal) && !opts.mayCancelOthers(principal)) {
         throw new ApiError("CANCEL_FORBIDDEN", "Only whoever created this broadcast or an operator or admin may cancel it");
       }
       if (row.state === "cancelled") return toApi(row, principal);
       if (row.state === "completed") throw new ApiError("BROADCAST_ALREADY_CONFIRMED", "This broadcast has already completed");
       if (row.state === "awaiting_confirmation" || row.state === "expired") {
-        const changed = q.cancelAwaiting.run(Date.now(), id).changes;
+        const changed = q.cancelAwaiting.run({ completedAt: Date.now(), id }).changes;
         if (changed === 1) {
-          q.cancelQueued.run(Date.now(), id);
+          q.cancelQueued.run({ updatedAt: Date.now(), id });
           deps.audit.append({ actor: principal.label, kind: "broadcast", outcome: "cancelled", broadcastId: id, details: { action: "cancelled", before: row.state } });
           publish(id);
           return toApi(load(id), principal);
@@ -250,14 +251,14 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       if (row.state === "awaiting_confirmation" || row.state === "expired") throw new ApiError("BROADCAST_NOT_CONFIRMED", "Confirm the broadcast first");
       if (row.state === "cancelled") throw new ApiError("BROADCAST_CANCELLED", "This broadcast was cancelled");
       if (row.state === "sending") throw new ApiError("BROADCAST_ALREADY_CONFIRMED", "This broadcast is still sending");
-      const failed = q.recipients.all(id).filter((r) => r.skip_reason === null && FAILED_STATUSES.includes(r.status as DeliveryStatus));
+      const failed = q.recipients.all({ id }).filter((r) => r.skipReason === null && FAILED_STATUSES.includes(r.status));
       if (failed.length === 0) throw new ApiError("NOTHING_TO_RETRY", "No recipient of this broadcast failed");
-      assertIntact(row, q.recipients.all(id).filter((r) => r.skip_reason === null).map((r) => r.handle), "retry", principal);
-      const ok = sqlite.transaction(() => {
-        if (q.retryToSending.run(id).changes !== 1) return false;
+      assertIntact(row, q.recipients.all({ id }).filter((r) => r.skipReason === null).map((r) => r.handle), "retry", principal);
+      const ok = db.$client.transaction(() => {
+        if (q.retryToSending.run({ id }).changes !== 1) return false;
         for (const r of failed) {
           r.status = "queued";
-          r.updated_at = Date.now();
+          r.updatedAt = Date.now();
           q.setRecipient.run(r);
         }
         return true;
@@ -271,13 +272,11 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
     },
 
     interruptUnfinished() {
-      const rows = sqlite.prepare<[], { id: string }>("select id from broadcasts where state = 'sending'").all();
+      const rows = sendingBroadcasts(db).all();
       for (const { id } of rows) {
         if (running.has(id)) continue;
-        sqlite
-          .prepare("update broadcast_recipients set status = 'interrupted', updated_at = ? where broadcast_id = ? and skip_reason is null and status in ('queued', 'sending')")
-          .run(Date.now(), id);
-        q.finish.run("completed", Date.now(), id);
+        q.interruptRecipients.run({ updatedAt: Date.now(), id });
+        q.finish.run({ state: "completed", completedAt: Date.now(), id });
       }
       return rows.length;
     },

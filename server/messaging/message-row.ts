@@ -1,26 +1,10 @@
-// A `messages` row as SQLite returns it, and as the API shows it.
-import type { Actor, Warning } from "../../shared/api/common.ts";
+// A `messages` row as drizzle returns it (JSON columns decoded), and as the API shows it.
 import type { DeliveryStatus, Exchange, Message, TeammateRef } from "../../shared/api/messages.ts";
+import type { messages } from "../db/schema.ts";
 import type { Registry, TeammateRecord } from "../teammates/types.ts";
-import type { FallbackResult } from "./fallback.ts";
 import { iso, isoOrNull } from "./outcome.ts";
 
-export interface MessageRow {
-  id: string;
-  teammate_id: number | null;
-  handle: string;
-  gateway_url: string | null;
-  session: string;
-  rounds: number;
-  timeout_sec: number;
-  status: string;
-  exchanges: string;
-  warnings: string;
-  fallback: string | null;
-  actor: string;
-  created_at: number;
-  completed_at: number | null;
-}
+export type MessageRow = typeof messages.$inferSelect;
 
 export function refOf(t: Pick<TeammateRecord, "handle" | "name" | "displayName">): TeammateRef {
   return { handle: t.handle, name: t.name, displayName: t.displayName };
@@ -35,21 +19,23 @@ function refFor(registry: Pick<Registry, "byHandle">, handle: string, teammateId
 
 // Rows are written only by send.ts, so they are shaped, not re-validated: a schema parse per
 // save was a large part of a send's CPU. (send.test.ts checks the shape against the schema.)
+// The message shares the row's decoded values: a row still being changed (the round loop's)
+// is passed as a snapshot (send.ts, save).
 export function messageOf(row: MessageRow, registry: Pick<Registry, "byHandle">): Message {
   return {
     id: row.id,
-    to: refFor(registry, row.handle, row.teammate_id),
-    gatewayUrl: row.gateway_url,
+    to: refFor(registry, row.handle, row.teammateId),
+    gatewayUrl: row.gatewayUrl,
     session: row.session,
     rounds: row.rounds,
-    timeoutSec: row.timeout_sec,
-    status: row.status as DeliveryStatus,
-    exchanges: JSON.parse(row.exchanges) as Exchange[],
-    warnings: JSON.parse(row.warnings) as Warning[],
-    fallback: row.fallback === null ? null : (JSON.parse(row.fallback) as FallbackResult),
-    actor: JSON.parse(row.actor) as Actor,
-    createdAt: iso(row.created_at),
-    completedAt: isoOrNull(row.completed_at),
+    timeoutSec: row.timeoutSec,
+    status: row.status,
+    exchanges: row.exchanges,
+    warnings: row.warnings,
+    fallback: row.fallback,
+    actor: row.actor,
+    createdAt: iso(row.createdAt),
+    completedAt: isoOrNull(row.completedAt),
   };
 }
 

@@ -3,7 +3,7 @@
 // and publish message.updated / message.delta.
 import { randomUUID } from "node:crypto";
 import { utf8Bytes } from "../../shared/limits.ts";
-import type { Actor, Warning } from "../../shared/api/common.ts";
+import type { Warning } from "../../shared/api/common.ts";
 import {
   FINAL_STATUSES,
   type DeliveryStatus,
@@ -26,6 +26,9 @@ import { messageOf, overallStatus, refOf, type MessageRow } from "./message-row.
 import { checkHardLimit, sizeWarnings } from "./message-size.ts";
 import { sha256Hex } from "./sha256.ts";
 
+import type { Db } from "../db/connection.ts";
+import { desc, eq, setPlaceholder as set$, sql } from "../db/drizzle.ts";
+import { messages } from "../db/schema.ts";
 import { writeBatchOf } from "../db/write-batch.ts";
 
 export type { MessagingDeps } from "./deps.ts";
@@ -59,37 +62,60 @@ export interface MessageServiceOptions {
 }
 
 export function createMessageService(deps: MessagingDeps, opts: MessageServiceOptions): MessageService {
-  const sqlite = deps.db.$client;
-  const writes = writeBatchOf(sqlite); // a row write joins the turn's transaction (db/write-batch.ts)
-  const insertRow = sqlite.prepare(
-    `insert into messages (id, teammate_id, handle, gateway_url, session, rounds, timeout_sec, status, exchanges, warnings, fallback, actor, created_at, completed_at)
-     values (@id, @teammate_id, @handle, @gateway_url, @session, @rounds, @timeout_sec, @status, @exchanges, @warnings, @fallback, @actor, @created_at, @completed_at)`,
-  );
-  const updateRow = sqlite.prepare(
-    "update messages set status = @status, exchanges = @exchanges, fallback = @fallback, completed_at = @completed_at where id = @id",
-  );
-  const selectRow = sqlite.prepare<[string], MessageRow>("select * from messages where id = ?");
-  const listRows = sqlite.prepare<[number], MessageRow>("select * from messages order by created_at desc, rowid desc limit ?");
+  const db = deps.db;
+  const writes = writeBatchOf(db.$client); // a row write joins the turn's transaction (db/write-batch.ts)
+  // Built once: every send inserts one row and updates it a few times.
+  const $ = sql.placeholder;
+  const insertRow = db
+    .insert(messages)
+    .values({
+      id: $("id"),
+      teammateId: $("teammateId"),
+      handle: $("handle"),
+      gatewayUrl: $("gatewayUrl"),
+      session: $("session"),
+      rounds: $("rounds"),
+      timeoutSec: $("timeoutSec"),
+      status: $("status"),
+      exchanges: $("exchanges"), // JSON columns: the column encodes the bound value
+      warnings: $("warnings"),
+      fallback: null,
+      actor: $("actor"),
+      createdAt: $("createdAt"),
+      completedAt: null,
+    })
+    .prepare();
+  // set$ binds as given: exchanges and fallback are passed as JSON text
+  const updateRow = db
+    .update(messages)
+    .set({ status: set$("status"), exchanges: set$("exchanges"), fallback: set$("fallback"), completedAt: set$("completedAt") })
+    .where(eq(messages.id, $("id")))
+    .prepare();
+  const selectRow = db.select().from(messages).where(eq(messages.id, $("id"))).prepare();
+  const listRows = db.select().from(messages).orderBy(desc(messages.createdAt), desc(sql`rowid`)).limit($("limit")).prepare();
   const active = new Map<string, ActiveRun>();
 
   const toApi = (row: MessageRow): Message => messageOf(row, deps.registry);
 
   function load(id: string): MessageRow {
-    const row = selectRow.get(id);
+    const row = selectRow.get({ id });
     if (!row) throw new ApiError("MESSAGE_NOT_FOUND", `No message ${id}`);
     return row;
   }
 
+  /** Writes the row's status, exchanges, fallback and completion time. */
+  function write(row: MessageRow): string {
+    const exchanges = JSON.stringify(row.exchanges);
+    updateRow.run({ id: row.id, status: row.status, exchanges, fallback: row.fallback === null ? null : JSON.stringify(row.fallback), completedAt: row.completedAt });
+    return exchanges;
+  }
+
   function save(row: MessageRow): Message {
     writes.join();
-    updateRow.run({
-      id: row.id,
-      status: row.status,
-      exchanges: row.exchanges,
-      fallback: row.fallback,
-      completed_at: row.completed_at,
-    });
-    const message = toApi(row);
+    const exchanges = write(row);
+    // A snapshot of the exchanges: the round loop goes on changing them, and the event goes out
+    // when the batch commits.
+    const message = toApi({ ...row, exchanges: JSON.parse(exchanges) as Exchange[] });
     deps.bus.publish({ type: "message.updated", message });
     return message;
   }
@@ -98,12 +124,10 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
   function recordLateReply(id: string, round: number, late: LateReply): void {
     try {
       const fresh = load(id);
-      const exchanges: Exchange[] = JSON.parse(fresh.exchanges);
-      const e = exchanges.find((x) => x.round === round);
+      const e = fresh.exchanges.find((x) => x.round === round);
       if (!e || e.status !== "cancelled_after_send" || e.reply !== null) return;
       e.reply = late.reply;
       e.replyFullBytes = late.replyFullBytes;
-      fresh.exchanges = JSON.stringify(exchanges);
       save(fresh);
     } catch (err) {
       deps.logger.warn({ err, messageId: id }, "could not record a late reply after cancel");
@@ -115,7 +139,9 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
     const { controller, done } = deps.inflight.controller();
     const run: ActiveRun = { controller };
     active.set(row.id, run);
-    const exchanges: Exchange[] = JSON.parse(row.exchanges);
+    // the row's own array from here on (the message published at insert keeps the empty one)
+    const exchanges: Exchange[] = [...row.exchanges];
+    row.exchanges = exchanges;
     try {
       let text = firstMessage;
       for (let round = 1; round <= row.rounds; round++) {
@@ -140,7 +166,6 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
           break;
         }
         row.status = "sending";
-        row.exchanges = JSON.stringify(exchanges);
         const result = await deliver(
           deps,
           {
@@ -148,7 +173,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
             handle: teammate.handle,
             session: row.session,
             message: text,
-            timeoutSec: row.timeout_sec,
+            timeoutSec: row.timeoutSec,
             actor: principal.label,
             messageId: row.id,
             details: { round, rounds: row.rounds },
@@ -156,12 +181,10 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
             signal: controller.signal,
             onPending: (auditId) => {
               exchange.auditId = auditId;
-              row.exchanges = JSON.stringify(exchanges);
               save(row);
             },
             onAccepted: (runId) => {
               exchange.runId = runId;
-              row.exchanges = JSON.stringify(exchanges);
               save(row);
             },
             onDelta: (delta) => deps.bus.publish({ type: "message.delta", id: row.id, round, text: delta }),
@@ -178,14 +201,12 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
           error: result.error,
           auditId: result.auditId ?? exchange.auditId,
         });
-        row.exchanges = JSON.stringify(exchanges);
         if (round < row.rounds) save(row);
         if (result.status !== "replied" || !result.reply) break;
         text = result.reply;
       }
       const status = overallStatus(exchanges);
       row.status = status;
-      row.exchanges = JSON.stringify(exchanges);
       if (status === "unreachable" && fallbackAllowed && deps.fallback.enabled) {
         const fb = await deps.fallback.notify({
           handle: teammate.handle,
@@ -194,16 +215,15 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
           actor: principal.label,
           messageId: row.id,
         });
-        row.fallback = JSON.stringify(fb);
+        row.fallback = fb;
       }
-      row.completed_at = Date.now();
+      row.completedAt = Date.now();
       return save(row);
     } catch (err) {
       deps.logger.error({ err, messageId: row.id }, "send failed unexpectedly");
       for (const e of exchanges) if (e.status === "sending" || e.status === "queued") e.status = "error";
       row.status = "error";
-      row.exchanges = JSON.stringify(exchanges);
-      row.completed_at = Date.now();
+      row.completedAt = Date.now();
       try {
         return save(row);
       } catch {
@@ -263,19 +283,19 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
       const now = Date.now();
       const row: MessageRow = {
         id: randomUUID(),
-        teammate_id: teammate.id,
+        teammateId: teammate.id,
         handle: teammate.handle,
-        gateway_url: teammate.gatewayUrl,
+        gatewayUrl: teammate.gatewayUrl,
         session: req.session,
         rounds: req.rounds,
-        timeout_sec: req.timeoutSec,
+        timeoutSec: req.timeoutSec,
         status: "queued",
-        exchanges: "[]",
-        warnings: JSON.stringify(warnings),
+        exchanges: [],
+        warnings,
         fallback: null,
-        actor: JSON.stringify(actorOf(principal)),
-        created_at: now,
-        completed_at: null,
+        actor: actorOf(principal),
+        createdAt: now,
+        completedAt: null,
       };
       writes.join();
       insertRow.run(row);
@@ -290,11 +310,11 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
 
     get: (id) => toApi(load(id)),
 
-    list: (limit) => listRows.all(limit).map(toApi),
+    list: (limit) => listRows.all({ limit }).map(toApi),
 
     async cancel(id, principal) {
       const row = load(id);
-      const sender = JSON.parse(row.actor) as Actor;
+      const sender = row.actor;
       if (!isActor(sender, principal) && !opts.mayCancelOthers(principal)) {
         throw new ApiError("CANCEL_FORBIDDEN", `Only its sender (${sender.kind === "api_key" ? "key" : "user"} ${sender.name}) or an operator or admin may cancel this message`);
       }
@@ -313,11 +333,11 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
     async lateReply(id, principal) {
       const row = load(id);
       if (active.has(id)) return toApi(row);
-      const exchanges: Exchange[] = JSON.parse(row.exchanges);
+      const exchanges = row.exchanges;
       const pending = exchanges.filter((e) => (e.status === "timeout" || (e.status === "cancelled_after_send" && e.reply === null)) && e.runId);
-      if (pending.length === 0 || row.teammate_id === null) return toApi(row);
+      if (pending.length === 0 || row.teammateId === null) return toApi(row);
       const teammate = deps.registry.byHandle(row.handle);
-      const url = teammate?.gatewayUrl ?? row.gateway_url;
+      const url = teammate?.gatewayUrl ?? row.gatewayUrl;
       if (!teammate || !url) return toApi(row);
       const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint };
       let changed = false;
@@ -355,22 +375,28 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
         }
       }
       if (!changed) return toApi(row);
-      row.exchanges = JSON.stringify(exchanges);
       row.status = overallStatus(exchanges);
       return save(row);
     },
 
     interruptUnfinished() {
-      const rows = sqlite.prepare<[], MessageRow>("select * from messages where status in ('queued', 'sending')").all();
+      const rows = unfinishedMessages(db).all();
       for (const row of rows) {
-        const exchanges: Exchange[] = JSON.parse(row.exchanges);
-        for (const e of exchanges) if (!FINAL_STATUSES.includes(e.status)) e.status = "interrupted";
-        row.exchanges = JSON.stringify(exchanges);
+        for (const e of row.exchanges) if (!FINAL_STATUSES.includes(e.status)) e.status = "interrupted";
         row.status = "interrupted";
-        row.completed_at = Date.now();
-        updateRow.run({ id: row.id, status: row.status, exchanges: row.exchanges, fallback: row.fallback, completed_at: row.completed_at });
+        row.completedAt = Date.now();
+        write(row);
       }
       return rows.length;
     },
   };
+}
+
+/**
+ * Start-up: the sends the last run left unfinished. The condition is the partial index
+ * messages_unfinished's own, as literals: SQLite uses a partial index only for a query whose
+ * condition implies the index's, which a bound `in (?, ?)` does not (a table scan).
+ */
+export function unfinishedMessages(db: Db) {
+  return db.select().from(messages).where(sql`${messages.status} in ('queued', 'sending')`);
 }
