@@ -1080,7 +1080,8 @@ var ASK_POLL_MS = 3e3;
 async function runReply(cmd, ctx) {
   const { client, io } = ctx;
   const param = { id: cmd.id };
-  const deadline = Date.now() + cmd.waitSec * 1e3;
+  const started = Date.now();
+  const deadline = started + cmd.waitSec * 1e3;
   const ask = async () => {
     try {
       return await bodyOf(await client.api.messages[":id"]["late-reply"].$post({ param }, client.opts()));
@@ -1102,7 +1103,7 @@ async function runReply(cmd, ctx) {
     return messageExitCode(m);
   }
   const why = PENDING_STATUSES.has(m.status) ? `message ${m.id} is still ${m.status}` : `no late reply for message ${m.id} yet`;
-  const waited = cmd.waitSec ? ` (waited ${cmd.waitSec} s)` : "";
+  const waited = cmd.waitSec ? ` (waited ${Math.round((Date.now() - started) / 1e3)} s)` : "";
   if (ctx.json) io.stdout(JSON.stringify({ ...m, replyPending: true }, null, 2));
   else io.stdout(formatMessage(m, { hint: false }));
   io.stderr(`team-mesh: ${why}${waited}. Try again later: ${lateReplyCommand(m.id)}`);
