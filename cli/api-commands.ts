@@ -19,7 +19,11 @@ import {
   formatWarnings,
   formatVerify,
   formatWhoami,
+  lateReplyCommand,
+  lateReplyHint,
+  lateReplyPossible,
   messageExitCode,
+  PENDING_STATUSES,
 } from "./format.ts";
 import type { CliIO } from "./io.ts";
 
@@ -29,6 +33,11 @@ export interface ApiContext {
   io: CliIO;
   client: ApiClient;
   json: boolean;
+  /**
+   * Never confirm a broadcast, even with a key that may: create it and leave it awaiting a person's
+   * confirmation in the dashboard (the skill's bundle). Creating sends nothing, so no y/N or --yes.
+   */
+  neverConfirm?: boolean;
 }
 
 function out(ctx: ApiContext, human: string, machine: unknown): void {
@@ -103,8 +112,12 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
       }
       if (!ctx.json) warn(ctx, formatWarnings(body.warnings));
       out(ctx, formatMessage(body), body);
+      const hint = ctx.json ? lateReplyHint(body) : null;
+      if (hint) io.stderr(hint);
       return messageExitCode(body);
     }
+    case "reply":
+      return runReply(cmd, ctx);
     case "broadcast":
       return runBroadcast(cmd, ctx);
     case "sync": {
@@ -171,6 +184,46 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
   }
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** While `reply --wait` runs: between two reads of a message still running, two asks of the gateway (each audited). */
+const READ_POLL_MS = 1000;
+const ASK_POLL_MS = 3000;
+
+/** `reply ID [--wait SEC]`: asks the server for the late replies of a message's timed-out rounds. */
+async function runReply(cmd: Extract<Command, { name: "reply" }>, ctx: ApiContext): Promise<ExitCode> {
+  const { client, io } = ctx;
+  const param = { id: cmd.id };
+  const started = Date.now();
+  const deadline = started + cmd.waitSec * 1000;
+  const ask = async () => {
+    try {
+      return await bodyOf(await client.api.messages[":id"]["late-reply"].$post({ param }, client.opts()));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        throw new ApiError("MESSAGE_NOT_FOUND", `No message with id ${cmd.id} (a broadcast's replies: team-mesh status ID)`, 404, undefined, err.body);
+      }
+      throw err;
+    }
+  };
+  let m = await ask();
+  const waiting = () => PENDING_STATUSES.has(m.status) || lateReplyPossible(m);
+  while (waiting() && Date.now() < deadline) {
+    await sleep(Math.min(PENDING_STATUSES.has(m.status) ? READ_POLL_MS : ASK_POLL_MS, Math.max(0, deadline - Date.now())));
+    // still running: read it; ended without a reply: ask the gateway again
+    m = PENDING_STATUSES.has(m.status) ? await bodyOf(await client.api.messages[":id"].$get({ param }, client.opts())) : await ask();
+  }
+  if (!waiting()) {
+    out(ctx, formatMessage(m), m);
+    return messageExitCode(m);
+  }
+  const why = PENDING_STATUSES.has(m.status) ? `message ${m.id} is still ${m.status}` : `no late reply for message ${m.id} yet`;
+  const waited = cmd.waitSec ? ` (waited ${Math.round((Date.now() - started) / 1000)} s)` : "";
+  if (ctx.json) io.stdout(JSON.stringify({ ...m, replyPending: true }, null, 2));
+  else io.stdout(formatMessage(m, { hint: false }));
+  io.stderr(`team-mesh: ${why}${waited}. Try again later: ${lateReplyCommand(m.id)}`);
+  return EXIT.FAILED;
+}
+
 function readJsonFile(path: string, flag: string): unknown {
   let text: string;
   try {
@@ -191,8 +244,8 @@ const sameRecipients = (a: { handle: string }[], b: { handle: string }[]) =>
 async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: ApiContext): Promise<ExitCode> {
   const { client, io } = ctx;
   const api = client.api;
-  const interactive = io.isTTY && !cmd.yes && !cmd.dryRun;
-  if (!cmd.dryRun && !cmd.yes && !io.isTTY) {
+  const interactive = io.isTTY && !cmd.yes && !cmd.dryRun && !ctx.neverConfirm;
+  if (!cmd.dryRun && !cmd.yes && !io.isTTY && !ctx.neverConfirm) {
     // Checked before anything is read or sent: a script must say --yes explicitly.
     throw new UsageError("broadcast needs --yes when not run on a terminal (nothing was sent); try --dry-run first", "broadcast");
   }
@@ -235,7 +288,7 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
       return EXIT.OK;
     }
   }
-  if (!created.confirmationToken) return awaiting(ctx, created);
+  if (!created.confirmationToken || ctx.neverConfirm) return awaiting(ctx, created);
 
   let confirmed: Api.Broadcast;
   try {
@@ -263,7 +316,8 @@ function awaiting(ctx: ApiContext, b: Api.Broadcast): ExitCode {
   out(
     ctx,
     `${formatBroadcast(b)}\nBroadcast ${b.id} is awaiting confirmation in the dashboard: a person with the operator or admin role must confirm it.\nFollow it with: team-mesh status ${b.id}`,
-    { ...b, awaitingConfirmation: true },
+    // the skill's bundle never hands the agent a confirmation token
+    { ...b, ...(ctx.neverConfirm ? { confirmationToken: null } : {}), awaitingConfirmation: true },
   );
   return EXIT.OK;
 }

@@ -46,6 +46,7 @@ export type Command =
   | (Common & { name: "import"; registry: string; tokens: string | undefined })
   | (Common & { name: "audit"; to: string | undefined; limit: number })
   | (Common & { name: "status"; id: string })
+  | (Common & { name: "reply"; id: string; waitSec: number })
   | (Common & { name: "audit-verify"; anchor: string | undefined })
   | (Common & { name: "audit-head" })
   | (Local & { name: "backup"; out: string | undefined })
@@ -102,6 +103,7 @@ const SPECS: Record<string, { options: Options; positionals: number; local?: boo
   import: { options: { ...COMMON, registry: { type: "string" }, tokens: { type: "string" } }, positionals: 0 },
   audit: { options: { ...COMMON, to: { type: "string" }, limit: { type: "string" } }, positionals: 0 },
   status: { options: COMMON, positionals: 1 },
+  reply: { options: { ...COMMON, wait: { type: "string" } }, positionals: 1 },
   "audit-verify": { options: { ...COMMON, anchor: { type: "string" } }, positionals: 0 },
   "audit-head": { options: COMMON, positionals: 0 },
   backup: { options: { ...LOCAL, out: { type: "string" } }, positionals: 0, local: true },
@@ -109,6 +111,9 @@ const SPECS: Record<string, { options: Options; positionals: number; local?: boo
   "vault-rotate": { options: { ...LOCAL, "new-key": { type: "string" } }, positionals: 0, local: true },
   "reset-password": { options: { ...LOCAL, "password-stdin": { type: "boolean", default: false } }, positionals: 1, local: true },
 };
+
+/** Longest `reply --wait`, in seconds. */
+export const REPLY_WAIT_SEC_MAX = 3600;
 
 export const COMMAND_NAMES = Object.keys(SPECS);
 
@@ -226,6 +231,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return { ...common, name, anchor: str("anchor") };
     case "audit-head":
       return { ...common, name };
+    case "reply":
+      return { ...common, name, id: pos[0] as string, waitSec: intFlag(str("wait"), "wait", 0, REPLY_WAIT_SEC_MAX, name) ?? 0 };
     default:
       return { ...common, name: "status", id: pos[0] as string };
   }

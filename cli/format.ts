@@ -119,7 +119,24 @@ export function formatSendPreview(p: SendPreview): string {
   return lines.join("\n");
 }
 
-export function formatMessage(m: Message): string {
+/** Rounds whose reply may still come: timed out (or cancelled after sending) with a run id to ask the gateway about. */
+export function lateReplyPossible(m: Pick<Message, "status" | "exchanges">): boolean {
+  if (PENDING_STATUSES.has(m.status)) return false;
+  return m.exchanges.some((x) => x.runId !== null && (x.status === "timeout" || (x.status === "cancelled_after_send" && x.reply === null)));
+}
+
+/** The exact command that fetches a late reply. */
+export function lateReplyCommand(id: string, waitSec = 60): string {
+  return `team-mesh reply ${id} --wait ${waitSec}`;
+}
+
+/** Two lines for a message whose reply may still come: its id and the command that fetches the reply. */
+export function lateReplyHint(m: Pick<Message, "id" | "status" | "exchanges">): string | null {
+  if (!lateReplyPossible(m)) return null;
+  return `No reply yet for message ${m.id}; the agent may still answer. Fetch the late reply with:\n  ${lateReplyCommand(m.id)}`;
+}
+
+export function formatMessage(m: Message, opts: { hint?: boolean } = {}): string {
   const lines = [`${m.id}  → ${who(m.to)}  session ${m.session}  ${m.status}`];
   for (const x of m.exchanges) {
     const head = `[round ${x.round}/${m.rounds}] ${x.status}${x.latencyMs !== null ? ` in ${ms(x.latencyMs)}` : ""}`;
@@ -132,6 +149,8 @@ export function formatMessage(m: Message): string {
   if (m.fallback?.attempted) {
     lines.push(m.fallback.ok ? "fallback: the teammate was notified through the fallback webhook" : `fallback failed: ${m.fallback.error ?? m.fallback.reason}`);
   }
+  const hint = opts.hint === false ? null : lateReplyHint(m);
+  if (hint) lines.push(hint);
   return lines.join("\n");
 }
 

@@ -9,7 +9,8 @@ export const USAGE: Record<string, string> = {
     "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--json]\n" +
     "  Send to one teammate's agent and wait for its reply. --message - reads standard input.\n" +
     "  --rounds 1-10 (default 1), --timeout 1-600 s per round (default 60), --session (default main).\n" +
-    "  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).",
+    "  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).\n" +
+    "  On a timeout it prints the message id and the command that fetches the late reply (`reply`).",
   broadcast:
     "team-mesh broadcast --message TEXT|- [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--json]\n" +
     "  Send to every teammate but yourself. Shows recipients and skipped teammates and asks y/N on a\n" +
@@ -23,7 +24,12 @@ export const USAGE: Record<string, string> = {
     "  Walk the audit hash chain. With --anchor (a file saved from `audit head`), also prove the trail still\n" +
     "  holds that entry unchanged. Exit 1 when the chain or the anchor does not hold.",
   "audit-head": "team-mesh audit head\n  The trail's head (count + newest hash), signed, as JSON: keep it where the server cannot write.",
-  status: "team-mesh status MESSAGE_ID|BROADCAST_ID [--json]\n  Where a message or broadcast stands. Exit 1 when it ended in a failure.",
+  status: "team-mesh status MESSAGE_ID|BROADCAST_ID [--json]\n  Where a message or broadcast stands. Exit 1 when it ended in a failure, 4 when neither exists.",
+  reply:
+    "team-mesh reply MESSAGE_ID [--wait SEC] [--json]\n" +
+    "  Fetch the late reply of a message whose rounds timed out (asks the agent's gateway again).\n" +
+    "  --wait 0-3600 keeps asking for that long (default 0: ask once). Exit 0 with the reply,\n" +
+    "  1 when there is none yet (or the message failed), 4 for an unknown message id.",
   backup:
     "team-mesh backup [--out FILE] [--data-dir DIR] [--json]\n" +
     "  Online backup of the database (safe while the server runs) into DIR/backups/team-mesh-<time>.db.\n" +
@@ -59,6 +65,7 @@ API commands (MESH_URL, default http://127.0.0.1:8790; MESH_API_KEY, an API key 
   audit verify [--anchor F]   check the audit hash chain (and an anchor kept elsewhere)
   audit head                  the signed head of the trail, to keep as an anchor
   status ID                   a message's or broadcast's state
+  reply ID [--wait SEC]       fetch the late reply of a timed-out message
 
 Local admin commands (open the database in MESH_DATA_DIR or --data-dir; no server needed):
   backup [--out FILE]         online backup of the database

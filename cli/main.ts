@@ -1,5 +1,7 @@
 // `team-mesh`: the command-line client of Team Mesh. bin/team-mesh.mjs runs main().
 import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { ApiClient, ApiError, DEFAULT_URL, shownError, UnreachableError } from "./client.ts";
 import { parseCommandLine, UsageError, type Command } from "./args.ts";
 import { EXIT, exitCodeForApiError, type ExitCode } from "./exit-codes.ts";
@@ -8,20 +10,51 @@ import { runApiCommand } from "./api-commands.ts";
 import { LocalError, NotFoundLocalError } from "./errors.ts";
 import { processIO, type CliIO } from "./io.ts";
 
+/** Set by the skill's bundle (scripts/build-skill.mjs), which has no package.json beside it. */
+declare const TEAM_MESH_VERSION: string | undefined;
+
 function version(): string {
+  if (typeof TEAM_MESH_VERSION === "string") return TEAM_MESH_VERSION;
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
+}
+
+export interface RunOptions {
+  /** Broadcasts are created and left awaiting confirmation in the dashboard, never confirmed (the skill). */
+  neverConfirm?: boolean;
+}
+
+/** Where the key is read from when MESH_API_KEY is not set and MESH_API_KEY_FILE does not say. */
+export const DEFAULT_KEY_FILE = "~/.openclaw/credentials/team-mesh.key";
+
+/** MESH_API_KEY, else the first line of MESH_API_KEY_FILE (default DEFAULT_KEY_FILE, if it exists). */
+function apiKeyOf(env: NodeJS.ProcessEnv): { key: string | undefined; problem?: string } {
+  const direct = env.MESH_API_KEY?.trim();
+  if (direct) return { key: direct };
+  const named = env.MESH_API_KEY_FILE?.trim();
+  const file = named || join(env.HOME ?? homedir(), ".openclaw/credentials/team-mesh.key");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!named && code === "ENOENT") return { key: undefined };
+    return { key: undefined, problem: `cannot read the key file MESH_API_KEY_FILE=${file}: ${code ?? (err as Error).message}` };
+  }
+  const key = text.trim();
+  return key ? { key } : { key: undefined, problem: `the key file ${file} is empty` };
 }
 
 const isLocal = (c: Command): c is Extract<Command, { dataDir: string | undefined }> => "dataDir" in c;
 
 /** Runs one command line; returns the exit code. Never throws. */
-export async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
+export async function run(argv: readonly string[], io: CliIO, opts: RunOptions = {}): Promise<ExitCode> {
   let cmd: Command;
   try {
     cmd = parseCommandLine(argv);
   } catch (err) {
     if (err instanceof UsageError) {
+      if (argv.includes("--json")) return fail(io, true, EXIT.USAGE, "USAGE", err.message);
       io.stderr(`team-mesh: ${err.message}\n\n${usageFor(err.command)}`);
       return EXIT.USAGE;
     }
@@ -32,7 +65,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<ExitCode>
     return EXIT.OK;
   }
   if (cmd.name === "version") {
-    io.stdout(version());
+    io.stdout(argv.includes("--json") ? JSON.stringify({ version: version() }) : version());
     return EXIT.OK;
   }
   const json = cmd.json;
@@ -42,17 +75,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<ExitCode>
       const { runLocalCommand } = await import("../server/admin/local-commands.ts");
       return await runLocalCommand(cmd, io);
     }
-    const apiKey = io.env.MESH_API_KEY?.trim();
+    const { key: apiKey, problem } = apiKeyOf(io.env);
     if (!apiKey) {
-      return fail(io, json, EXIT.AUTH, "UNAUTHENTICATED", "MESH_API_KEY is not set: create an API key in the dashboard (API keys page, /keys) and export it");
+      const why = problem ?? `MESH_API_KEY is not set (nor MESH_API_KEY_FILE, and there is no ${DEFAULT_KEY_FILE})`;
+      return fail(io, json, EXIT.AUTH, "UNAUTHENTICATED", `${why}: create an API key in the dashboard (API keys page, /keys) and export it`);
     }
     const client = new ApiClient(cmd.url ?? io.env.MESH_URL ?? DEFAULT_URL, apiKey);
-    return await runApiCommand(cmd, { io, client, json });
+    return await runApiCommand(cmd, { io, client, json, neverConfirm: opts.neverConfirm === true });
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`team-mesh: ${err.message}`);
-      return EXIT.USAGE;
-    }
+    if (err instanceof UsageError) return fail(io, json, EXIT.USAGE, "USAGE", err.message);
     if (err instanceof ApiError) {
       const shown = shownError(err);
       const code = exitCodeForApiError(err.status, shown.code);
@@ -99,7 +130,7 @@ function hint(err: ApiError): string {
   }
 }
 
-export async function main(argv = process.argv.slice(2)): Promise<void> {
-  const code = await run(argv, processIO());
+export async function main(argv = process.argv.slice(2), opts: RunOptions = {}): Promise<void> {
+  const code = await run(argv, processIO(), opts);
   process.exitCode = code;
 }

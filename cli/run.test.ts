@@ -1,5 +1,5 @@
 // The CLI in-process against a stand-in API: requests it makes, output, exit codes.
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "./main.ts";
@@ -312,5 +312,143 @@ describe("broadcast", () => {
       "POST /api/v1/broadcasts false",
       "POST /api/v1/broadcasts/bc_1/confirm ",
     ]);
+  });
+});
+
+describe("late replies: send's hint, reply ID [--wait SEC]", () => {
+  it("send that times out prints the message id and the exact command that fetches the late reply", async () => {
+    api.on("POST", "/api/v1/messages", { status: 200, body: message("timeout", null, { id: "msg_7" }) });
+    const r = await cli(["send", "--to", "alice", "-m", "hi"]);
+    expect(r.code).toBe(EXIT.FAILED);
+    expect(r.out).toContain("No reply yet for message msg_7");
+    expect(r.out).toContain("  team-mesh reply msg_7 --wait 60");
+    // --json: stdout stays the Message, the hint goes to stderr
+    const j = await cli(["send", "--to", "alice", "-m", "hi", "--json"]);
+    expect(JSON.parse(j.out)).toMatchObject({ id: "msg_7", status: "timeout" });
+    expect(j.err).toContain("team-mesh reply msg_7 --wait 60");
+  });
+
+  it("a reply that came: no hint", async () => {
+    api.on("POST", "/api/v1/messages", { status: 200, body: message("replied", "done") });
+    const r = await cli(["send", "--to", "alice", "-m", "hi"]);
+    expect(r.out).not.toContain("team-mesh reply");
+  });
+
+  it("reply: asks the server once; the late reply is printed, exit 0; --json is the Message", async () => {
+    api.on("POST", "/api/v1/messages/msg_1/late-reply", { status: 200, body: message("replied", "late but here") });
+    const r = await cli(["reply", "msg_1"]);
+    expect(r.code).toBe(EXIT.OK);
+    expect(r.out).toContain("late but here");
+    expect(api.requests.map((q) => `${q.method} ${q.path}`)).toEqual(["POST /api/v1/messages/msg_1/late-reply"]);
+    const j = await cli(["reply", "msg_1", "--json"]);
+    expect(JSON.parse(j.out)).toMatchObject({ id: "msg_1", exchanges: [{ reply: "late but here" }] });
+  });
+
+  it("reply --wait: keeps asking until the reply is there", async () => {
+    let asked = 0;
+    api.on("POST", "/api/v1/messages/msg_1/late-reply", () => ({ status: 200, body: ++asked < 2 ? message("timeout", null) : message("replied", "finally") }));
+    const r = await cli(["reply", "msg_1", "--wait", "20"]);
+    expect(r.code).toBe(EXIT.OK);
+    expect(r.out).toContain("finally");
+    expect(asked).toBe(2);
+  });
+
+  it("reply without a reply yet: exit 1, says so and how to try again; --wait gives up at its deadline", async () => {
+    api.on("POST", "/api/v1/messages/msg_1/late-reply", { status: 200, body: message("timeout", null) });
+    const once = await cli(["reply", "msg_1"]);
+    expect(once.code).toBe(EXIT.FAILED);
+    expect(once.err).toContain("no late reply for message msg_1 yet. Try again later: team-mesh reply msg_1 --wait 60");
+    expect(once.out).not.toContain("No reply yet for message");
+    api.reset();
+    api.on("POST", "/api/v1/messages/msg_1/late-reply", { status: 200, body: message("timeout", null) });
+    const started = Date.now();
+    const waited = await cli(["reply", "msg_1", "--wait", "1", "--json"]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(waited.code).toBe(EXIT.FAILED);
+    expect(JSON.parse(waited.out)).toMatchObject({ id: "msg_1", status: "timeout", replyPending: true });
+    expect(waited.err).toContain("(waited 1 s)");
+    expect(api.requests.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("reply: a message still running is read, not asked about", async () => {
+    let reads = 0;
+    api.on("POST", "/api/v1/messages/msg_1/late-reply", { status: 200, body: message("sending", null, { exchanges: [] }) });
+    api.on("GET", "/api/v1/messages/msg_1", () => ({ status: 200, body: ++reads < 2 ? message("sending", null, { exchanges: [] }) : message("replied", "done now") }));
+    const r = await cli(["reply", "msg_1", "--wait", "20"]);
+    expect(r.code).toBe(EXIT.OK);
+    expect(r.out).toContain("done now");
+    expect(api.requests.filter((q) => q.path.endsWith("/late-reply"))).toHaveLength(1);
+  });
+
+  it("reply to an unknown id: exit 4 with a clear message (--json: the error object)", async () => {
+    api.on("POST", "/api/v1/messages/nope/late-reply", err(404, "MESSAGE_NOT_FOUND", "No message nope"));
+    const r = await cli(["reply", "nope"]);
+    expect(r.code).toBe(EXIT.NOT_FOUND);
+    expect(r.err).toContain("No message with id nope");
+    const j = await cli(["reply", "nope", "--json"]);
+    expect(j.code).toBe(EXIT.NOT_FOUND);
+    expect(JSON.parse(j.out)).toMatchObject({ error: { code: "MESSAGE_NOT_FOUND" }, status: 404 });
+  });
+
+  it("reply usage: needs the id; --wait is a whole number 0-3600", async () => {
+    expect((await cli(["reply"])).code).toBe(EXIT.USAGE);
+    expect((await cli(["reply", "msg_1", "--wait", "soon"])).code).toBe(EXIT.USAGE);
+    expect((await cli(["reply", "msg_1", "--wait", "3601"])).code).toBe(EXIT.USAGE);
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe("--json on every command", () => {
+  it("usage errors with --json: a parseable error object on stdout, exit 2", async () => {
+    const r = await cli(["send", "--to", "alice", "--json"]);
+    expect(r.code).toBe(EXIT.USAGE);
+    expect(JSON.parse(r.out)).toEqual({ error: { code: "USAGE", message: "send needs --message" } });
+    const bad = await cli(["list", "--bogus", "--json"]);
+    expect(JSON.parse(bad.out).error.code).toBe("USAGE");
+  });
+
+  it("no key with --json: the error object, exit 3", async () => {
+    const r = await cli(["list", "--json"], { env: { MESH_URL: api.url, HOME: "/nonexistent-home" } });
+    expect(r.code).toBe(EXIT.AUTH);
+    expect(JSON.parse(r.out).error.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("version --json", async () => {
+    expect(JSON.parse((await cli(["version", "--json"])).out)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+  });
+
+  it("every API command parses --json", async () => {
+    const { parseCommandLine, COMMAND_NAMES } = await import("./args.ts");
+    const needs: Record<string, string[]> = { send: ["--to", "a", "-m", "x"], broadcast: ["-m", "x"], import: ["--registry", "r.json"], status: ["id"], reply: ["id"], restore: ["f"], "reset-password": ["u"] };
+    const words: Record<string, string[]> = { "audit-verify": ["audit", "verify"], "audit-head": ["audit", "head"], "vault-rotate": ["vault", "rotate"], "reset-password": ["admin", "reset-password"] };
+    for (const name of COMMAND_NAMES) {
+      const cmd = parseCommandLine([...(words[name] ?? [name]), ...(needs[name] ?? []), "--json"]);
+      expect(cmd, name).toMatchObject({ name, json: true });
+    }
+  });
+});
+
+describe("MESH_API_KEY_FILE", () => {
+  it("the key from a file when MESH_API_KEY is unset; an unreadable named file is exit 3", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-keyfile-"));
+    try {
+      const file = join(dir, "team-mesh.key");
+      writeFileSync(file, `${KEY}\n`, { mode: 0o600 });
+      api.on("GET", "/api/v1/teammates", { status: 200, body: { items: [] } });
+      const r = await cli(["list"], { env: { MESH_URL: api.url, MESH_API_KEY_FILE: file } });
+      expect(r.code).toBe(EXIT.OK);
+      expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+      // the default place: ~/.openclaw/credentials/team-mesh.key
+      const home = join(dir, "home");
+      mkdirSync(join(home, ".openclaw/credentials"), { recursive: true });
+      writeFileSync(join(home, ".openclaw/credentials/team-mesh.key"), KEY, { mode: 0o600 });
+      expect((await cli(["list"], { env: { MESH_URL: api.url, HOME: home } })).code).toBe(EXIT.OK);
+      const missing = await cli(["list"], { env: { MESH_URL: api.url, MESH_API_KEY_FILE: join(dir, "nope.key") } });
+      expect(missing.code).toBe(EXIT.AUTH);
+      expect(missing.err).toContain("cannot read the key file");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -89,6 +89,23 @@ describe("team-mesh CLI against the real server", () => {
     expect(s.out).toContain("ack deploy done?");
   });
 
+  it("reply: exit 4 and a clear message for an unknown message id; --json is parseable", async () => {
+    const r = await cli(["reply", "msg_nope"], requester);
+    expect(r.code).toBe(4);
+    expect(r.err).toContain("No message with id msg_nope");
+    expect(r.err).toContain("[MESSAGE_NOT_FOUND]");
+    const j = await cli(["reply", "msg_nope", "--wait", "5", "--json"], requester);
+    expect(j.code).toBe(4);
+    expect(JSON.parse(j.out)).toMatchObject({ error: { code: "MESSAGE_NOT_FOUND" }, status: 404 });
+  });
+
+  it("reply on a message that was answered in time: the reply, exit 0", async () => {
+    const sent = JSON.parse((await cli(["send", "--to", "bob", "--message", "quick one", "--json"], requester)).out);
+    const r = await cli(["reply", sent.id], requester);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("ack quick one");
+  });
+
   it("send --message - reads standard input", async () => {
     const r = await cli(["send", "--to", "alice", "--message", "-"], operator, "from stdin\n");
     expect(r.code).toBe(0);
