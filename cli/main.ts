@@ -47,6 +47,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<ExitCode>
       return fail(io, json, EXIT.AUTH, "UNAUTHENTICATED", "MESH_API_KEY is not set: create an API key in the dashboard (API keys page, /keys) and export it");
     }
     const client = new ApiClient(cmd.url ?? io.env.MESH_URL ?? DEFAULT_URL, apiKey);
+    if (cmd.name === "mcp") return await (await import("./mcp.ts")).runMcp(client, io);
     return await runApiCommand(cmd, { io, client, json });
   } catch (err) {
     if (err instanceof UsageError) {
