@@ -28,15 +28,27 @@ describe("MCP server", () => {
     await gw.stop();
   });
 
-  async function httpClient(key: string): Promise<Client> {
-    const client = new Client({ name: "mcp-test", version: "1.0.0" });
+  // the current revision, pinned (the SDK client's default is still the 2025 handshake)
+  const MODERN = { versionNegotiation: { mode: { pin: "2026-07-28" } } } as const;
+
+  async function httpClient(key: string, opts: { legacy?: boolean } = {}): Promise<Client> {
+    const client = new Client({ name: "mcp-test", version: "1.0.0" }, opts.legacy ? {} : MODERN);
     await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${key}` } } }));
     clients.push(client);
     return client;
   }
 
-  async function stdioClient(key: string): Promise<Client> {
-    const client = new Client({ name: "mcp-test-stdio", version: "1.0.0" });
+  // One child process per key (starting the CLI takes a while on a busy machine).
+  const stdioClients = new Map<string, Promise<Client>>();
+  function stdioClient(key: string, opts: { legacy?: boolean } = {}): Promise<Client> {
+    if (opts.legacy) return newStdioClient(key, opts);
+    let c = stdioClients.get(key);
+    if (!c) stdioClients.set(key, (c = newStdioClient(key, opts)));
+    return c;
+  }
+
+  async function newStdioClient(key: string, opts: { legacy?: boolean } = {}): Promise<Client> {
+    const client = new Client({ name: "mcp-test-stdio", version: "1.0.0" }, opts.legacy ? {} : MODERN);
     const env: Record<string, string> = { PATH: process.env.PATH ?? "", MESH_URL: srv.url, MESH_API_KEY: key };
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [join(REPO_ROOT, "bin/team-mesh.mjs"), "mcp"], env, stderr: "pipe" }));
     clients.push(client);
@@ -57,6 +69,9 @@ describe("MCP server", () => {
   ] as const)("over %s", (transport, connect) => {
     it("lists the tools with JSON schemas; prepare_broadcast is marked destructive", async () => {
       const client = await connect(await srv.keyFor("operator"));
+      // the SDK client and server agree on the current revision
+      expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
+      expect(client.getServerVersion()?.name).toBe("team-mesh");
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
       const send = tools.find((t) => t.name === "send")!;
@@ -64,6 +79,13 @@ describe("MCP server", () => {
       expect(send.outputSchema).toBeDefined();
       expect(tools.find((t) => t.name === "prepare_broadcast")!.annotations?.destructiveHint).toBe(true);
       expect(tools.find((t) => t.name === "list_teammates")!.annotations?.readOnlyHint).toBe(true);
+    });
+
+    it("serves a 2025-era client (the SDK client's default handshake) too", async () => {
+      const client = await connect(await srv.keyFor("operator"), { legacy: true });
+      expect(client.getNegotiatedProtocolVersion()).toBe("2025-11-25");
+      const r = await client.callTool({ name: "whoami", arguments: {} });
+      expect((r.structuredContent as Structured).caller.role).toBe("operator");
     });
 
     it("whoami, list_teammates, ping and send answer with structured content and text, each call audited with the key's name", async () => {
