@@ -27,7 +27,7 @@ import {
 } from "./format.ts";
 import type { CliIO } from "./io.ts";
 
-type ApiCommand = Extract<Command, { url: string | undefined }>;
+type ApiCommand = Exclude<Extract<Command, { url: string | undefined }>, { name: "mcp" }>;
 
 export interface ApiContext {
   io: CliIO;

@@ -27,6 +27,7 @@ export type Command =
   | { name: "help"; topic: string | undefined }
   | { name: "version" }
   | (Common & { name: "whoami" })
+  | (Common & { name: "mcp" })
   | (Common & { name: "list" })
   | (Common & { name: "ping"; to: string | undefined; timeoutSec: number | undefined })
   | (Common & {
@@ -71,6 +72,7 @@ const LOCAL: Options = {
 
 const SPECS: Record<string, { options: Options; positionals: number; local?: boolean }> = {
   whoami: { options: COMMON, positionals: 0 },
+  mcp: { options: COMMON, positionals: 0 },
   list: { options: COMMON, positionals: 0 },
   ping: { options: { ...COMMON, to: { type: "string" }, timeout: { type: "string" } }, positionals: 0 },
   send: {
@@ -194,6 +196,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   switch (name) {
     case "whoami":
+    case "mcp":
     case "list":
     case "sync":
       return { ...common, name };

@@ -3,6 +3,7 @@ import { EXIT } from "./exit-codes.ts";
 
 export const USAGE: Record<string, string> = {
   whoami: "team-mesh whoami [--json]\n  Which agent is mine (MESH_MY_EMAIL or the dashboard setting) and which key is calling.",
+  mcp: "team-mesh mcp [--url URL]\n  An MCP server on standard input/output (for an MCP client's config): the Team Mesh tools, called as MESH_API_KEY.",
   list: "team-mesh list [--json]\n  The registry: every teammate, its gateway, last known state and whether a token is set.",
   ping: "team-mesh ping [--to NAME] [--timeout SEC] [--json]\n  Probe gateways now (everyone, or one teammate). Exit 1 when --to's agent is not online.",
   send:
@@ -66,6 +67,7 @@ API commands (MESH_URL, default http://127.0.0.1:8790; MESH_API_KEY, an API key 
   audit head                  the signed head of the trail, to keep as an anchor
   status ID                   a message's or broadcast's state
   reply ID [--wait SEC]       fetch the late reply of a timed-out message
+  mcp                         serve the Team Mesh tools to an MCP client over stdio
 
 Local admin commands (open the database in MESH_DATA_DIR or --data-dir; no server needed):
   backup [--out FILE]         online backup of the database

@@ -81,6 +81,7 @@ export async function run(argv: readonly string[], io: CliIO, opts: RunOptions =
       return fail(io, json, EXIT.AUTH, "UNAUTHENTICATED", `${why}: create an API key in the dashboard (API keys page, /keys) and export it`);
     }
     const client = new ApiClient(cmd.url ?? io.env.MESH_URL ?? DEFAULT_URL, apiKey);
+    if (cmd.name === "mcp") return await (await import("./mcp.ts")).runMcp(client, io);
     return await runApiCommand(cmd, { io, client, json, neverConfirm: opts.neverConfirm === true });
   } catch (err) {
     if (err instanceof UsageError) return fail(io, json, EXIT.USAGE, "USAGE", err.message);

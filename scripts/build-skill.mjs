@@ -1,7 +1,8 @@
 // Bundles the team-mesh CLI (cli/skill-entry.ts) into one file for the OpenClaw skill:
 // skill/team-mesh/team-mesh.mjs, which plain `node` (20 or newer) runs without this repository or
 // its node_modules. The local admin commands (backup, restore, vault rotate, admin reset-password)
-// open the database and are left out: the skill talks to the server over its API only.
+// open the database and are left out: the skill talks to the server over its API only. So is
+// `team-mesh mcp` (an MCP server over stdio, with the MCP SDK): a skill is not an MCP server.
 //
 //   node scripts/build-skill.mjs           write the bundle (npm run build:skill)
 //   node scripts/build-skill.mjs --check   exit 1 when the checked-in bundle is not what the sources build
@@ -25,6 +26,15 @@ const noLocalCommands = {
       contents: `import { UsageError } from "./args.ts";
 export async function runLocalCommand(cmd: { name: string }): Promise<never> {
   throw new UsageError(cmd.name + " is a local admin command, not part of the skill: run team-mesh on the server's machine");
+}`,
+    }));
+    b.onResolve({ filter: /\/mcp\.ts$/ }, (a) => (a.importer.includes("/cli/") ? { path: "mcp", namespace: "skill-stub-mcp" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "skill-stub-mcp" }, () => ({
+      loader: "ts",
+      resolveDir: join(root, "cli"),
+      contents: `import { UsageError } from "./args.ts";
+export async function runMcp(): Promise<never> {
+  throw new UsageError("mcp is not part of the skill: run the team-mesh CLI (team-mesh mcp) as the MCP server");
 }`,
     }));
   },

@@ -17,6 +17,8 @@ import { systemRoutes } from "./http/system-routes.ts";
 import { createRouter } from "./http/router.ts";
 import type { AppEnv } from "./auth/context.ts";
 import { messagingRoutes } from "./messaging/routes.ts";
+import { mcpRoutes } from "./mcp/http.ts";
+import { mcpCallRoutes } from "./mcp/routes.ts";
 import { mountOpenApi } from "./openapi.ts";
 import type { Services } from "./services.ts";
 
@@ -95,6 +97,8 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
   app.use("*", durableWrites(writeBatchOf(services.db.$client), services.logger));
   app.use("*", kit.global);
 
+  // MCP over Streamable HTTP (server/mcp/): before the web app's catch-all
+  app.route("/", mcpRoutes(services).app);
   const api = mountApi(app, services, auth);
   mountOpenApi(api);
   app.route("/", apiDocsRoutes());
@@ -111,6 +115,7 @@ function mountApi(app: OpenAPIHono<AppEnv>, services: Services, auth: AuthKit) {
     .route("/api/v1", apiKeysRoutes(services))
     .route("/api/v1", teammatesRoutes(services))
     .route("/api/v1", auditRoutes(services))
+    .route("/api/v1", mcpCallRoutes(services))
     .route(
       "/api/v1",
       messagingRoutes({

@@ -37,6 +37,15 @@ function webhookUrlProblem(value: string): string | null {
   return null;
 }
 
+/** The host names /mcp answers (DNS-rebinding protection): the list given, else localhost-class names and the bind address. */
+function mcpHosts(list: string | undefined, bindHost: string): string[] {
+  if (list) return list.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const hosts = ["localhost", "127.0.0.1", "[::1]"];
+  const bind = bindHost.includes(":") && !bindHost.startsWith("[") ? `[${bindHost}]` : bindHost.toLowerCase();
+  if (bind !== "0.0.0.0" && bind !== "[::]" && !hosts.includes(bind)) hosts.push(bind);
+  return hosts;
+}
+
 /** The documented variables, in the README's order. */
 const EnvSchema = z.object({
   MESH_HOST: envVar(z.string().min(1), "127.0.0.1", "Address the HTTP server binds to"),
@@ -84,6 +93,11 @@ const EnvSchema = z.object({
   MESH_METRICS_TOKEN: envVar(optionalString, "", "Bearer token for /metrics (unset: /metrics needs an admin session or key)"),
   MESH_TRUST_PROXY: envVar(optionalString.pipe(bool.optional()), "", "Trust X-Forwarded-* headers (behind a TLS reverse proxy)"),
   MESH_SECURE_COOKIES: envVar(optionalString.pipe(bool.optional()), "", "Mark the session cookie Secure (default: on when MESH_TRUST_PROXY is on)"),
+  MESH_MCP_ALLOWED_HOSTS: envVar(
+    optionalString,
+    "",
+    "Host names the MCP endpoint /mcp answers, comma-separated (default: localhost, 127.0.0.1, [::1] and MESH_HOST); a browser Origin must name one too",
+  ),
 });
 
 /** The environment → Config: each variable, the checks across variables, then the derived values. */
@@ -130,6 +144,7 @@ export const ConfigSchema = EnvSchema.check(
     metricsToken: env.MESH_METRICS_TOKEN,
     trustProxy,
     secureCookies: env.MESH_SECURE_COOKIES ?? trustProxy,
+    mcpAllowedHosts: mcpHosts(env.MESH_MCP_ALLOWED_HOSTS, env.MESH_HOST),
   };
 });
 

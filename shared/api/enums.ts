@@ -53,6 +53,7 @@ export const AUDIT_KINDS = [
   "api_key",
   "sync",
   "system",
+  "mcp", // one tool call of an MCP client (server/mcp/)
 ] as const;
 
 /** What an audit entry records as its outcome: pending, a final delivery status, ok or failed. */

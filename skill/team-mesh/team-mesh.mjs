@@ -107,6 +107,7 @@ function parseCommandLine(argv) {
   }
   switch (name) {
     case "whoami":
+    case "mcp":
     case "list":
     case "sync":
       return { ...common, name };
@@ -175,6 +176,7 @@ var init_args = __esm({
     };
     SPECS = {
       whoami: { options: COMMON, positionals: 0 },
+      mcp: { options: COMMON, positionals: 0 },
       list: { options: COMMON, positionals: 0 },
       ping: { options: { ...COMMON, to: { type: "string" }, timeout: { type: "string" } }, positionals: 0 },
       send: {
@@ -230,6 +232,20 @@ async function runLocalCommand(cmd) {
 }
 var init_local_commands = __esm({
   "skill-stub:local-commands"() {
+    init_args();
+  }
+});
+
+// skill-stub-mcp:mcp
+var mcp_exports = {};
+__export(mcp_exports, {
+  runMcp: () => runMcp
+});
+async function runMcp() {
+  throw new UsageError("mcp is not part of the skill: run the team-mesh CLI (team-mesh mcp) as the MCP server");
+}
+var init_mcp = __esm({
+  "skill-stub-mcp:mcp"() {
     init_args();
   }
 });
@@ -698,6 +714,7 @@ function exitCodeForApiError(status, code) {
 // cli/help.ts
 var USAGE = {
   whoami: "team-mesh whoami [--json]\n  Which agent is mine (MESH_MY_EMAIL or the dashboard setting) and which key is calling.",
+  mcp: "team-mesh mcp [--url URL]\n  An MCP server on standard input/output (for an MCP client's config): the Team Mesh tools, called as MESH_API_KEY.",
   list: "team-mesh list [--json]\n  The registry: every teammate, its gateway, last known state and whether a token is set.",
   ping: "team-mesh ping [--to NAME] [--timeout SEC] [--json]\n  Probe gateways now (everyone, or one teammate). Exit 1 when --to's agent is not online.",
   send: "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--json]\n  Send to one teammate's agent and wait for its reply. --message - reads standard input.\n  --rounds 1-10 (default 1), --timeout 1-600 s per round (default 60), --session (default main).\n  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).\n  On a timeout it prints the message id and the command that fetches the late reply (`reply`).",
@@ -732,6 +749,7 @@ API commands (MESH_URL, default http://127.0.0.1:8790; MESH_API_KEY, an API key 
   audit head                  the signed head of the trail, to keep as an anchor
   status ID                   a message's or broadcast's state
   reply ID [--wait SEC]       fetch the late reply of a timed-out message
+  mcp                         serve the Team Mesh tools to an MCP client over stdio
 
 Local admin commands (open the database in MESH_DATA_DIR or --data-dir; no server needed):
   backup [--out FILE]         online backup of the database
@@ -1309,6 +1327,7 @@ ${usageFor(err.command)}`);
       return fail(io, json, EXIT.AUTH, "UNAUTHENTICATED", `${why}: create an API key in the dashboard (API keys page, /keys) and export it`);
     }
     const client = new ApiClient(cmd.url ?? io.env.MESH_URL ?? DEFAULT_URL, apiKey);
+    if (cmd.name === "mcp") return await (await Promise.resolve().then(() => (init_mcp(), mcp_exports))).runMcp(client, io);
     return await runApiCommand(cmd, { io, client, json, neverConfirm: opts.neverConfirm === true });
   } catch (err) {
     if (err instanceof UsageError) return fail(io, json, EXIT.USAGE, "USAGE", err.message);
