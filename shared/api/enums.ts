@@ -54,6 +54,7 @@ export const AUDIT_KINDS = [
   "sync",
   "system",
   "mcp", // one tool call of an MCP client (server/mcp/)
+  "a2a", // one JSON-RPC call of an A2A client (server/a2a/)
 ] as const;
 
 /** What an audit entry records as its outcome: pending, a final delivery status, ok or failed. */
