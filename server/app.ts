@@ -17,6 +17,7 @@ import { systemRoutes } from "./http/system-routes.ts";
 import { createRouter } from "./http/router.ts";
 import type { AppEnv } from "./auth/context.ts";
 import { messagingRoutes } from "./messaging/routes.ts";
+import { a2aRoutes } from "./a2a/http.ts";
 import { mcpRoutes } from "./mcp/http.ts";
 import { mcpCallRoutes } from "./mcp/routes.ts";
 import { mountOpenApi } from "./openapi.ts";
@@ -99,6 +100,8 @@ export function buildApp(services: Services, opts: AppOptions = {}): BuiltApp {
 
   // MCP over Streamable HTTP (server/mcp/): before the web app's catch-all
   app.route("/", mcpRoutes(services).app);
+  // A2A 1.0 (server/a2a/): the Agent Card and the JSON-RPC endpoint /a2a
+  app.route("/", a2aRoutes(services));
   const api = mountApi(app, services, auth);
   mountOpenApi(api);
   app.route("/", apiDocsRoutes());

@@ -22,7 +22,7 @@ function unauthenticated(c: Context<AppEnv>, message: string) {
 }
 
 /** Where the dashboard is, as this request reached the server. */
-function dashboardOrigin(c: Context<AppEnv>, trustProxy: boolean): string {
+export function dashboardOrigin(c: Context<AppEnv>, trustProxy: boolean): string {
   const url = new URL(c.req.url);
   if (trustProxy) {
     const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim();
