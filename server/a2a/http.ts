@@ -82,7 +82,7 @@ export function a2aRoutes(services: Services) {
     const full = principal && c.get("authVia") === "bearer" && can(principal.role, "teammates:read");
     const card = agentCard(originOf(c), SERVER_INFO.version, full ? services.registry : null);
     c.header("Cache-Control", full ? "no-store" : "public, max-age=60");
-    if (full) c.header("Vary", "Authorization");
+    c.header("Vary", "Authorization"); // the card depends on the key
     return c.json(AgentCard.toJSON(card) as Record<string, unknown>);
   });
 
