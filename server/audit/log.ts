@@ -4,15 +4,17 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { z } from "zod";
 import { AuditQuery as AuditQuerySchema, type AuditEntry, type AuditVerifyProgress } from "../../shared/api/audit.ts";
 import type { Db } from "../db/connection.ts";
+import { and, asc, between, count, desc, eq, gte, inArray, isNull, lt, lte, max, setPlaceholder as set$, sql, type SQL } from "../db/drizzle.ts";
+import { auditEntries as e, settings } from "../db/schema.ts";
 import { writeBatchOf } from "../db/write-batch.ts";
 import { ApiError } from "../errors.ts";
 import type { Vault } from "../vault/types.ts";
 import { loadAnchorSigner } from "./anchor.ts";
 import { GENESIS_HASH, canonicalJson, completionHash, entryHash } from "./chain.ts";
 import { csvRow } from "./csv.ts";
-import { toFtsQuery } from "./fts.ts";
-import { DATA_PRESENT_SQL, checkedHead, parseHead, serializeHead, type Head } from "./head.ts";
-import { chained, completionOf, toEntry, type AuditRow } from "./rows.ts";
+import { auditFts, toFtsQuery } from "./fts.ts";
+import { checkedHead, dataPresent, parseHead, serializeHead, type Head } from "./head.ts";
+import { auditRowColumns, chained, completionOf, toEntry, type AuditRow } from "./rows.ts";
 import type { AuditCompletion, AuditInput, AuditLog } from "./types.ts";
 import { openSnapshot } from "./snapshot.ts";
 import { createVerifyRunner } from "./verify.ts";
@@ -89,85 +91,67 @@ export function decodeCursor(cursor: string): number {
   return Number(text);
 }
 
-/** The filters as SQL over `audit_entries e`; full-text search is kept apart (see selectFrom). */
+/** The filters as conditions on `audit_entries`; full-text search is kept apart (see selectFrom). */
 interface Where {
-  sql: string;
-  params: unknown[];
+  /** null: the filters cannot match anything (a time range that holds no entry). */
+  conditions: SQL[] | null;
   /** The sanitised FTS5 query, when searching. */
   fts: string | null;
 }
 
 /**
- * Filters → SQL. A time range becomes an id range first: `at` never decreases with the id (the
- * log makes it so), so the page is read along the primary key or an (x, id) index and costs
+ * Filters → conditions. A time range becomes an id range first: `at` never decreases with the id
+ * (the log makes it so), so the page is read along the primary key or an (x, id) index and costs
  * the page, not the number of entries in the range. The `at` test stays as well (`+at`: a
  * filter, never the index the planner picks), so the answer is exact even where old entries
  * written before that rule went back in time.
  */
 function whereOf(q: ParsedQuery, idBounds: (from: number | null, to: number | null) => { lo: number; hi: number } | null): Where {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  if (q.teammate) {
-    clauses.push("e.teammate = ?");
-    params.push(q.teammate.trim().toLowerCase());
-  }
-  if (q.actor) {
-    clauses.push("e.actor = ?");
-    params.push(q.actor);
-  }
-  if (q.kind?.length) {
-    clauses.push(`e.kind in (${q.kind.map(() => "?").join(",")})`);
-    params.push(...q.kind);
-  }
-  if (q.outcome?.length) {
-    clauses.push(`e.outcome in (${q.outcome.map(() => "?").join(",")})`);
-    params.push(...q.outcome);
-  }
+  const fts = q.q === undefined ? null : toFtsQuery(q.q) || null;
+  const c: SQL[] = [];
+  if (q.teammate) c.push(eq(e.teammate, q.teammate.trim().toLowerCase()));
+  if (q.actor) c.push(eq(e.actor, q.actor));
+  if (q.kind?.length) c.push(inArray(e.kind, q.kind));
+  if (q.outcome?.length) c.push(inArray(e.outcome, q.outcome));
   if (q.from || q.to) {
     const from = q.from ? Date.parse(q.from) : null;
     const to = q.to ? Date.parse(q.to) : null;
     const bounds = idBounds(from, to);
-    if (!bounds) clauses.push("0");
-    else {
-      clauses.push("e.id between ? and ?");
-      params.push(bounds.lo, bounds.hi);
-    }
-    if (from !== null) {
-      clauses.push("+e.at >= ?");
-      params.push(from);
-    }
-    if (to !== null) {
-      clauses.push("+e.at <= ?");
-      params.push(to);
-    }
+    if (!bounds) return { conditions: null, fts };
+    c.push(between(e.id, bounds.lo, bounds.hi));
+    // unary plus: SQLite's way of keeping a term out of index selection (see above)
+    if (from !== null) c.push(sql`+${e.at} >= ${from}`);
+    if (to !== null) c.push(sql`+${e.at} <= ${to}`);
   }
-  if (q.broadcastId) {
-    clauses.push("e.broadcast_id = ?");
-    params.push(q.broadcastId);
-  }
-  if (q.messageId) {
-    clauses.push("e.message_id = ?");
-    params.push(q.messageId);
-  }
-  const fts = q.q === undefined ? null : toFtsQuery(q.q) || null;
-  return { sql: clauses.length ? clauses.join(" and ") : "1=1", params, fts };
+  if (q.broadcastId) c.push(eq(e.broadcastId, q.broadcastId));
+  if (q.messageId) c.push(eq(e.messageId, q.messageId));
+  return { conditions: c, fts };
 }
 
 /**
- * `select e.* …` for the filters, in id order. A search reads the FTS index in rowid order and
- * joins each hit, so a page stops after `limit` hits instead of collecting every match first.
+ * The rows for the filters in id order, ids below `before` when given. A search reads the FTS
+ * index in rowid order and joins each hit, so a page stops after `limit` hits instead of
+ * collecting every match first.
  */
-function selectFrom(w: Where, order: "asc" | "desc", extra = ""): { sql: string; params: unknown[] } {
-  if (w.fts === null) {
-    return { sql: `select e.* from audit_entries e where (${w.sql})${extra ? ` and ${extra.replaceAll("$id", "e.id")}` : ""} order by e.id ${order}`, params: w.params };
+function selectFrom(db: Db, conditions: SQL[], fts: string | null, order: "asc" | "desc", before: number | null = null) {
+  const by = order === "asc" ? asc : desc;
+  if (fts === null) {
+    return db
+      .select(auditRowColumns)
+      .from(e)
+      .where(and(...conditions, before === null ? undefined : lt(e.id, before)))
+      .orderBy(by(e.id));
   }
-  return {
-    sql:
-      `select e.* from audit_fts f join audit_entries e on e.id = f.rowid where audit_fts match ? and (${w.sql})` +
-      `${extra ? ` and ${extra.replaceAll("$id", "f.rowid")}` : ""} order by f.rowid ${order}`,
-    params: [w.fts, ...w.params],
-  };
+  return db
+    .select(auditRowColumns)
+    .from(auditFts)
+    .innerJoin(e, eq(e.id, auditFts.rowid))
+    .where(and(sql`${auditFts} match ${fts}`, ...conditions, before === null ? undefined : lt(auditFts.rowid, before)))
+    .orderBy(by(auditFts.rowid));
 }
+
+/** The keys of an audit row in the order selectFrom selects them (for rows read as arrays). */
+const ROW_KEYS = Object.keys(auditRowColumns) as (keyof AuditRow)[];
 
 const CSV_COLUMNS = [
   "id",
@@ -194,77 +178,113 @@ const CSV_COLUMNS = [
 ] as const satisfies readonly (keyof AuditEntry)[];
 
 export function createAuditLog(opts: AuditLogOptions): AuditLog {
-  const sql = opts.db.$client;
-  const writes = writeBatchOf(sql);
+  const db = opts.db;
+  const client = db.$client;
+  const writes = writeBatchOf(client);
   const now = opts.now ?? Date.now;
   const keyInfo = loadAuditKey(opts.vault);
   const key = createSecretKey(keyInfo.key); // set up once: see AuditKey
   let macHead = keyInfo.macHead;
   const signer = loadAnchorSigner(opts.vault);
 
+  const $ = sql.placeholder;
   const stmts = {
-    last: sql.prepare("select id, hash, at from audit_entries order by id desc limit 1"),
-    insert: sql.prepare(
-      `insert into audit_entries(id, at, actor, kind, teammate, gateway_url, session, message, message_bytes, message_sha256,
-        broadcast_id, message_id, details, prev_hash, hash, outcome, run_id, reply, error_code, error_message, latency_ms,
-        completed_at, completion_hash)
-       values (@id, @at, @actor, @kind, @teammate, @gateway_url, @session, @message, @message_bytes, @message_sha256,
-        @broadcast_id, @message_id, @details, @prev_hash, @hash, @outcome, @run_id, @reply, @error_code, @error_message,
-        @latency_ms, @completed_at, @completion_hash)`,
-    ),
-    get: sql.prepare("select * from audit_entries where id = ?"),
-    complete: sql.prepare(
-      `update audit_entries set outcome = @outcome, run_id = @run_id, reply = @reply, error_code = @error_code,
-        error_message = @error_message, latency_ms = @latency_ms, completed_at = @completed_at, completion_hash = @completion_hash
-       where id = @id and outcome = 'pending'`,
-    ),
-    pendingCount: sql.prepare("select count(*) as n from audit_entries where outcome = 'pending'"),
+    last: db.select({ id: e.id, hash: e.hash, at: e.at }).from(e).orderBy(desc(e.id)).limit(1).prepare(),
+    insert: db
+      .insert(e)
+      .values({
+        id: $("id"),
+        at: $("at"),
+        actor: $("actor"),
+        kind: $("kind"),
+        teammate: $("teammate"),
+        gatewayUrl: $("gatewayUrl"),
+        session: $("session"),
+        message: $("message"),
+        messageBytes: $("messageBytes"),
+        messageSha256: $("messageSha256"),
+        broadcastId: $("broadcastId"),
+        messageId: $("messageId"),
+        details: set$("details"), // the canonical JSON text, bound as is (see AuditRow)
+        prevHash: $("prevHash"),
+        hash: $("hash"),
+        outcome: $("outcome"),
+        runId: $("runId"),
+        reply: $("reply"),
+        errorCode: $("errorCode"),
+        errorMessage: $("errorMessage"),
+        latencyMs: $("latencyMs"),
+        completedAt: $("completedAt"),
+        completionHash: $("completionHash"),
+      })
+      .prepare(),
+    get: db.select(auditRowColumns).from(e).where(eq(e.id, $("id"))).prepare(),
+    complete: db
+      .update(e)
+      .set({
+        outcome: set$("outcome"),
+        runId: set$("runId"),
+        reply: set$("reply"),
+        errorCode: set$("errorCode"),
+        errorMessage: set$("errorMessage"),
+        latencyMs: set$("latencyMs"),
+        completedAt: set$("completedAt"),
+        completionHash: set$("completionHash"),
+      })
+      .where(and(eq(e.id, $("id")), eq(e.outcome, "pending")))
+      .prepare(),
+    pendingCount: db.select({ n: count() }).from(e).where(eq(e.outcome, "pending")).prepare(),
     // a 'pending' row that carries completion evidence was completed once and reverted: never reseal it
-    pendingIds: sql.prepare("select id from audit_entries where outcome = 'pending' and completion_hash is null and completed_at is null order by id"),
-    setHead: sql.prepare(
-      "insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at",
-    ),
-    getHead: sql.prepare("select value from settings where key = ?"),
-    firstFrom: sql.prepare("select id from audit_entries where at >= ? order by at, id limit 1"),
-    lastTo: sql.prepare("select id from audit_entries where at <= ? order by at desc, id desc limit 1"),
-    maxId: sql.prepare("select coalesce(max(id), 0) as n from audit_entries"),
-    hasData: sql.prepare(DATA_PRESENT_SQL),
+    pendingIds: db
+      .select({ id: e.id })
+      .from(e)
+      .where(and(eq(e.outcome, "pending"), isNull(e.completionHash), isNull(e.completedAt)))
+      .orderBy(asc(e.id))
+      .prepare(),
+    setHead: db
+      .insert(settings)
+      .values({ key: $("key"), value: $("value"), updatedAt: $("t") })
+      .onConflictDoUpdate({ target: settings.key, set: { value: set$("value"), updatedAt: set$("t") } })
+      .prepare(),
+    getHead: db.select({ value: settings.value }).from(settings).where(eq(settings.key, $("key"))).prepare(),
+    firstFrom: db.select({ id: e.id }).from(e).where(gte(e.at, $("from"))).orderBy(asc(e.at), asc(e.id)).limit(1).prepare(),
+    lastTo: db.select({ id: e.id }).from(e).where(lte(e.at, $("to"))).orderBy(desc(e.at), desc(e.id)).limit(1).prepare(),
+    maxId: db.select({ n: max(e.id) }).from(e).prepare(),
   };
 
   /** The ids a time range spans (`at` never decreases with the id), or null when it holds none. */
   const idBounds = (from: number | null, to: number | null): { lo: number; hi: number } | null => {
-    const lo = from === null ? 1 : (stmts.firstFrom.get(from) as { id: number } | undefined)?.id;
-    const hi = to === null ? (stmts.maxId.get() as { n: number }).n : (stmts.lastTo.get(to) as { id: number } | undefined)?.id;
+    const lo = from === null ? 1 : stmts.firstFrom.get({ from })?.id;
+    const hi = to === null ? (stmts.maxId.get()?.n ?? 0) : stmts.lastTo.get({ to })?.id;
     return lo === undefined || hi === undefined || hi < lo ? null : { lo, hi };
   };
-  const tableEnd = () => (stmts.last.get() as { id: number; hash: string; at: number } | undefined) ?? { id: 0, hash: GENESIS_HASH, at: 0 };
+  const tableEnd = () => stmts.last.get() ?? { id: 0, hash: GENESIS_HASH, at: 0 };
+  const headValue = () => stmts.getHead.get({ key: AUDIT_HEAD_SETTING })?.value;
   /** The stored head checked against the table's end; anything found is kept in it from now on. */
   const currentHead = (end = tableEnd()): Head => {
-    const value = (stmts.getHead.get(AUDIT_HEAD_SETTING) as { value: string } | undefined)?.value;
-    let read = parseHead(key, value);
+    let read = parseHead(key, headValue());
     // an old-format head after this trail's heads got a MAC: someone wrote it without the key
     if (read.state === "legacy" && macHead) read = { state: "forged" };
     const head = checkedHead(
       read,
       { id: end.id, hash: end.hash },
-      () => (stmts.pendingCount.get() as { n: number }).n,
-      () => (stmts.hasData.get() as { d: number }).d === 1,
+      () => stmts.pendingCount.get()?.n ?? 0,
+      () => dataPresent(db),
     );
     const before = read.state === "ok" ? read.head.anomaly : null;
     if (head.anomaly && head.anomaly !== before) opts.onAnomaly?.(head.anomaly);
     return head;
   };
-  const writeHead = (h: Head) => stmts.setHead.run(AUDIT_HEAD_SETTING, serializeHead(key, h), now());
+  const writeHead = (h: Head) => stmts.setHead.run({ key: AUDIT_HEAD_SETTING, value: serializeHead(key, h), t: now() });
 
   // At start: a trail with no head gets one now (fresh, upgraded, or carrying what was found).
-  sql.transaction(() => {
-    const value = (stmts.getHead.get(AUDIT_HEAD_SETTING) as { value: string } | undefined)?.value;
-    if (parseHead(key, value).state !== "ok") writeHead(currentHead());
+  client.transaction(() => {
+    if (parseHead(key, headValue()).state !== "ok") writeHead(currentHead());
     keyInfo.markMacHead();
   }).immediate();
   macHead = true;
 
-  const appendTx = sql.transaction((input: AuditInput): AuditRow => {
+  const appendTx = client.transaction((input: AuditInput): AuditRow => {
     const end = tableEnd();
     const head = currentHead(end); // its id and hash are the end's
     // never before the entry it follows (a clock stepped back): time order is id order, which
@@ -278,60 +298,50 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       actor: input.actor,
       kind: input.kind,
       teammate: input.teammate ?? null,
-      gateway_url: input.gatewayUrl ?? null,
+      gatewayUrl: input.gatewayUrl ?? null,
       session: input.session ?? null,
       message,
-      message_bytes: message === null ? null : Buffer.byteLength(message, "utf8"),
-      message_sha256: message === null ? null : createHash("sha256").update(message, "utf8").digest("hex"),
-      broadcast_id: input.broadcastId ?? null,
-      message_id: input.messageId ?? null,
+      messageBytes: message === null ? null : Buffer.byteLength(message, "utf8"),
+      messageSha256: message === null ? null : createHash("sha256").update(message, "utf8").digest("hex"),
+      broadcastId: input.broadcastId ?? null,
+      messageId: input.messageId ?? null,
       details: input.details == null ? null : canonicalJson(input.details),
-      prev_hash: head.hash,
+      prevHash: head.hash,
       hash: "",
       outcome: input.outcome,
-      run_id: pending ? null : (input.runId ?? null),
+      runId: pending ? null : (input.runId ?? null),
       reply: pending ? null : (input.reply ?? null),
-      error_code: pending ? null : (input.errorCode ?? null),
-      error_message: pending ? null : (input.errorMessage ?? null),
-      latency_ms: pending ? null : (input.latencyMs ?? null),
-      completed_at: pending ? null : at,
-      completion_hash: null,
+      errorCode: pending ? null : (input.errorCode ?? null),
+      errorMessage: pending ? null : (input.errorMessage ?? null),
+      latencyMs: pending ? null : (input.latencyMs ?? null),
+      completedAt: pending ? null : at,
+      completionHash: null,
     };
-    row.hash = entryHash(key, row.prev_hash, chained(row, pending));
-    if (!pending) row.completion_hash = completionHash(key, row.hash, completionOf(row));
+    row.hash = entryHash(key, row.prevHash, chained(row, pending));
+    if (!pending) row.completionHash = completionHash(key, row.hash, completionOf(row));
     stmts.insert.run(row);
     writeHead({ id: row.id, hash: row.hash, pending: head.pending + (pending ? 1 : 0), anomaly: head.anomaly });
     return row;
   });
 
-  const completeTx = sql.transaction((id: number, c: AuditCompletion): AuditRow => {
-    const row = stmts.get.get(id) as AuditRow | undefined;
+  const completeTx = client.transaction((id: number, c: AuditCompletion): AuditRow => {
+    const row = stmts.get.get({ id });
     if (!row) throw new AuditError(`Audit entry ${id} does not exist`);
     if (row.outcome !== "pending") throw new AuditError(`Audit entry ${id} is already completed (${row.outcome})`);
-    if (row.completion_hash !== null || row.completed_at !== null) throw new AuditError(`Audit entry ${id} was completed before and reverted to pending`);
+    if (row.completionHash !== null || row.completedAt !== null) throw new AuditError(`Audit entry ${id} was completed before and reverted to pending`);
     const head = currentHead();
     const done: AuditRow = {
       ...row,
       outcome: c.outcome,
-      run_id: c.runId ?? null,
+      runId: c.runId ?? null,
       reply: c.reply ?? null,
-      error_code: c.errorCode ?? null,
-      error_message: c.errorMessage ?? null,
-      latency_ms: c.latencyMs ?? null,
-      completed_at: now(),
+      errorCode: c.errorCode ?? null,
+      errorMessage: c.errorMessage ?? null,
+      latencyMs: c.latencyMs ?? null,
+      completedAt: now(),
     };
-    done.completion_hash = completionHash(key, row.hash, completionOf(done));
-    const res = stmts.complete.run({
-      id,
-      outcome: done.outcome,
-      run_id: done.run_id,
-      reply: done.reply,
-      error_code: done.error_code,
-      error_message: done.error_message,
-      latency_ms: done.latency_ms,
-      completed_at: done.completed_at,
-      completion_hash: done.completion_hash,
-    });
+    done.completionHash = completionHash(key, row.hash, completionOf(done));
+    const res = stmts.complete.run(done);
     if (res.changes !== 1) throw new AuditError(`Audit entry ${id} could not be completed`);
     writeHead({ ...head, pending: Math.max(0, head.pending - 1) });
     return done;
@@ -343,10 +353,10 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
    * wiped) looks exactly like one that never completed. On disagreement none is resealed and
    * the head keeps the anomaly; verify reports it.
    */
-  const resealableTx = sql.transaction((): number[] => {
+  const resealableTx = client.transaction((): number[] => {
     const head = currentHead();
-    const inTable = (stmts.pendingCount.get() as { n: number }).n;
-    const ids = (stmts.pendingIds.all() as { id: number }[]).map((r) => r.id);
+    const inTable = stmts.pendingCount.get()?.n ?? 0;
+    const ids = stmts.pendingIds.all().map((r) => r.id);
     if (inTable !== head.pending || ids.length !== inTable) {
       const anomaly =
         head.anomaly ??
@@ -359,19 +369,28 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     return ids;
   });
 
-  const verifier = createVerifyRunner({ open: () => openSnapshot(sql), key, headSetting: AUDIT_HEAD_SETTING }, signer, opts.onVerifyProgress);
+  const verifier = createVerifyRunner({ open: () => openSnapshot(db), key, headSetting: AUDIT_HEAD_SETTING }, signer, opts.onVerifyProgress);
 
-  /** Export rows on one cursor over one snapshot, yielding to the event loop between slices. */
+  /**
+   * Export rows on one cursor over one snapshot, yielding to the event loop between slices. The
+   * query is drizzle's; it runs on better-sqlite3's `iterate()` because drizzle's prepared
+   * queries for better-sqlite3 have no streaming counterpart (only all/get/values/run), and
+   * reading every row at once is what this must not do.
+   */
   async function* exportRows(where: Where): AsyncGenerator<AuditRow[]> {
-    const { db, end } = openSnapshot(sql);
+    if (where.conditions === null) return;
+    const snapshot = openSnapshot(db);
     try {
-      const select = selectFrom(where, "asc");
-      const rows = db.prepare(select.sql).iterate(...select.params) as IterableIterator<AuditRow>;
+      const query = selectFrom(snapshot.db, where.conditions, where.fts, "asc").toSQL();
+      const rows = snapshot.db.$client.prepare(query.sql).raw().iterate(...query.params) as IterableIterator<unknown[]>;
       try {
         let batch: AuditRow[] = [];
         let slice = performance.now();
-        for (const r of rows) {
-          batch.push(r);
+        for (const values of rows) {
+          // every column reads as stored (no column of the table decodes its value), like drizzle's own mapping
+          const r = {} as Record<keyof AuditRow, unknown>;
+          for (let i = 0; i < ROW_KEYS.length; i++) r[ROW_KEYS[i]!] = values[i];
+          batch.push(r as AuditRow);
           if (batch.length < EXPORT_CHUNK) continue;
           yield batch;
           batch = [];
@@ -385,7 +404,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
         rows.return?.();
       }
     } finally {
-      end();
+      snapshot.end();
     }
   }
 
@@ -415,21 +434,24 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       return ids.length;
     },
     get(id) {
-      const row = stmts.get.get(id) as AuditRow | undefined;
+      const row = stmts.get.get({ id });
       return row ? toEntry(row) : null;
     },
     query(input) {
       const q = parseAuditQuery(input);
       const where = whereOf(q, idBounds);
       const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-      const { sql: text, params } = selectFrom(where, "desc", cursor === null ? "" : "$id < ?");
+      if (where.conditions === null) return { items: [], nextCursor: null };
       let rows: AuditRow[];
       try {
-        rows = sql.prepare(`${text} limit ?`).all(...params, ...(cursor === null ? [] : [cursor]), q.limit + 1) as AuditRow[];
+        rows = selectFrom(db, where.conditions, where.fts, "desc", cursor)
+          .limit(q.limit + 1)
+          .all();
       } catch (err) {
         // the FTS query is sanitised, so this should not happen; never a 500 for a search, though
-        if (q.q !== undefined && err instanceof Error && ((err as { code?: unknown }).code === "SQLITE_ERROR" || /fts5|match/i.test(err.message))) {
-          throw new ApiError("VALIDATION_FAILED", "The search text could not be used", { issues: [{ path: "q", message: err.message, code: "custom" }] });
+        const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err; // drizzle may wrap the driver's error
+        if (q.q !== undefined && cause instanceof Error && ((cause as { code?: unknown }).code === "SQLITE_ERROR" || /fts5|match/i.test(cause.message))) {
+          throw new ApiError("VALIDATION_FAILED", "The search text could not be used", { issues: [{ path: "q", message: cause.message, code: "custom" }] });
         }
         throw err;
       }

@@ -1,33 +1,18 @@
 // The row shape of `audit_entries` and the views of it that the hashes cover.
 import type { AuditEntry } from "../../shared/api/audit.ts";
+import { getTableColumns, sql } from "../db/drizzle.ts";
+import { auditEntries } from "../db/schema.ts";
 import { isoOrNull as iso } from "../db/time.ts";
 import type { ChainedFields, CompletionFields } from "./chain.ts";
 
-export interface AuditRow {
-  id: number;
-  at: number;
-  actor: string;
-  kind: string;
-  teammate: string | null;
-  gateway_url: string | null;
-  session: string | null;
-  message: string | null;
-  message_bytes: number | null;
-  message_sha256: string | null;
-  broadcast_id: string | null;
-  message_id: string | null;
-  details: string | null;
-  prev_hash: string;
-  hash: string;
-  outcome: string;
-  run_id: string | null;
-  reply: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  latency_ms: number | null;
-  completed_at: number | null;
-  completion_hash: string | null;
-}
+/**
+ * A row as stored. `details` is its stored JSON text, not the parsed value the json column would
+ * give: the chain hashes that text byte for byte (see chain.ts), so it is read and written as is.
+ */
+export type AuditRow = Omit<typeof auditEntries.$inferSelect, "details"> & { details: string | null };
+
+/** Every column of `audit_entries` for a select, `details` as its stored text (see AuditRow). */
+export const auditRowColumns = { ...getTableColumns(auditEntries), details: sql<string | null>`${auditEntries.details}` };
 
 export function toEntry(r: AuditRow): AuditEntry {
   return {
@@ -36,21 +21,21 @@ export function toEntry(r: AuditRow): AuditEntry {
     actor: r.actor,
     kind: r.kind as AuditEntry["kind"],
     teammate: r.teammate,
-    gatewayUrl: r.gateway_url,
+    gatewayUrl: r.gatewayUrl,
     session: r.session,
-    runId: r.run_id,
+    runId: r.runId,
     message: r.message,
-    messageBytes: r.message_bytes,
-    messageSha256: r.message_sha256,
+    messageBytes: r.messageBytes,
+    messageSha256: r.messageSha256,
     reply: r.reply,
     outcome: r.outcome as AuditEntry["outcome"],
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
-    latencyMs: r.latency_ms,
-    broadcastId: r.broadcast_id,
-    messageId: r.message_id,
+    errorCode: r.errorCode,
+    errorMessage: r.errorMessage,
+    latencyMs: r.latencyMs,
+    broadcastId: r.broadcastId,
+    messageId: r.messageId,
     details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
-    completedAt: iso(r.completed_at),
+    completedAt: iso(r.completedAt),
     hash: r.hash,
   };
 }
@@ -62,26 +47,26 @@ export function chained(r: AuditRow, pending: boolean): ChainedFields {
     actor: r.actor,
     kind: r.kind,
     teammate: r.teammate,
-    gatewayUrl: r.gateway_url,
+    gatewayUrl: r.gatewayUrl,
     session: r.session,
     message: r.message,
-    messageBytes: r.message_bytes,
-    messageSha256: r.message_sha256,
-    broadcastId: r.broadcast_id,
-    messageId: r.message_id,
+    messageBytes: r.messageBytes,
+    messageSha256: r.messageSha256,
+    broadcastId: r.broadcastId,
+    messageId: r.messageId,
     details: r.details,
     pending,
   };
 }
 
-export function completionOf(r: Pick<AuditRow, "outcome" | "run_id" | "reply" | "error_code" | "error_message" | "latency_ms" | "completed_at">): CompletionFields {
+export function completionOf(r: Pick<AuditRow, "outcome" | "runId" | "reply" | "errorCode" | "errorMessage" | "latencyMs" | "completedAt">): CompletionFields {
   return {
     outcome: r.outcome,
-    runId: r.run_id,
+    runId: r.runId,
     reply: r.reply,
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
-    latencyMs: r.latency_ms,
-    completedAt: r.completed_at,
+    errorCode: r.errorCode,
+    errorMessage: r.errorMessage,
+    latencyMs: r.latencyMs,
+    completedAt: r.completedAt,
   };
 }
