@@ -4,7 +4,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { z } from "zod";
 import { AuditQuery as AuditQuerySchema, type AuditEntry, type AuditVerifyProgress } from "../../shared/api/audit.ts";
 import type { Db } from "../db/connection.ts";
-import { and, asc, between, count, desc, eq, gte, inArray, isNull, lt, lte, max, setPlaceholder as set$, sql, type SQL } from "../db/drizzle.ts";
+import { and, asc, between, count, desc, eq, fillPlaceholders, gte, inArray, isNull, lt, lte, max, min, setPlaceholder as set$, sql } from "../db/drizzle.ts";
 import { auditEntries as e, settings } from "../db/schema.ts";
 import { writeBatchOf } from "../db/write-batch.ts";
 import { ApiError } from "../errors.ts";
@@ -14,7 +14,7 @@ import { GENESIS_HASH, canonicalJson, completionHash, entryHash } from "./chain.
 import { csvRow } from "./csv.ts";
 import { auditFts, toFtsQuery } from "./fts.ts";
 import { checkedHead, dataPresent, parseHead, serializeHead, type Head } from "./head.ts";
-import { auditRowColumns, chained, completionOf, toEntry, type AuditRow } from "./rows.ts";
+import { auditRowColumns, chained, completionOf, rowOf, toEntry, type AuditRow } from "./rows.ts";
 import type { AuditCompletion, AuditInput, AuditLog } from "./types.ts";
 import { openSnapshot } from "./snapshot.ts";
 import { createVerifyRunner } from "./verify.ts";
@@ -91,67 +91,101 @@ export function decodeCursor(cursor: string): number {
   return Number(text);
 }
 
-/** The filters as conditions on `audit_entries`; full-text search is kept apart (see selectFrom). */
+/**
+ * The filters as a statement and the values of its placeholders. The statement's text depends
+ * only on the shape (which filters are set, how many kinds and outcomes), so the log prepares
+ * one statement per shape and keeps it (see `pages`).
+ */
 interface Where {
-  /** null: the filters cannot match anything (a time range that holds no entry). */
-  conditions: SQL[] | null;
-  /** The sanitised FTS5 query, when searching. */
-  fts: string | null;
+  shape: {
+    teammate: boolean;
+    actor: boolean;
+    kinds: number;
+    outcomes: number;
+    /** A time range: ids lo..hi, and `from` / `to` on `at`. */
+    ids: boolean;
+    from: boolean;
+    to: boolean;
+    broadcastId: boolean;
+    messageId: boolean;
+    /** Full-text search (placeholder `fts`: the sanitised FTS5 query). */
+    fts: boolean;
+  };
+  values: Record<string, unknown>;
 }
 
 /**
- * Filters → conditions. A time range becomes an id range first: `at` never decreases with the id
- * (the log makes it so), so the page is read along the primary key or an (x, id) index and costs
- * the page, not the number of entries in the range. The `at` test stays as well (`+at`: a
- * filter, never the index the planner picks), so the answer is exact even where old entries
- * written before that rule went back in time.
+ * Filters → shape and values, or null when they cannot match anything (a time range that holds
+ * no entry). A time range becomes an id range first: `at` never decreases with the id (the log
+ * makes it so), so the page is read along the primary key or an (x, id) index and costs the
+ * page, not the number of entries in the range. The `at` test stays as well (`+at`: a filter,
+ * never the index the planner picks), so the answer is exact even where old entries written
+ * before that rule went back in time.
  */
-function whereOf(q: ParsedQuery, idBounds: (from: number | null, to: number | null) => { lo: number; hi: number } | null): Where {
+function whereOf(q: ParsedQuery, idBounds: (from: number | null, to: number | null) => { lo: number; hi: number } | null): Where | null {
+  const values: Record<string, unknown> = {};
+  const set = (name: string, value: unknown) => {
+    values[name] = value;
+    return true;
+  };
   const fts = q.q === undefined ? null : toFtsQuery(q.q) || null;
-  const c: SQL[] = [];
-  if (q.teammate) c.push(eq(e.teammate, q.teammate.trim().toLowerCase()));
-  if (q.actor) c.push(eq(e.actor, q.actor));
-  if (q.kind?.length) c.push(inArray(e.kind, q.kind));
-  if (q.outcome?.length) c.push(inArray(e.outcome, q.outcome));
-  if (q.from || q.to) {
-    const from = q.from ? Date.parse(q.from) : null;
-    const to = q.to ? Date.parse(q.to) : null;
+  const from = q.from ? Date.parse(q.from) : null;
+  const to = q.to ? Date.parse(q.to) : null;
+  let ids = false;
+  if (from !== null || to !== null) {
     const bounds = idBounds(from, to);
-    if (!bounds) return { conditions: null, fts };
-    c.push(between(e.id, bounds.lo, bounds.hi));
-    // unary plus: SQLite's way of keeping a term out of index selection (see above)
-    if (from !== null) c.push(sql`+${e.at} >= ${from}`);
-    if (to !== null) c.push(sql`+${e.at} <= ${to}`);
+    if (!bounds) return null;
+    ids = set("lo", bounds.lo) && set("hi", bounds.hi);
   }
-  if (q.broadcastId) c.push(eq(e.broadcastId, q.broadcastId));
-  if (q.messageId) c.push(eq(e.messageId, q.messageId));
-  return { conditions: c, fts };
+  const kinds = q.kind ?? [];
+  const outcomes = q.outcome ?? [];
+  kinds.forEach((k, i) => set(`kind${i}`, k));
+  outcomes.forEach((o, i) => set(`outcome${i}`, o));
+  const shape: Where["shape"] = {
+    teammate: !!q.teammate && set("teammate", q.teammate.trim().toLowerCase()),
+    actor: !!q.actor && set("actor", q.actor),
+    kinds: kinds.length,
+    outcomes: outcomes.length,
+    ids,
+    from: from !== null && set("from", from),
+    to: to !== null && set("to", to),
+    broadcastId: !!q.broadcastId && set("broadcastId", q.broadcastId),
+    messageId: !!q.messageId && set("messageId", q.messageId),
+    fts: fts !== null && set("fts", fts),
+  };
+  return { shape, values };
 }
 
 /**
- * The rows for the filters in id order, ids below `before` when given. A search reads the FTS
- * index in rowid order and joins each hit, so a page stops after `limit` hits instead of
- * collecting every match first.
+ * The rows for a shape of filters in id order; `paged`: ids below placeholder `before` (when
+ * `before` is set), at most `limit` rows. A search reads the FTS index in rowid order and joins
+ * each hit, so a page stops after `limit` hits instead of collecting every match first.
  */
-function selectFrom(db: Db, conditions: SQL[], fts: string | null, order: "asc" | "desc", before: number | null = null) {
-  const by = order === "asc" ? asc : desc;
-  if (fts === null) {
-    return db
-      .select(auditRowColumns)
-      .from(e)
-      .where(and(...conditions, before === null ? undefined : lt(e.id, before)))
-      .orderBy(by(e.id));
-  }
-  return db
-    .select(auditRowColumns)
-    .from(auditFts)
-    .innerJoin(e, eq(e.id, auditFts.rowid))
-    .where(and(sql`${auditFts} match ${fts}`, ...conditions, before === null ? undefined : lt(auditFts.rowid, before)))
-    .orderBy(by(auditFts.rowid));
+function selectFrom(db: Db, w: Where["shape"], order: "asc" | "desc", paged?: { before: boolean }) {
+  const $ = sql.placeholder;
+  const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => $(`${prefix}${i}`));
+  const id = w.fts ? auditFts.rowid : e.id;
+  const where = and(
+    w.fts ? sql`${auditFts} match ${$("fts")}` : undefined,
+    w.teammate ? eq(e.teammate, $("teammate")) : undefined,
+    w.actor ? eq(e.actor, $("actor")) : undefined,
+    w.kinds ? inArray(e.kind, range("kind", w.kinds)) : undefined,
+    w.outcomes ? inArray(e.outcome, range("outcome", w.outcomes)) : undefined,
+    w.ids ? between(e.id, $("lo"), $("hi")) : undefined,
+    // unary plus: SQLite's way of keeping a term out of index selection (see whereOf)
+    w.from ? sql`+${e.at} >= ${$("from")}` : undefined,
+    w.to ? sql`+${e.at} <= ${$("to")}` : undefined,
+    w.broadcastId ? eq(e.broadcastId, $("broadcastId")) : undefined,
+    w.messageId ? eq(e.messageId, $("messageId")) : undefined,
+    paged?.before ? lt(id, $("before")) : undefined,
+  );
+  const base = w.fts ? db.select(auditRowColumns).from(auditFts).innerJoin(e, eq(e.id, auditFts.rowid)) : db.select(auditRowColumns).from(e);
+  const query = base.where(where).orderBy(order === "asc" ? asc(id) : desc(id));
+  return paged ? query.limit($("limit")) : query;
 }
 
-/** The keys of an audit row in the order selectFrom selects them (for rows read as arrays). */
-const ROW_KEYS = Object.keys(auditRowColumns) as (keyof AuditRow)[];
+/** Statement shapes kept prepared at most (a shape is a set of filters; the API's are few). */
+const PAGE_SHAPES_KEPT = 64;
 
 const CSV_COLUMNS = [
   "id",
@@ -189,36 +223,44 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
 
   const $ = sql.placeholder;
   const stmts = {
-    last: db.select({ id: e.id, hash: e.hash, at: e.at }).from(e).orderBy(desc(e.id)).limit(1).prepare(),
+    // the newest entry by max(id), not `order by id desc limit ?`: a bound LIMIT costs SQLite ~12 µs a
+    // run (and this runs twice per send); max(id) reads the primary key's last page
+    last: db
+      .select({ id: e.id, hash: e.hash, at: e.at })
+      .from(e)
+      .where(eq(e.id, db.select({ id: max(e.id) }).from(e)))
+      .prepare(),
+    // set$ (bound as given) throughout: every column is plain text or integer but details, whose
+    // text must not be JSON-encoded again; it also spares drizzle unwrapping 23 params per append
     insert: db
       .insert(e)
       .values({
-        id: $("id"),
-        at: $("at"),
-        actor: $("actor"),
-        kind: $("kind"),
-        teammate: $("teammate"),
-        gatewayUrl: $("gatewayUrl"),
-        session: $("session"),
-        message: $("message"),
-        messageBytes: $("messageBytes"),
-        messageSha256: $("messageSha256"),
-        broadcastId: $("broadcastId"),
-        messageId: $("messageId"),
+        id: set$("id"),
+        at: set$("at"),
+        actor: set$("actor"),
+        kind: set$("kind"),
+        teammate: set$("teammate"),
+        gatewayUrl: set$("gatewayUrl"),
+        session: set$("session"),
+        message: set$("message"),
+        messageBytes: set$("messageBytes"),
+        messageSha256: set$("messageSha256"),
+        broadcastId: set$("broadcastId"),
+        messageId: set$("messageId"),
         details: set$("details"), // the canonical JSON text, bound as is (see AuditRow)
-        prevHash: $("prevHash"),
-        hash: $("hash"),
-        outcome: $("outcome"),
-        runId: $("runId"),
-        reply: $("reply"),
-        errorCode: $("errorCode"),
-        errorMessage: $("errorMessage"),
-        latencyMs: $("latencyMs"),
-        completedAt: $("completedAt"),
-        completionHash: $("completionHash"),
+        prevHash: set$("prevHash"),
+        hash: set$("hash"),
+        outcome: set$("outcome"),
+        runId: set$("runId"),
+        reply: set$("reply"),
+        errorCode: set$("errorCode"),
+        errorMessage: set$("errorMessage"),
+        latencyMs: set$("latencyMs"),
+        completedAt: set$("completedAt"),
+        completionHash: set$("completionHash"),
       })
       .prepare(),
-    get: db.select(auditRowColumns).from(e).where(eq(e.id, $("id"))).prepare(),
+    get: db.select(auditRowColumns).from(e).where(eq(e.id, $("id"))).prepare(), // read with .values() and rowOf (see rows.ts)
     complete: db
       .update(e)
       .set({
@@ -247,18 +289,35 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       .onConflictDoUpdate({ target: settings.key, set: { value: set$("value"), updatedAt: set$("t") } })
       .prepare(),
     getHead: db.select({ value: settings.value }).from(settings).where(eq(settings.key, $("key"))).prepare(),
-    firstFrom: db.select({ id: e.id }).from(e).where(gte(e.at, $("from"))).orderBy(asc(e.at), asc(e.id)).limit(1).prepare(),
-    lastTo: db.select({ id: e.id }).from(e).where(lte(e.at, $("to"))).orderBy(desc(e.at), desc(e.id)).limit(1).prepare(),
+    // the first entry at or after `from` (smallest at, then smallest id) and the last at or before
+    // `to`: two look-ups on audit_at each, as fast as `order by at, id limit 1` with its LIMIT inline
+    firstFrom: db
+      .select({ id: min(e.id) })
+      .from(e)
+      .where(eq(e.at, db.select({ at: min(e.at) }).from(e).where(gte(e.at, $("from")))))
+      .prepare(),
+    lastTo: db
+      .select({ id: max(e.id) })
+      .from(e)
+      .where(eq(e.at, db.select({ at: max(e.at) }).from(e).where(lte(e.at, $("to")))))
+      .prepare(),
     maxId: db.select({ n: max(e.id) }).from(e).prepare(),
   };
 
   /** The ids a time range spans (`at` never decreases with the id), or null when it holds none. */
   const idBounds = (from: number | null, to: number | null): { lo: number; hi: number } | null => {
-    const lo = from === null ? 1 : stmts.firstFrom.get({ from })?.id;
-    const hi = to === null ? (stmts.maxId.get()?.n ?? 0) : stmts.lastTo.get({ to })?.id;
+    const lo = from === null ? 1 : (stmts.firstFrom.get({ from })?.id ?? undefined);
+    const hi = to === null ? (stmts.maxId.get()?.n ?? 0) : (stmts.lastTo.get({ to })?.id ?? undefined);
     return lo === undefined || hi === undefined || hi < lo ? null : { lo, hi };
   };
-  const tableEnd = () => stmts.last.get() ?? { id: 0, hash: GENESIS_HASH, at: 0 };
+  const getRow = (id: number): AuditRow | undefined => {
+    const values = stmts.get.values({ id })[0];
+    return values && rowOf(values);
+  };
+  const tableEnd = (): { id: number; hash: string; at: number } => {
+    const values = stmts.last.values()[0] as [number, string, number] | undefined; // twice per send: no per-field mapping
+    return values ? { id: values[0], hash: values[1], at: values[2] } : { id: 0, hash: GENESIS_HASH, at: 0 };
+  };
   const headValue = () => stmts.getHead.get({ key: AUDIT_HEAD_SETTING })?.value;
   /** The stored head checked against the table's end; anything found is kept in it from now on. */
   const currentHead = (end = tableEnd()): Head => {
@@ -325,7 +384,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
   });
 
   const completeTx = client.transaction((id: number, c: AuditCompletion): AuditRow => {
-    const row = stmts.get.get({ id });
+    const row = getRow(id);
     if (!row) throw new AuditError(`Audit entry ${id} does not exist`);
     if (row.outcome !== "pending") throw new AuditError(`Audit entry ${id} is already completed (${row.outcome})`);
     if (row.completionHash !== null || row.completedAt !== null) throw new AuditError(`Audit entry ${id} was completed before and reverted to pending`);
@@ -371,6 +430,19 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
 
   const verifier = createVerifyRunner({ open: () => openSnapshot(db), key, headSetting: AUDIT_HEAD_SETTING }, signer, opts.onVerifyProgress);
 
+  /** The page statement of each shape of filters, prepared on first use (oldest dropped past PAGE_SHAPES_KEPT). */
+  const pages = new Map<string, ReturnType<ReturnType<typeof selectFrom>["prepare"]>>();
+  const pageOf = (w: Where["shape"], before: boolean) => {
+    const shape = `${JSON.stringify(w)}${before ? "<" : ""}`;
+    let stmt = pages.get(shape);
+    if (!stmt) {
+      stmt = selectFrom(db, w, "desc", { before }).prepare();
+      if (pages.size >= PAGE_SHAPES_KEPT) pages.delete(pages.keys().next().value!);
+      pages.set(shape, stmt);
+    }
+    return stmt;
+  };
+
   /**
    * Export rows on one cursor over one snapshot, yielding to the event loop between slices. The
    * query is drizzle's; it runs on better-sqlite3's `iterate()` because drizzle's prepared
@@ -378,19 +450,18 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
    * reading every row at once is what this must not do.
    */
   async function* exportRows(where: Where): AsyncGenerator<AuditRow[]> {
-    if (where.conditions === null) return;
     const snapshot = openSnapshot(db);
     try {
-      const query = selectFrom(snapshot.db, where.conditions, where.fts, "asc").toSQL();
-      const rows = snapshot.db.$client.prepare(query.sql).raw().iterate(...query.params) as IterableIterator<unknown[]>;
+      const query = selectFrom(snapshot.db, where.shape, "asc").toSQL();
+      const rows = snapshot.db.$client
+        .prepare(query.sql)
+        .raw()
+        .iterate(...fillPlaceholders(query.params, where.values)) as IterableIterator<unknown[]>;
       try {
         let batch: AuditRow[] = [];
         let slice = performance.now();
         for (const values of rows) {
-          // every column reads as stored (no column of the table decodes its value), like drizzle's own mapping
-          const r = {} as Record<keyof AuditRow, unknown>;
-          for (let i = 0; i < ROW_KEYS.length; i++) r[ROW_KEYS[i]!] = values[i];
-          batch.push(r as AuditRow);
+          batch.push(rowOf(values));
           if (batch.length < EXPORT_CHUNK) continue;
           yield batch;
           batch = [];
@@ -434,19 +505,19 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       return ids.length;
     },
     get(id) {
-      const row = stmts.get.get({ id });
+      const row = getRow(id);
       return row ? toEntry(row) : null;
     },
     query(input) {
       const q = parseAuditQuery(input);
       const where = whereOf(q, idBounds);
-      const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-      if (where.conditions === null) return { items: [], nextCursor: null };
+      if (!where) return { items: [], nextCursor: null };
+      const before = q.cursor ? decodeCursor(q.cursor) : null;
       let rows: AuditRow[];
       try {
-        rows = selectFrom(db, where.conditions, where.fts, "desc", cursor)
-          .limit(q.limit + 1)
-          .all();
+        rows = pageOf(where.shape, before !== null)
+          .values({ ...where.values, before, limit: q.limit + 1 })
+          .map(rowOf);
       } catch (err) {
         // the FTS query is sanitised, so this should not happen; never a 500 for a search, though
         const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err; // drizzle may wrap the driver's error
@@ -464,6 +535,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       const q = parseAuditQuery(input);
       const where = whereOf(q, idBounds);
       if (format === "csv") yield csvRow(CSV_COLUMNS);
+      if (!where) return;
       for await (const rows of exportRows(where)) {
         let chunk = "";
         for (const r of rows) {

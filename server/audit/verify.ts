@@ -9,7 +9,7 @@ import { auditEntries, settings } from "../db/schema.ts";
 import type { AnchorSigner } from "./anchor.ts";
 import { GENESIS_HASH, completionHash, entryHash, type AuditKey } from "./chain.ts";
 import { dataPresent, endMismatch, parseHead } from "./head.ts";
-import { auditRowColumns, chained, completionOf } from "./rows.ts";
+import { auditRowColumns, chained, completionOf, rowOf } from "./rows.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 /** Rows fetched per query; the walk also yields whenever a slice has run this long. */
@@ -30,7 +30,7 @@ async function walk(src: WalkSource, signer: AnchorSigner, anchor: AuditAnchor |
   try {
     const headValue = db.select({ value: settings.value }).from(settings).where(eq(settings.key, src.headSetting)).get()?.value;
     const total = db.select({ n: max(auditEntries.id) }).from(auditEntries).get()?.n ?? 0;
-    const chunk = db
+    const chunk = db // read with .values() and rowOf (see rows.ts)
       .select(auditRowColumns)
       .from(auditEntries)
       .where(gt(auditEntries.id, sql.placeholder("after")))
@@ -71,7 +71,7 @@ async function walk(src: WalkSource, signer: AnchorSigner, anchor: AuditAnchor |
     let after = 0;
     let slice = performance.now();
     for (;;) {
-      const rows = chunk.all({ after });
+      const rows = chunk.values({ after }).map(rowOf);
       for (const r of rows) {
         if (r.prevHash !== expectedPrev) {
           return result(false, r.id, `Entry ${r.id} does not follow the entry before it: an entry was removed, inserted or re-hashed before it`);

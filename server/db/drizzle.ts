@@ -11,7 +11,7 @@ import type * as SqliteCore from "drizzle-orm/sqlite-core";
 
 const load = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
 
-export const { and, asc, between, count, desc, eq, getTableColumns, gt, gte, inArray, isNull, like, lt, lte, max, notInArray, or, sql } = load("drizzle-orm") as typeof Core;
+export const { and, asc, between, count, desc, eq, fillPlaceholders, getTableColumns, gt, gte, inArray, isNull, like, lt, lte, max, min, notInArray, or, sql } = load("drizzle-orm") as typeof Core;
 export const { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } = load("drizzle-orm/sqlite-core") as typeof SqliteCore;
 export const { drizzle } = load("drizzle-orm/better-sqlite3") as typeof BetterSqlite;
 export const { migrate } = load("drizzle-orm/better-sqlite3/migrator") as typeof Migrator;
