@@ -511,8 +511,8 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     query(input) {
       const q = parseAuditQuery(input);
       const where = whereOf(q, idBounds);
+      const before = q.cursor ? decodeCursor(q.cursor) : null; // a bad cursor is refused even when nothing matches
       if (!where) return { items: [], nextCursor: null };
-      const before = q.cursor ? decodeCursor(q.cursor) : null;
       let rows: AuditRow[];
       try {
         rows = pageOf(where.shape, before !== null)
