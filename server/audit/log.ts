@@ -13,7 +13,7 @@ import { loadAnchorSigner } from "./anchor.ts";
 import { GENESIS_HASH, canonicalJson, completionHash, entryHash } from "./chain.ts";
 import { csvRow } from "./csv.ts";
 import { auditFts, toFtsQuery } from "./fts.ts";
-import { checkedHead, dataPresent, parseHead, serializeHead, type Head } from "./head.ts";
+import { checkedHead, dataPresent, parseHead, serializeHead, type Head, type HeadRead } from "./head.ts";
 import { auditRowColumns, chained, completionOf, rowOf, toEntry, type AuditRow } from "./rows.ts";
 import type { AuditCompletion, AuditInput, AuditLog } from "./types.ts";
 import { openSnapshot } from "./snapshot.ts";
@@ -321,7 +321,11 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
   const headValue = () => stmts.getHead.get({ key: AUDIT_HEAD_SETTING })?.value;
   /** The stored head checked against the table's end; anything found is kept in it from now on. */
   const currentHead = (end = tableEnd()): Head => {
-    let read = parseHead(key, headValue());
+    const value = headValue();
+    // The value this process wrote last (MAC included) reads as the head it was made from: no
+    // second parse and HMAC per append/complete. Any other value (edited, forged, rolled back
+    // to an older one) differs in its bytes and is parsed and checked in full.
+    let read = lastWritten !== null && lastWritten.value === value ? lastWritten.read : parseHead(key, value);
     // an old-format head after this trail's heads got a MAC: someone wrote it without the key
     if (read.state === "legacy" && macHead) read = { state: "forged" };
     const head = checkedHead(
@@ -334,7 +338,12 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     if (head.anomaly && head.anomaly !== before) opts.onAnomaly?.(head.anomaly);
     return head;
   };
-  const writeHead = (h: Head) => stmts.setHead.run({ key: AUDIT_HEAD_SETTING, value: serializeHead(key, h), t: now() });
+  let lastWritten: { value: string; read: HeadRead } | null = null;
+  const writeHead = (h: Head) => {
+    const value = serializeHead(key, h);
+    stmts.setHead.run({ key: AUDIT_HEAD_SETTING, value, t: now() });
+    lastWritten = { value, read: { state: "ok", head: Object.freeze({ ...h }) } };
+  };
 
   // At start: a trail with no head gets one now (fresh, upgraded, or carrying what was found).
   client.transaction(() => {
