@@ -14,36 +14,36 @@ const row: AuditRow = {
   actor: "user:olivia",
   kind: "send",
   teammate: "bob",
-  gateway_url: "ws://127.0.0.1:18789",
+  gatewayUrl: "ws://127.0.0.1:18789",
   session: "main",
   message: 'héllo "team" \u2028',
-  message_bytes: 17,
-  message_sha256: "ab".repeat(32),
-  broadcast_id: null,
-  message_id: "m-1",
+  messageBytes: 17,
+  messageSha256: "ab".repeat(32),
+  broadcastId: null,
+  messageId: "m-1",
   details: '{"a":1}',
-  prev_hash: "0".repeat(64),
+  prevHash: "0".repeat(64),
   hash: "",
   outcome: "replied",
-  run_id: "run-1",
+  runId: "run-1",
   reply: "ok ✓",
-  error_code: null,
-  error_message: null,
-  latency_ms: 512,
-  completed_at: 1764720000999,
-  completion_hash: null,
+  errorCode: null,
+  errorMessage: null,
+  latencyMs: 512,
+  completedAt: 1764720000999,
+  completionHash: null,
 };
 
 describe("audit chain hashes", () => {
   it("are the hashes earlier versions wrote (fixed values)", () => {
-    expect(entryHash(key, row.prev_hash, chained(row, true))).toBe("c9d5664e367440e4385611e630b250d1f14d7c0050d49de3c68ad3bfa0b29323");
+    expect(entryHash(key, row.prevHash, chained(row, true))).toBe("c9d5664e367440e4385611e630b250d1f14d7c0050d49de3c68ad3bfa0b29323");
     expect(completionHash(key, "f".repeat(64), completionOf(row))).toBe("21659169c378467f5cbe0b9b1a04a9fa2696b661db2bb8d89a585454a3f03ed5");
   });
 
   it("hash exactly the canonical JSON of every field chained() and completionOf() return (a field added there is covered)", () => {
-    for (const r of [row, { ...row, teammate: null, session: null, message: null, message_bytes: null, details: null, run_id: null, reply: null, latency_ms: null, error_code: "X", error_message: "y" }]) {
+    for (const r of [row, { ...row, teammate: null, session: null, message: null, messageBytes: null, details: null, runId: null, reply: null, latencyMs: null, errorCode: "X", errorMessage: "y" }]) {
       for (const pending of [true, false]) {
-        expect(entryHash(key, r.prev_hash, chained(r, pending))).toBe(hmac(r.prev_hash + canonicalJson(chained(r, pending))));
+        expect(entryHash(key, r.prevHash, chained(r, pending))).toBe(hmac(r.prevHash + canonicalJson(chained(r, pending))));
       }
       expect(completionHash(key, "a".repeat(64), completionOf(r))).toBe(hmac("a".repeat(64) + canonicalJson(completionOf(r))));
     }

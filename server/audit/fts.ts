@@ -1,3 +1,14 @@
+// The FTS5 index over audit_entries (message and reply) and the text a search sends it.
+import { integer, sqliteTable } from "../db/drizzle.ts";
+
+/**
+ * `audit_fts`, the FTS5 table migration 0001 creates (external content: audit_entries, rowid = id)
+ * and the audit triggers keep. Declared here, not in db/schema.ts, only so the query builder can
+ * join it: drizzle-kit would make a plain table of it. Only its rowid is read; the match itself
+ * stays SQL (`${auditFts} match ?`), FTS5 has no counterpart in the query builder.
+ */
+export const auditFts = sqliteTable("audit_fts", { rowid: integer("rowid").notNull() });
+
 // Turns user input into a safe FTS5 query: every term becomes a quoted string (quotes doubled),
 // terms are ANDed; a trailing * on a term keeps prefix search. Operators, column filters and
 // parentheses in the input are searched for literally instead of being interpreted.

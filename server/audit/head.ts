@@ -5,6 +5,8 @@
 // pending and leave a head that still agrees. Once an anomaly is recorded it stays in every
 // later head: verify keeps reporting it (a tamper-evident trail cannot be "repaired" quietly).
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Db } from "../db/connection.ts";
+import { messages, teammates, users } from "../db/schema.ts";
 import { GENESIS_HASH, canonicalJson, type AuditKey } from "./chain.ts";
 
 export interface Head {
@@ -17,8 +19,17 @@ export interface Head {
   anomaly: string | null;
 }
 
-/** Does the database hold anything a used install has (then a trail without a head was emptied)? */
-export const DATA_PRESENT_SQL = "select exists(select 1 from users) or exists(select 1 from teammates) or exists(select 1 from messages) as d";
+/**
+ * Does the database hold anything a used install has (then a trail without a head was emptied)?
+ * Asked only when a head is missing or in the old format, so built per call.
+ */
+export function dataPresent(db: Db): boolean {
+  return (
+    db.select({ id: users.id }).from(users).limit(1).get() !== undefined ||
+    db.select({ id: teammates.id }).from(teammates).limit(1).get() !== undefined ||
+    db.select({ id: messages.id }).from(messages).limit(1).get() !== undefined
+  );
+}
 
 export const EMPTY_HEAD: Head = { id: 0, hash: GENESIS_HASH, pending: 0, anomaly: null };
 

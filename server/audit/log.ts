@@ -4,15 +4,17 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { z } from "zod";
 import { AuditQuery as AuditQuerySchema, type AuditEntry, type AuditVerifyProgress } from "../../shared/api/audit.ts";
 import type { Db } from "../db/connection.ts";
+import { and, asc, between, count, desc, eq, fillPlaceholders, gte, inArray, isNull, lt, lte, max, min, setPlaceholder as set$, sql } from "../db/drizzle.ts";
+import { auditEntries as e, settings } from "../db/schema.ts";
 import { writeBatchOf } from "../db/write-batch.ts";
 import { ApiError } from "../errors.ts";
 import type { Vault } from "../vault/types.ts";
 import { loadAnchorSigner } from "./anchor.ts";
 import { GENESIS_HASH, canonicalJson, completionHash, entryHash } from "./chain.ts";
 import { csvRow } from "./csv.ts";
-import { toFtsQuery } from "./fts.ts";
-import { DATA_PRESENT_SQL, checkedHead, parseHead, serializeHead, type Head } from "./head.ts";
-import { chained, completionOf, toEntry, type AuditRow } from "./rows.ts";
+import { auditFts, toFtsQuery } from "./fts.ts";
+import { checkedHead, dataPresent, parseHead, serializeHead, type Head, type HeadRead } from "./head.ts";
+import { auditRowColumns, chained, completionOf, rowOf, toEntry, type AuditRow } from "./rows.ts";
 import type { AuditCompletion, AuditInput, AuditLog } from "./types.ts";
 import { openSnapshot } from "./snapshot.ts";
 import { createVerifyRunner } from "./verify.ts";
@@ -89,85 +91,101 @@ export function decodeCursor(cursor: string): number {
   return Number(text);
 }
 
-/** The filters as SQL over `audit_entries e`; full-text search is kept apart (see selectFrom). */
+/**
+ * The filters as a statement and the values of its placeholders. The statement's text depends
+ * only on the shape (which filters are set, how many kinds and outcomes), so the log prepares
+ * one statement per shape and keeps it (see `pages`).
+ */
 interface Where {
-  sql: string;
-  params: unknown[];
-  /** The sanitised FTS5 query, when searching. */
-  fts: string | null;
-}
-
-/**
- * Filters → SQL. A time range becomes an id range first: `at` never decreases with the id (the
- * log makes it so), so the page is read along the primary key or an (x, id) index and costs
- * the page, not the number of entries in the range. The `at` test stays as well (`+at`: a
- * filter, never the index the planner picks), so the answer is exact even where old entries
- * written before that rule went back in time.
- */
-function whereOf(q: ParsedQuery, idBounds: (from: number | null, to: number | null) => { lo: number; hi: number } | null): Where {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  if (q.teammate) {
-    clauses.push("e.teammate = ?");
-    params.push(q.teammate.trim().toLowerCase());
-  }
-  if (q.actor) {
-    clauses.push("e.actor = ?");
-    params.push(q.actor);
-  }
-  if (q.kind?.length) {
-    clauses.push(`e.kind in (${q.kind.map(() => "?").join(",")})`);
-    params.push(...q.kind);
-  }
-  if (q.outcome?.length) {
-    clauses.push(`e.outcome in (${q.outcome.map(() => "?").join(",")})`);
-    params.push(...q.outcome);
-  }
-  if (q.from || q.to) {
-    const from = q.from ? Date.parse(q.from) : null;
-    const to = q.to ? Date.parse(q.to) : null;
-    const bounds = idBounds(from, to);
-    if (!bounds) clauses.push("0");
-    else {
-      clauses.push("e.id between ? and ?");
-      params.push(bounds.lo, bounds.hi);
-    }
-    if (from !== null) {
-      clauses.push("+e.at >= ?");
-      params.push(from);
-    }
-    if (to !== null) {
-      clauses.push("+e.at <= ?");
-      params.push(to);
-    }
-  }
-  if (q.broadcastId) {
-    clauses.push("e.broadcast_id = ?");
-    params.push(q.broadcastId);
-  }
-  if (q.messageId) {
-    clauses.push("e.message_id = ?");
-    params.push(q.messageId);
-  }
-  const fts = q.q === undefined ? null : toFtsQuery(q.q) || null;
-  return { sql: clauses.length ? clauses.join(" and ") : "1=1", params, fts };
-}
-
-/**
- * `select e.* …` for the filters, in id order. A search reads the FTS index in rowid order and
- * joins each hit, so a page stops after `limit` hits instead of collecting every match first.
- */
-function selectFrom(w: Where, order: "asc" | "desc", extra = ""): { sql: string; params: unknown[] } {
-  if (w.fts === null) {
-    return { sql: `select e.* from audit_entries e where (${w.sql})${extra ? ` and ${extra.replaceAll("$id", "e.id")}` : ""} order by e.id ${order}`, params: w.params };
-  }
-  return {
-    sql:
-      `select e.* from audit_fts f join audit_entries e on e.id = f.rowid where audit_fts match ? and (${w.sql})` +
-      `${extra ? ` and ${extra.replaceAll("$id", "f.rowid")}` : ""} order by f.rowid ${order}`,
-    params: [w.fts, ...w.params],
+  shape: {
+    teammate: boolean;
+    actor: boolean;
+    kinds: number;
+    outcomes: number;
+    /** A time range: ids lo..hi, and `from` / `to` on `at`. */
+    ids: boolean;
+    from: boolean;
+    to: boolean;
+    broadcastId: boolean;
+    messageId: boolean;
+    /** Full-text search (placeholder `fts`: the sanitised FTS5 query). */
+    fts: boolean;
   };
+  values: Record<string, unknown>;
 }
+
+/**
+ * Filters → shape and values, or null when they cannot match anything (a time range that holds
+ * no entry). A time range becomes an id range first: `at` never decreases with the id (the log
+ * makes it so), so the page is read along the primary key or an (x, id) index and costs the
+ * page, not the number of entries in the range. The `at` test stays as well (`+at`: a filter,
+ * never the index the planner picks), so the answer is exact even where old entries written
+ * before that rule went back in time.
+ */
+function whereOf(q: ParsedQuery, idBounds: (from: number | null, to: number | null) => { lo: number; hi: number } | null): Where | null {
+  const values: Record<string, unknown> = {};
+  const set = (name: string, value: unknown) => {
+    values[name] = value;
+    return true;
+  };
+  const fts = q.q === undefined ? null : toFtsQuery(q.q) || null;
+  const from = q.from ? Date.parse(q.from) : null;
+  const to = q.to ? Date.parse(q.to) : null;
+  let ids = false;
+  if (from !== null || to !== null) {
+    const bounds = idBounds(from, to);
+    if (!bounds) return null;
+    ids = set("lo", bounds.lo) && set("hi", bounds.hi);
+  }
+  const kinds = q.kind ?? [];
+  const outcomes = q.outcome ?? [];
+  kinds.forEach((k, i) => set(`kind${i}`, k));
+  outcomes.forEach((o, i) => set(`outcome${i}`, o));
+  const shape: Where["shape"] = {
+    teammate: !!q.teammate && set("teammate", q.teammate.trim().toLowerCase()),
+    actor: !!q.actor && set("actor", q.actor),
+    kinds: kinds.length,
+    outcomes: outcomes.length,
+    ids,
+    from: from !== null && set("from", from),
+    to: to !== null && set("to", to),
+    broadcastId: !!q.broadcastId && set("broadcastId", q.broadcastId),
+    messageId: !!q.messageId && set("messageId", q.messageId),
+    fts: fts !== null && set("fts", fts),
+  };
+  return { shape, values };
+}
+
+/**
+ * The rows for a shape of filters in id order; `paged`: ids below placeholder `before` (when
+ * `before` is set), at most `limit` rows. A search reads the FTS index in rowid order and joins
+ * each hit, so a page stops after `limit` hits instead of collecting every match first.
+ */
+function selectFrom(db: Db, w: Where["shape"], order: "asc" | "desc", paged?: { before: boolean }) {
+  const $ = sql.placeholder;
+  const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => $(`${prefix}${i}`));
+  const id = w.fts ? auditFts.rowid : e.id;
+  const where = and(
+    w.fts ? sql`${auditFts} match ${$("fts")}` : undefined,
+    w.teammate ? eq(e.teammate, $("teammate")) : undefined,
+    w.actor ? eq(e.actor, $("actor")) : undefined,
+    w.kinds ? inArray(e.kind, range("kind", w.kinds)) : undefined,
+    w.outcomes ? inArray(e.outcome, range("outcome", w.outcomes)) : undefined,
+    w.ids ? between(e.id, $("lo"), $("hi")) : undefined,
+    // unary plus: SQLite's way of keeping a term out of index selection (see whereOf)
+    w.from ? sql`+${e.at} >= ${$("from")}` : undefined,
+    w.to ? sql`+${e.at} <= ${$("to")}` : undefined,
+    w.broadcastId ? eq(e.broadcastId, $("broadcastId")) : undefined,
+    w.messageId ? eq(e.messageId, $("messageId")) : undefined,
+    paged?.before ? lt(id, $("before")) : undefined,
+  );
+  const base = w.fts ? db.select(auditRowColumns).from(auditFts).innerJoin(e, eq(e.id, auditFts.rowid)) : db.select(auditRowColumns).from(e);
+  const query = base.where(where).orderBy(order === "asc" ? asc(id) : desc(id));
+  return paged ? query.limit($("limit")) : query;
+}
+
+/** Statement shapes kept prepared at most (a shape is a set of filters; the API's are few). */
+const PAGE_SHAPES_KEPT = 64;
 
 const CSV_COLUMNS = [
   "id",
@@ -194,77 +212,147 @@ const CSV_COLUMNS = [
 ] as const satisfies readonly (keyof AuditEntry)[];
 
 export function createAuditLog(opts: AuditLogOptions): AuditLog {
-  const sql = opts.db.$client;
-  const writes = writeBatchOf(sql);
+  const db = opts.db;
+  const client = db.$client;
+  const writes = writeBatchOf(client);
   const now = opts.now ?? Date.now;
   const keyInfo = loadAuditKey(opts.vault);
   const key = createSecretKey(keyInfo.key); // set up once: see AuditKey
   let macHead = keyInfo.macHead;
   const signer = loadAnchorSigner(opts.vault);
 
+  const $ = sql.placeholder;
   const stmts = {
-    last: sql.prepare("select id, hash, at from audit_entries order by id desc limit 1"),
-    insert: sql.prepare(
-      `insert into audit_entries(id, at, actor, kind, teammate, gateway_url, session, message, message_bytes, message_sha256,
-        broadcast_id, message_id, details, prev_hash, hash, outcome, run_id, reply, error_code, error_message, latency_ms,
-        completed_at, completion_hash)
-       values (@id, @at, @actor, @kind, @teammate, @gateway_url, @session, @message, @message_bytes, @message_sha256,
-        @broadcast_id, @message_id, @details, @prev_hash, @hash, @outcome, @run_id, @reply, @error_code, @error_message,
-        @latency_ms, @completed_at, @completion_hash)`,
-    ),
-    get: sql.prepare("select * from audit_entries where id = ?"),
-    complete: sql.prepare(
-      `update audit_entries set outcome = @outcome, run_id = @run_id, reply = @reply, error_code = @error_code,
-        error_message = @error_message, latency_ms = @latency_ms, completed_at = @completed_at, completion_hash = @completion_hash
-       where id = @id and outcome = 'pending'`,
-    ),
-    pendingCount: sql.prepare("select count(*) as n from audit_entries where outcome = 'pending'"),
+    // the newest entry by max(id), not `order by id desc limit ?`: a bound LIMIT costs SQLite ~12 µs a
+    // run (and this runs twice per send); max(id) reads the primary key's last page
+    last: db
+      .select({ id: e.id, hash: e.hash, at: e.at })
+      .from(e)
+      .where(eq(e.id, db.select({ id: max(e.id) }).from(e)))
+      .prepare(),
+    // set$ (bound as given) throughout: every column is plain text or integer but details, whose
+    // text must not be JSON-encoded again; it also spares drizzle unwrapping 23 params per append
+    insert: db
+      .insert(e)
+      .values({
+        id: set$("id"),
+        at: set$("at"),
+        actor: set$("actor"),
+        kind: set$("kind"),
+        teammate: set$("teammate"),
+        gatewayUrl: set$("gatewayUrl"),
+        session: set$("session"),
+        message: set$("message"),
+        messageBytes: set$("messageBytes"),
+        messageSha256: set$("messageSha256"),
+        broadcastId: set$("broadcastId"),
+        messageId: set$("messageId"),
+        details: set$("details"), // the canonical JSON text, bound as is (see AuditRow)
+        prevHash: set$("prevHash"),
+        hash: set$("hash"),
+        outcome: set$("outcome"),
+        runId: set$("runId"),
+        reply: set$("reply"),
+        errorCode: set$("errorCode"),
+        errorMessage: set$("errorMessage"),
+        latencyMs: set$("latencyMs"),
+        completedAt: set$("completedAt"),
+        completionHash: set$("completionHash"),
+      })
+      .prepare(),
+    get: db.select(auditRowColumns).from(e).where(eq(e.id, $("id"))).prepare(), // read with .values() and rowOf (see rows.ts)
+    complete: db
+      .update(e)
+      .set({
+        outcome: set$("outcome"),
+        runId: set$("runId"),
+        reply: set$("reply"),
+        errorCode: set$("errorCode"),
+        errorMessage: set$("errorMessage"),
+        latencyMs: set$("latencyMs"),
+        completedAt: set$("completedAt"),
+        completionHash: set$("completionHash"),
+      })
+      .where(and(eq(e.id, $("id")), eq(e.outcome, "pending")))
+      .prepare(),
+    pendingCount: db.select({ n: count() }).from(e).where(eq(e.outcome, "pending")).prepare(),
     // a 'pending' row that carries completion evidence was completed once and reverted: never reseal it
-    pendingIds: sql.prepare("select id from audit_entries where outcome = 'pending' and completion_hash is null and completed_at is null order by id"),
-    setHead: sql.prepare(
-      "insert into settings(key, value, updated_at) values (?, ?, ?) on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at",
-    ),
-    getHead: sql.prepare("select value from settings where key = ?"),
-    firstFrom: sql.prepare("select id from audit_entries where at >= ? order by at, id limit 1"),
-    lastTo: sql.prepare("select id from audit_entries where at <= ? order by at desc, id desc limit 1"),
-    maxId: sql.prepare("select coalesce(max(id), 0) as n from audit_entries"),
-    hasData: sql.prepare(DATA_PRESENT_SQL),
+    pendingIds: db
+      .select({ id: e.id })
+      .from(e)
+      .where(and(eq(e.outcome, "pending"), isNull(e.completionHash), isNull(e.completedAt)))
+      .orderBy(asc(e.id))
+      .prepare(),
+    setHead: db
+      .insert(settings)
+      .values({ key: $("key"), value: $("value"), updatedAt: $("t") })
+      .onConflictDoUpdate({ target: settings.key, set: { value: set$("value"), updatedAt: set$("t") } })
+      .prepare(),
+    getHead: db.select({ value: settings.value }).from(settings).where(eq(settings.key, $("key"))).prepare(),
+    // the first entry at or after `from` (smallest at, then smallest id) and the last at or before
+    // `to`: two look-ups on audit_at each, as fast as `order by at, id limit 1` with its LIMIT inline
+    firstFrom: db
+      .select({ id: min(e.id) })
+      .from(e)
+      .where(eq(e.at, db.select({ at: min(e.at) }).from(e).where(gte(e.at, $("from")))))
+      .prepare(),
+    lastTo: db
+      .select({ id: max(e.id) })
+      .from(e)
+      .where(eq(e.at, db.select({ at: max(e.at) }).from(e).where(lte(e.at, $("to")))))
+      .prepare(),
+    maxId: db.select({ n: max(e.id) }).from(e).prepare(),
   };
 
   /** The ids a time range spans (`at` never decreases with the id), or null when it holds none. */
   const idBounds = (from: number | null, to: number | null): { lo: number; hi: number } | null => {
-    const lo = from === null ? 1 : (stmts.firstFrom.get(from) as { id: number } | undefined)?.id;
-    const hi = to === null ? (stmts.maxId.get() as { n: number }).n : (stmts.lastTo.get(to) as { id: number } | undefined)?.id;
+    const lo = from === null ? 1 : (stmts.firstFrom.get({ from })?.id ?? undefined);
+    const hi = to === null ? (stmts.maxId.get()?.n ?? 0) : (stmts.lastTo.get({ to })?.id ?? undefined);
     return lo === undefined || hi === undefined || hi < lo ? null : { lo, hi };
   };
-  const tableEnd = () => (stmts.last.get() as { id: number; hash: string; at: number } | undefined) ?? { id: 0, hash: GENESIS_HASH, at: 0 };
+  const getRow = (id: number): AuditRow | undefined => {
+    const values = stmts.get.values({ id })[0];
+    return values && rowOf(values);
+  };
+  const tableEnd = (): { id: number; hash: string; at: number } => {
+    const values = stmts.last.values()[0] as [number, string, number] | undefined; // twice per send: no per-field mapping
+    return values ? { id: values[0], hash: values[1], at: values[2] } : { id: 0, hash: GENESIS_HASH, at: 0 };
+  };
+  const headValue = () => stmts.getHead.get({ key: AUDIT_HEAD_SETTING })?.value;
   /** The stored head checked against the table's end; anything found is kept in it from now on. */
   const currentHead = (end = tableEnd()): Head => {
-    const value = (stmts.getHead.get(AUDIT_HEAD_SETTING) as { value: string } | undefined)?.value;
-    let read = parseHead(key, value);
+    const value = headValue();
+    // The value this process wrote last (MAC included) reads as the head it was made from: no
+    // second parse and HMAC per append/complete. Any other value (edited, forged, rolled back
+    // to an older one) differs in its bytes and is parsed and checked in full.
+    let read = lastWritten !== null && lastWritten.value === value ? lastWritten.read : parseHead(key, value);
     // an old-format head after this trail's heads got a MAC: someone wrote it without the key
     if (read.state === "legacy" && macHead) read = { state: "forged" };
     const head = checkedHead(
       read,
       { id: end.id, hash: end.hash },
-      () => (stmts.pendingCount.get() as { n: number }).n,
-      () => (stmts.hasData.get() as { d: number }).d === 1,
+      () => stmts.pendingCount.get()?.n ?? 0,
+      () => dataPresent(db),
     );
     const before = read.state === "ok" ? read.head.anomaly : null;
     if (head.anomaly && head.anomaly !== before) opts.onAnomaly?.(head.anomaly);
     return head;
   };
-  const writeHead = (h: Head) => stmts.setHead.run(AUDIT_HEAD_SETTING, serializeHead(key, h), now());
+  let lastWritten: { value: string; read: HeadRead } | null = null;
+  const writeHead = (h: Head) => {
+    const value = serializeHead(key, h);
+    stmts.setHead.run({ key: AUDIT_HEAD_SETTING, value, t: now() });
+    lastWritten = { value, read: { state: "ok", head: Object.freeze({ ...h }) } };
+  };
 
   // At start: a trail with no head gets one now (fresh, upgraded, or carrying what was found).
-  sql.transaction(() => {
-    const value = (stmts.getHead.get(AUDIT_HEAD_SETTING) as { value: string } | undefined)?.value;
-    if (parseHead(key, value).state !== "ok") writeHead(currentHead());
+  client.transaction(() => {
+    if (parseHead(key, headValue()).state !== "ok") writeHead(currentHead());
     keyInfo.markMacHead();
   }).immediate();
   macHead = true;
 
-  const appendTx = sql.transaction((input: AuditInput): AuditRow => {
+  const appendTx = client.transaction((input: AuditInput): AuditRow => {
     const end = tableEnd();
     const head = currentHead(end); // its id and hash are the end's
     // never before the entry it follows (a clock stepped back): time order is id order, which
@@ -278,60 +366,50 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       actor: input.actor,
       kind: input.kind,
       teammate: input.teammate ?? null,
-      gateway_url: input.gatewayUrl ?? null,
+      gatewayUrl: input.gatewayUrl ?? null,
       session: input.session ?? null,
       message,
-      message_bytes: message === null ? null : Buffer.byteLength(message, "utf8"),
-      message_sha256: message === null ? null : createHash("sha256").update(message, "utf8").digest("hex"),
-      broadcast_id: input.broadcastId ?? null,
-      message_id: input.messageId ?? null,
+      messageBytes: message === null ? null : Buffer.byteLength(message, "utf8"),
+      messageSha256: message === null ? null : createHash("sha256").update(message, "utf8").digest("hex"),
+      broadcastId: input.broadcastId ?? null,
+      messageId: input.messageId ?? null,
       details: input.details == null ? null : canonicalJson(input.details),
-      prev_hash: head.hash,
+      prevHash: head.hash,
       hash: "",
       outcome: input.outcome,
-      run_id: pending ? null : (input.runId ?? null),
+      runId: pending ? null : (input.runId ?? null),
       reply: pending ? null : (input.reply ?? null),
-      error_code: pending ? null : (input.errorCode ?? null),
-      error_message: pending ? null : (input.errorMessage ?? null),
-      latency_ms: pending ? null : (input.latencyMs ?? null),
-      completed_at: pending ? null : at,
-      completion_hash: null,
+      errorCode: pending ? null : (input.errorCode ?? null),
+      errorMessage: pending ? null : (input.errorMessage ?? null),
+      latencyMs: pending ? null : (input.latencyMs ?? null),
+      completedAt: pending ? null : at,
+      completionHash: null,
     };
-    row.hash = entryHash(key, row.prev_hash, chained(row, pending));
-    if (!pending) row.completion_hash = completionHash(key, row.hash, completionOf(row));
+    row.hash = entryHash(key, row.prevHash, chained(row, pending));
+    if (!pending) row.completionHash = completionHash(key, row.hash, completionOf(row));
     stmts.insert.run(row);
     writeHead({ id: row.id, hash: row.hash, pending: head.pending + (pending ? 1 : 0), anomaly: head.anomaly });
     return row;
   });
 
-  const completeTx = sql.transaction((id: number, c: AuditCompletion): AuditRow => {
-    const row = stmts.get.get(id) as AuditRow | undefined;
+  const completeTx = client.transaction((id: number, c: AuditCompletion): AuditRow => {
+    const row = getRow(id);
     if (!row) throw new AuditError(`Audit entry ${id} does not exist`);
     if (row.outcome !== "pending") throw new AuditError(`Audit entry ${id} is already completed (${row.outcome})`);
-    if (row.completion_hash !== null || row.completed_at !== null) throw new AuditError(`Audit entry ${id} was completed before and reverted to pending`);
+    if (row.completionHash !== null || row.completedAt !== null) throw new AuditError(`Audit entry ${id} was completed before and reverted to pending`);
     const head = currentHead();
     const done: AuditRow = {
       ...row,
       outcome: c.outcome,
-      run_id: c.runId ?? null,
+      runId: c.runId ?? null,
       reply: c.reply ?? null,
-      error_code: c.errorCode ?? null,
-      error_message: c.errorMessage ?? null,
-      latency_ms: c.latencyMs ?? null,
-      completed_at: now(),
+      errorCode: c.errorCode ?? null,
+      errorMessage: c.errorMessage ?? null,
+      latencyMs: c.latencyMs ?? null,
+      completedAt: now(),
     };
-    done.completion_hash = completionHash(key, row.hash, completionOf(done));
-    const res = stmts.complete.run({
-      id,
-      outcome: done.outcome,
-      run_id: done.run_id,
-      reply: done.reply,
-      error_code: done.error_code,
-      error_message: done.error_message,
-      latency_ms: done.latency_ms,
-      completed_at: done.completed_at,
-      completion_hash: done.completion_hash,
-    });
+    done.completionHash = completionHash(key, row.hash, completionOf(done));
+    const res = stmts.complete.run(done);
     if (res.changes !== 1) throw new AuditError(`Audit entry ${id} could not be completed`);
     writeHead({ ...head, pending: Math.max(0, head.pending - 1) });
     return done;
@@ -343,10 +421,10 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
    * wiped) looks exactly like one that never completed. On disagreement none is resealed and
    * the head keeps the anomaly; verify reports it.
    */
-  const resealableTx = sql.transaction((): number[] => {
+  const resealableTx = client.transaction((): number[] => {
     const head = currentHead();
-    const inTable = (stmts.pendingCount.get() as { n: number }).n;
-    const ids = (stmts.pendingIds.all() as { id: number }[]).map((r) => r.id);
+    const inTable = stmts.pendingCount.get()?.n ?? 0;
+    const ids = stmts.pendingIds.all().map((r) => r.id);
     if (inTable !== head.pending || ids.length !== inTable) {
       const anomaly =
         head.anomaly ??
@@ -359,19 +437,40 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     return ids;
   });
 
-  const verifier = createVerifyRunner({ open: () => openSnapshot(sql), key, headSetting: AUDIT_HEAD_SETTING }, signer, opts.onVerifyProgress);
+  const verifier = createVerifyRunner({ open: () => openSnapshot(db), key, headSetting: AUDIT_HEAD_SETTING }, signer, opts.onVerifyProgress);
 
-  /** Export rows on one cursor over one snapshot, yielding to the event loop between slices. */
+  /** The page statement of each shape of filters, prepared on first use (oldest dropped past PAGE_SHAPES_KEPT). */
+  const pages = new Map<string, ReturnType<ReturnType<typeof selectFrom>["prepare"]>>();
+  const pageOf = (w: Where["shape"], before: boolean) => {
+    const shape = `${JSON.stringify(w)}${before ? "<" : ""}`;
+    let stmt = pages.get(shape);
+    if (!stmt) {
+      stmt = selectFrom(db, w, "desc", { before }).prepare();
+      if (pages.size >= PAGE_SHAPES_KEPT) pages.delete(pages.keys().next().value!);
+      pages.set(shape, stmt);
+    }
+    return stmt;
+  };
+
+  /**
+   * Export rows on one cursor over one snapshot, yielding to the event loop between slices. The
+   * query is drizzle's; it runs on better-sqlite3's `iterate()` because drizzle's prepared
+   * queries for better-sqlite3 have no streaming counterpart (only all/get/values/run), and
+   * reading every row at once is what this must not do.
+   */
   async function* exportRows(where: Where): AsyncGenerator<AuditRow[]> {
-    const { db, end } = openSnapshot(sql);
+    const snapshot = openSnapshot(db);
     try {
-      const select = selectFrom(where, "asc");
-      const rows = db.prepare(select.sql).iterate(...select.params) as IterableIterator<AuditRow>;
+      const query = selectFrom(snapshot.db, where.shape, "asc").toSQL();
+      const rows = snapshot.db.$client
+        .prepare(query.sql)
+        .raw()
+        .iterate(...fillPlaceholders(query.params, where.values)) as IterableIterator<unknown[]>;
       try {
         let batch: AuditRow[] = [];
         let slice = performance.now();
-        for (const r of rows) {
-          batch.push(r);
+        for (const values of rows) {
+          batch.push(rowOf(values));
           if (batch.length < EXPORT_CHUNK) continue;
           yield batch;
           batch = [];
@@ -385,7 +484,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
         rows.return?.();
       }
     } finally {
-      end();
+      snapshot.end();
     }
   }
 
@@ -415,21 +514,24 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       return ids.length;
     },
     get(id) {
-      const row = stmts.get.get(id) as AuditRow | undefined;
+      const row = getRow(id);
       return row ? toEntry(row) : null;
     },
     query(input) {
       const q = parseAuditQuery(input);
       const where = whereOf(q, idBounds);
-      const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-      const { sql: text, params } = selectFrom(where, "desc", cursor === null ? "" : "$id < ?");
+      const before = q.cursor ? decodeCursor(q.cursor) : null; // a bad cursor is refused even when nothing matches
+      if (!where) return { items: [], nextCursor: null };
       let rows: AuditRow[];
       try {
-        rows = sql.prepare(`${text} limit ?`).all(...params, ...(cursor === null ? [] : [cursor]), q.limit + 1) as AuditRow[];
+        rows = pageOf(where.shape, before !== null)
+          .values({ ...where.values, before, limit: q.limit + 1 })
+          .map(rowOf);
       } catch (err) {
         // the FTS query is sanitised, so this should not happen; never a 500 for a search, though
-        if (q.q !== undefined && err instanceof Error && ((err as { code?: unknown }).code === "SQLITE_ERROR" || /fts5|match/i.test(err.message))) {
-          throw new ApiError("VALIDATION_FAILED", "The search text could not be used", { issues: [{ path: "q", message: err.message, code: "custom" }] });
+        const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err; // drizzle may wrap the driver's error
+        if (q.q !== undefined && cause instanceof Error && ((cause as { code?: unknown }).code === "SQLITE_ERROR" || /fts5|match/i.test(cause.message))) {
+          throw new ApiError("VALIDATION_FAILED", "The search text could not be used", { issues: [{ path: "q", message: cause.message, code: "custom" }] });
         }
         throw err;
       }
@@ -442,6 +544,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       const q = parseAuditQuery(input);
       const where = whereOf(q, idBounds);
       if (format === "csv") yield csvRow(CSV_COLUMNS);
+      if (!where) return;
       for await (const rows of exportRows(where)) {
         let chunk = "";
         for (const r of rows) {

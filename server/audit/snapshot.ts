@@ -2,26 +2,30 @@
 // own inside a read transaction. SQLite's WAL keeps that snapshot while the server goes on writing
 // on its main connection; a long reader holds back checkpoints until `end()`.
 import Database from "better-sqlite3";
+import type { Db } from "../db/connection.ts";
+import { drizzle } from "../db/drizzle.ts";
+import * as schema from "../db/schema.ts";
 import { writeBatchOf } from "../db/write-batch.ts";
 
 export interface Snapshot {
-  db: Database.Database;
+  /** drizzle over the snapshot's connection (`db.$client`). */
+  db: Db;
   end(): void;
 }
 
-export function openSnapshot(main: Database.Database): Snapshot {
-  writeBatchOf(main).flush(); // the snapshot holds everything written so far
-  if (main.memory) return { db: main, end: () => undefined }; // no second connection to a memory db
-  const db = new Database(main.name, { readonly: true, fileMustExist: true });
-  db.pragma("busy_timeout = 5000");
-  db.exec("begin"); // deferred: the snapshot is taken by the first read
+export function openSnapshot(main: Db): Snapshot {
+  writeBatchOf(main.$client).flush(); // the snapshot holds everything written so far
+  if (main.$client.memory) return { db: main, end: () => undefined }; // no second connection to a memory db
+  const client = new Database(main.$client.name, { readonly: true, fileMustExist: true });
+  client.pragma("busy_timeout = 5000");
+  client.exec("begin"); // deferred: the snapshot is taken by the first read
   return {
-    db,
+    db: drizzle(client, { schema }) as Db,
     end() {
       try {
-        if (db.inTransaction) db.exec("commit");
+        if (client.inTransaction) client.exec("commit");
       } finally {
-        db.close();
+        client.close();
       }
     },
   };

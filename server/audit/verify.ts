@@ -4,10 +4,12 @@
 // One walk runs at a time: callers without an anchor share the running one.
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { AuditAnchor, AuditVerify, AuditVerifyProgress } from "../../shared/api/audit.ts";
+import { asc, eq, gt, max, sql } from "../db/drizzle.ts";
+import { auditEntries, settings } from "../db/schema.ts";
 import type { AnchorSigner } from "./anchor.ts";
 import { GENESIS_HASH, completionHash, entryHash, type AuditKey } from "./chain.ts";
-import { DATA_PRESENT_SQL, endMismatch, parseHead } from "./head.ts";
-import { chained, completionOf, type AuditRow } from "./rows.ts";
+import { dataPresent, endMismatch, parseHead } from "./head.ts";
+import { auditRowColumns, chained, completionOf, rowOf } from "./rows.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 /** Rows fetched per query; the walk also yields whenever a slice has run this long. */
@@ -26,9 +28,15 @@ type Progress = (checked: number, total: number) => void;
 async function walk(src: WalkSource, signer: AnchorSigner, anchor: AuditAnchor | undefined, onProgress: Progress): Promise<AuditVerify> {
   const { db, end } = src.open();
   try {
-    const headValue = (db.prepare("select value from settings where key = ?").get(src.headSetting) as { value: string } | undefined)?.value;
-    const total = (db.prepare("select coalesce(max(id), 0) as n from audit_entries").get() as { n: number }).n;
-    const chunk = db.prepare(`select * from audit_entries where id > ? order by id limit ${CHUNK}`);
+    const headValue = db.select({ value: settings.value }).from(settings).where(eq(settings.key, src.headSetting)).get()?.value;
+    const total = db.select({ n: max(auditEntries.id) }).from(auditEntries).get()?.n ?? 0;
+    const chunk = db // read with .values() and rowOf (see rows.ts)
+      .select(auditRowColumns)
+      .from(auditEntries)
+      .where(gt(auditEntries.id, sql.placeholder("after")))
+      .orderBy(asc(auditEntries.id))
+      .limit(CHUNK)
+      .prepare();
     const key = src.key;
 
     let anchorResult: AuditVerify["anchor"];
@@ -63,9 +71,9 @@ async function walk(src: WalkSource, signer: AnchorSigner, anchor: AuditAnchor |
     let after = 0;
     let slice = performance.now();
     for (;;) {
-      const rows = chunk.all(after) as AuditRow[];
+      const rows = chunk.values({ after }).map(rowOf);
       for (const r of rows) {
-        if (r.prev_hash !== expectedPrev) {
+        if (r.prevHash !== expectedPrev) {
           return result(false, r.id, `Entry ${r.id} does not follow the entry before it: an entry was removed, inserted or re-hashed before it`);
         }
         if (r.id !== expectedId) {
@@ -73,14 +81,14 @@ async function walk(src: WalkSource, signer: AnchorSigner, anchor: AuditAnchor |
         }
         const isPending = r.outcome === "pending";
         // pending entries were hashed as pending; a final entry either was appended final or completed later
-        const hashOk = entryHash(key, r.prev_hash, chained(r, true)) === r.hash || (!isPending && entryHash(key, r.prev_hash, chained(r, false)) === r.hash);
+        const hashOk = entryHash(key, r.prevHash, chained(r, true)) === r.hash || (!isPending && entryHash(key, r.prevHash, chained(r, false)) === r.hash);
         if (!hashOk) return result(false, r.id, `Entry ${r.id} was altered (its recorded fields no longer match its hash)`);
         if (isPending) {
-          if (r.completion_hash !== null || r.run_id !== null || r.reply !== null || r.completed_at !== null || r.error_code !== null) {
+          if (r.completionHash !== null || r.runId !== null || r.reply !== null || r.completedAt !== null || r.errorCode !== null) {
             return result(false, r.id, `Entry ${r.id} is pending but carries completion fields`);
           }
           pending++;
-        } else if (r.completion_hash === null || completionHash(key, r.hash, completionOf(r)) !== r.completion_hash) {
+        } else if (r.completionHash === null || completionHash(key, r.hash, completionOf(r)) !== r.completionHash) {
           return result(false, r.id, `Entry ${r.id} was altered after completion (outcome, reply or error no longer match)`);
         }
         if (anchor && !anchorResult && r.id === anchor.count) {
@@ -109,8 +117,7 @@ async function walk(src: WalkSource, signer: AnchorSigner, anchor: AuditAnchor |
       case "missing": {
         // only a trail never written to has no head (every start writes one)
         if (last.id > 0) return result(false, last.id + 1, `The trail's head record is missing (the trail holds ${last.id} entries): it was removed`);
-        const data = db.prepare(DATA_PRESENT_SQL).get() as { d: number };
-        if (data.d) return result(false, 1, "The trail is empty and has no head record while the database holds data: the trail was emptied");
+        if (dataPresent(db)) return result(false, 1, "The trail is empty and has no head record while the database holds data: the trail was emptied");
         break;
       }
       case "forged":

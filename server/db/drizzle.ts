@@ -11,11 +11,12 @@ import type * as SqliteCore from "drizzle-orm/sqlite-core";
 
 const load = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
 
-export const { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNull, like, lt, lte, notInArray, or, sql } = load("drizzle-orm") as typeof Core;
+export const { and, asc, between, count, desc, eq, fillPlaceholders, getTableColumns, gt, gte, inArray, isNull, like, lt, lte, max, min, notInArray, or, sql } = load("drizzle-orm") as typeof Core;
 export const { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } = load("drizzle-orm/sqlite-core") as typeof SqliteCore;
 export const { drizzle } = load("drizzle-orm/better-sqlite3") as typeof BetterSqlite;
 export const { migrate } = load("drizzle-orm/better-sqlite3/migrator") as typeof Migrator;
 export type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+export type { SQL } from "drizzle-orm";
 
 /**
  * A named placeholder for prepared updates and upserts: drizzle runs a bare placeholder in
