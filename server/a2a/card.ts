@@ -4,9 +4,8 @@
 // GetExtendedAgentCard, list them.
 import { A2A_PROTOCOL_VERSION, type AgentCard, type AgentSkill } from "@a2a-js/sdk";
 import type { Registry } from "../teammates/types.ts";
+import { A2A_RPC_PATH } from "./paths.ts";
 
-export const A2A_RPC_PATH = "/a2a";
-export const AGENT_CARD_PATH = "/.well-known/agent-card.json";
 /** The skill of a broadcast (a message to every teammate, confirmed by a person in the dashboard). */
 export const BROADCAST_SKILL = "team-mesh:broadcast";
 

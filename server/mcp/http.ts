@@ -5,14 +5,14 @@
 //   2. an API key as `Authorization: Bearer` (the app's authenticate middleware already looked it
 //      up; a session cookie is not enough: no browser page may drive the tools), else 401.
 // The tools then run as that key (service-backend.ts).
-import { hostHeaderValidation, originValidation } from "@modelcontextprotocol/hono";
-import { createMcpHandler } from "@modelcontextprotocol/server";
-import { Hono, type Context } from "hono";
+// The SDK is loaded on the first request to /mcp, not at start-up: imported eagerly, it and the A2A
+// SDK raised the idle server's RSS from ~148 to ~167 MB (bench/idle-rss.ts; goal 150, issue 9).
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { every } from "hono/combine";
 import type { AppEnv } from "../auth/context.ts";
 import type { Principal } from "../auth/types.ts";
 import type { Services } from "../services.ts";
-import { serviceBackend } from "./service-backend.ts";
-import { createMeshMcpServer } from "./tools.ts";
+import type { McpHttpHandler } from "@modelcontextprotocol/server";
 
 export const MCP_PATH = "/mcp";
 
@@ -34,17 +34,28 @@ export function dashboardOrigin(c: Context<AppEnv>, trustProxy: boolean): string
 
 export function mcpRoutes(services: Services) {
   const { config } = services;
-  const handler = createMcpHandler(
-    (ctx) => {
-      const extra = ctx.authInfo?.extra as { principal: Principal; dashboardOrigin: string } | undefined;
-      if (!extra) throw new Error("MCP request without a principal");
-      return createMeshMcpServer(serviceBackend(services, extra.principal, { dashboardOrigin: extra.dashboardOrigin }));
-    },
-    { onerror: (err) => services.logger.warn({ err }, "MCP request failed") },
-  );
   const allowed = config.mcpAllowedHosts;
+  let sdk: Promise<{ checks: MiddlewareHandler; handler: McpHttpHandler }> | null = null;
+  const load = () =>
+    (sdk ??= (async () => {
+      const [{ hostHeaderValidation, originValidation }, { createMcpHandler }, { createMeshMcpServer }, { serviceBackend }] = await Promise.all([
+        import("@modelcontextprotocol/hono"),
+        import("@modelcontextprotocol/server"),
+        import("./tools.ts"),
+        import("./service-backend.ts"),
+      ]);
+      const handler = createMcpHandler(
+        (ctx) => {
+          const extra = ctx.authInfo?.extra as { principal: Principal; dashboardOrigin: string } | undefined;
+          if (!extra) throw new Error("MCP request without a principal");
+          return createMeshMcpServer(serviceBackend(services, extra.principal, { dashboardOrigin: extra.dashboardOrigin }));
+        },
+        { onerror: (err) => services.logger.warn({ err }, "MCP request failed") },
+      );
+      return { checks: every(hostHeaderValidation(allowed), originValidation(allowed)), handler };
+    })());
   const app = new Hono<AppEnv>();
-  app.use(MCP_PATH, hostHeaderValidation(allowed), originValidation(allowed));
+  app.use(MCP_PATH, async (c, next) => (await load()).checks(c, next));
   app.all(MCP_PATH, async (c) => {
     const principal = c.get("principal");
     if (c.req.header("authorization") === undefined) return unauthenticated(c, "Send an API key: Authorization: Bearer <api key>");
@@ -55,9 +66,9 @@ export function mcpRoutes(services: Services) {
       scopes: [],
       extra: { principal, dashboardOrigin: dashboardOrigin(c, config.trustProxy) },
     };
-    const res = await handler.fetch(c.req.raw, { authInfo });
+    const res = await (await load()).handler.fetch(c.req.raw, { authInfo });
     res.headers.set("Cache-Control", "no-store");
     return res;
   });
-  return { app, close: () => handler.close() };
+  return { app, close: async () => void (sdk && (await (await sdk).handler.close())) };
 }
