@@ -7,6 +7,7 @@ import type { AuthKit } from "./http/auth-kit.ts";
 import { apiKeysRoutes, authRoutes, usersRoutes } from "./auth/index.ts";
 import { auditRoutes } from "./audit/index.ts";
 import { teammatesRoutes } from "./teammates/index.ts";
+import { agentsRoutes } from "./teammates/agents-routes.ts";
 import { createAuthKit } from "./http/auth-adapter.ts";
 import { requestBodyLimit as bodyLimitFor } from "../shared/limits.ts";
 import { writeBatchOf } from "./db/write-batch.ts";
@@ -117,6 +118,7 @@ function mountApi(app: OpenAPIHono<AppEnv>, services: Services, auth: AuthKit) {
     .route("/api/v1", usersRoutes(services))
     .route("/api/v1", apiKeysRoutes(services))
     .route("/api/v1", teammatesRoutes(services))
+    .route("/api/v1", agentsRoutes(services))
     .route("/api/v1", auditRoutes(services))
     .route("/api/v1", mcpCallRoutes(services))
     .route(

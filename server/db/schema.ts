@@ -17,6 +17,8 @@ export const teammates = sqliteTable(
     gatewayUrl: text("gateway_url"), // null: no address
     hostname: text("hostname"),
     tlsFingerprint: text("tls_fingerprint"),
+    agentId: text("agent_id").notNull().default("main"), // the OpenClaw agent on that gateway (0006)
+    agentEmoji: text("agent_emoji"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

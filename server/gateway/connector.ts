@@ -12,9 +12,10 @@ import { GatewayError, toGatewayError } from "./errors.ts";
 import { checkHealth } from "./probe.ts";
 import { capReply } from "./reply-cap.ts";
 import { fetchLateReplyOnConnection, sendOnConnection } from "./send.ts";
-import { KeyedSerialQueue, sessionQueueKey } from "./session-queue.ts";
+import { listAgentsOnConnection } from "./agents.ts";
+import { KeyedSerialQueue, qualifySessionKey, sessionQueueKey } from "./session-queue.ts";
 import { checkGatewayUrl } from "./url-policy.ts";
-import type { GatewayConnector, GatewayConnectorOptions, GatewayTarget, ProbeResult, SendOptions, SendResult } from "./types.ts";
+import type { GatewayAgent, GatewayConnector, GatewayConnectorOptions, GatewayTarget, ProbeResult, SendOptions, SendResult } from "./types.ts";
 
 const DEFAULT_IDLE_CLOSE_MS = 60_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -124,13 +125,16 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
     } catch (err) {
       return { outcome: "error", latencyMs: 0, error: toGatewayError(err, "send").toInfo() };
     }
+    // one queue per (gateway, agent, session): different agents of one gateway run in parallel
+    const sessionKey = qualifySessionKey(o.sessionKey, t.agentId);
     const withKey: SendOptions = {
       ...o,
+      sessionKey,
       idempotencyKey: o.idempotencyKey ?? randomUUID(),
       ...(opts.replyMaxBytes !== undefined ? { replyMaxBytes: opts.replyMaxBytes } : {}),
     };
     let dequeued = false;
-    const queued = queue.run(sessionQueueKey(target.url, o.sessionKey), async (): Promise<SendResult> => {
+    const queued = queue.run(sessionQueueKey(target.url, sessionKey), async (): Promise<SendResult> => {
       dequeued = true;
       if (o.signal?.aborted) {
         return { outcome: "error", latencyMs: Date.now() - started, error: { code: "GATEWAY_ERROR", message: "The send was aborted before it started.", details: { aborted: true } } };
@@ -177,7 +181,7 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
       return { outcome: "error", runId: o.runId, latencyMs: Date.now() - started, error: toGatewayError(err, "connect").toInfo() };
     }
     try {
-      return capReply(await fetchLateReplyOnConnection(lease.conn, o, started), opts.replyMaxBytes);
+      return capReply(await fetchLateReplyOnConnection(lease.conn, { ...o, sessionKey: qualifySessionKey(o.sessionKey, t.agentId) }, started), opts.replyMaxBytes);
     } finally {
       lease.release();
     }
@@ -188,7 +192,19 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
       throw toGatewayError(err, "connect");
     });
     try {
-      await lease.conn.request("chat.abort", { sessionKey: o.sessionKey, runId: o.runId }, { timeoutMs: 10_000 });
+      await lease.conn.request("chat.abort", { sessionKey: qualifySessionKey(o.sessionKey, t.agentId), runId: o.runId }, { timeoutMs: 10_000 });
+    } finally {
+      lease.release();
+    }
+  }
+
+  async function listAgents(t: GatewayTarget, o: { timeoutMs?: number } = {}): Promise<GatewayAgent[]> {
+    const timeoutMs = o.timeoutMs ?? connectTimeoutMs;
+    const lease = await pool.acquire(resolveTarget(t), { connectTimeoutMs: timeoutMs }).catch((err: unknown) => {
+      throw toGatewayError(err, "connect");
+    });
+    try {
+      return await listAgentsOnConnection(lease.conn, timeoutMs);
     } finally {
       lease.release();
     }
@@ -199,6 +215,7 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
     send,
     fetchLateReply,
     abort,
+    listAgents,
     forget: (teammateId) => pool.forget(teammateId),
     openConnections: () => pool.openCount(),
     close: () => pool.close(),

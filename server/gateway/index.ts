@@ -11,6 +11,7 @@ export type {
   GatewayConnectorOptions,
   GatewayCredentialStore,
   GatewayErrorCode,
+  GatewayAgent,
   GatewayErrorInfo,
   GatewayLogger,
   GatewayTarget,

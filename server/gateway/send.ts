@@ -143,6 +143,16 @@ async function historyReply(conn: GatewayConnection, sessionKey: string, key: st
 
 const HISTORY_GRACE_MS = 5000;
 
+/**
+ * Marks the message as routed from another session (team traffic, not the owner's command).
+ * OpenClaw refuses systemInputProvenance without operator.admin, a scope Team Mesh does not ask
+ * for, so it is sent only on a connection that holds that scope anyway.
+ */
+function provenanceOf(conn: GatewayConnection, o: SendOptions): { systemInputProvenance?: Record<string, string> } {
+  if (!o.sender || !conn.hello.scopes.includes("operator.admin")) return {};
+  return { systemInputProvenance: { kind: "inter_session", sourceChannel: "team-mesh", sourceSessionKey: `team-mesh:${o.sender}`.slice(0, 256), sourceTool: "team-mesh" } };
+}
+
 export async function sendOnConnection(conn: GatewayConnection, o: SendOptions, startedAt: number, deadline: number): Promise<SendResult> {
   const key = o.idempotencyKey ?? randomUUID();
   const runIds = new Set([key]);
@@ -166,7 +176,7 @@ export async function sendOnConnection(conn: GatewayConnection, o: SendOptions, 
     const remaining = deadline - Date.now();
     if (remaining <= 0) return { outcome: "timeout", latencyMs: latency() };
     wasOpen = !conn.closed;
-    sendAnswer = await conn.request("chat.send", { sessionKey: o.sessionKey, message: o.message, idempotencyKey: key }, {
+    sendAnswer = await conn.request("chat.send", { sessionKey: o.sessionKey, message: o.message, idempotencyKey: key, ...provenanceOf(conn, o) }, {
       timeoutMs: Math.min(remaining, 30_000),
       ...(o.signal ? { signal: o.signal } : {}),
       onSent: () => {

@@ -1,4 +1,4 @@
-import { KeyedSerialQueue, sessionQueueKey } from "./session-queue.ts";
+import { KeyedSerialQueue, qualifySessionKey, sessionQueueKey } from "./session-queue.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,5 +61,15 @@ describe("KeyedSerialQueue", () => {
     expect(sessionQueueKey("wss://localhost:18789", "main")).not.toBe(key);
     expect(sessionQueueKey("ws://localhost:18789/other", "main")).not.toBe(key);
     expect(sessionQueueKey("ws://10.0.0.5:18789", "main")).not.toBe(key);
+  });
+
+  it("qualifies a bare session with the target's agent; one agent's sessions share a key, other agents' do not", () => {
+    expect(qualifySessionKey("standup", "research")).toBe("agent:research:standup");
+    expect(qualifySessionKey(" main ", "main")).toBe("agent:main:main");
+    expect(qualifySessionKey("agent:ops:main", "research")).toBe("agent:ops:main");
+    expect(qualifySessionKey("main", undefined)).toBe("main");
+    const research = sessionQueueKey("ws://h", qualifySessionKey("main", "research"));
+    expect(research).toBe(sessionQueueKey("ws://h/", "agent:research:main"));
+    expect(research).not.toBe(sessionQueueKey("ws://h", qualifySessionKey("main", "main")));
   });
 });

@@ -36,3 +36,10 @@ export function sessionQueueKey(url: string, sessionKey: string): string {
   const canonical = key.startsWith("agent:") ? key.toLowerCase() : `agent:main:${key.toLowerCase()}`;
   return `${gatewayAddressKey(url)}|${canonical}`;
 }
+
+/** The key chat.send gets: a bare session name qualified with the target's agent; a qualified key as given. */
+export function qualifySessionKey(sessionKey: string, agentId: string | undefined): string {
+  const key = sessionKey.trim();
+  if (!agentId || key.toLowerCase().startsWith("agent:")) return key;
+  return `agent:${agentId}:${key}`;
+}

@@ -5,7 +5,21 @@ import type { GatewayErrorCode } from "../../shared/errors.ts";
 export type { GatewayErrorCode };
 
 /** Where a teammate's OpenClaw Gateway lives. */
-export type GatewayTarget = { teammateId: number; url: string; tlsFingerprint?: string | null };
+export type GatewayTarget = {
+  teammateId: number;
+  url: string;
+  tlsFingerprint?: string | null;
+  /** The agent on that gateway: bare session names are sent as `agent:<agentId>:<name>` (unset: passed as given). */
+  agentId?: string;
+};
+
+/** One agent of a gateway (agents.list, with agent.identity.get's name and emoji). */
+export interface GatewayAgent {
+  agentId: string;
+  name: string | null;
+  emoji: string | null;
+  isDefault: boolean;
+}
 
 /** Ed25519 device identity of this dashboard towards one teammate's gateway. */
 export interface DeviceIdentity {
@@ -95,6 +109,11 @@ export interface SendOptions {
    * run id): from here on the gateway may have the message, so a cancel must abort that run.
    */
   onSent?: (idempotencyKey: string) => void;
+  /**
+   * Who sends (a teammate handle or user label): marked as inter-session input
+   * (chat.send systemInputProvenance) where the gateway allows it (that field needs operator.admin).
+   */
+  sender?: string;
 }
 
 export interface GatewayConnectorOptions {
@@ -116,6 +135,8 @@ export interface GatewayConnector {
   /** `signal` ends the wait early (outcome timeout). */
   fetchLateReply(t: GatewayTarget, o: { sessionKey: string; runId: string; timeoutMs?: number; signal?: AbortSignal }): Promise<SendResult>;
   abort(t: GatewayTarget, o: { sessionKey: string; runId: string }): Promise<void>;
+  /** The gateway's agents (agents.list + agent.identity.get each). Throws a GatewayError. */
+  listAgents(t: GatewayTarget, o?: { timeoutMs?: number }): Promise<GatewayAgent[]>;
   /** Drop the pooled connection of that teammate (credentials or address changed). */
   forget(teammateId: number): void;
   openConnections(): number;

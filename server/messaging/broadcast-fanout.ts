@@ -79,7 +79,7 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
         return;
       }
       r.gatewayUrl = url;
-      const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint };
+      const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint, agentId: teammate.agentId };
       // A retry of an attempt the gateway accepted (its run id is known) whose run did not fail
       // on the gateway — it timed out, the connection was lost, the server stopped — reuses that
       // attempt's idempotency key: the gateway never delivers one key twice, so the agent does

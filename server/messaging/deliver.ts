@@ -122,6 +122,7 @@ export async function deliver(deps: DeliveryDeps, input: DeliveryInput, kind: "m
           message: input.message,
           timeoutMs: input.timeoutSec * 1000,
           idempotencyKey: input.idempotencyKey,
+          sender: input.actor,
           signal: local.signal,
           onDelta: input.onDelta,
           onSent: (key) => {

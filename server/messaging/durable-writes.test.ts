@@ -28,6 +28,7 @@ function recordingConnector(seen: { session: string; pendingCommitted: number }[
     },
     fetchLateReply: async () => ({ outcome: "timeout", latencyMs: 1 }),
     abort: async () => undefined,
+    listAgents: async () => [],
     forget: () => undefined,
     openConnections: () => 0,
     close: async () => {

@@ -135,7 +135,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
   }
 
   async function runRounds(row: MessageRow, firstMessage: string, teammate: TeammateRecord, principal: Principal, fallbackAllowed: boolean) {
-    const target: GatewayTarget = { teammateId: teammate.id, url: teammate.gatewayUrl ?? "", tlsFingerprint: teammate.tlsFingerprint };
+    const target: GatewayTarget = { teammateId: teammate.id, url: teammate.gatewayUrl ?? "", tlsFingerprint: teammate.tlsFingerprint, agentId: teammate.agentId };
     const { controller, done } = deps.inflight.controller();
     const run: ActiveRun = { controller };
     active.set(row.id, run);
@@ -339,7 +339,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
       const teammate = deps.registry.byHandle(row.handle);
       const url = teammate?.gatewayUrl ?? row.gatewayUrl;
       if (!teammate || !url) return toApi(row);
-      const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint };
+      const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint, agentId: teammate.agentId };
       let changed = false;
       for (const e of pending) {
         const result = await deps.connector

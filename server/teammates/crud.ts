@@ -1,6 +1,6 @@
 // Changing the registry: create, update, delete, the gateway token, and whoami. Each change is
 // audited (never with a credential), published, and signalled when address or credentials moved.
-import { TeammateCreate, TeammateUpdate } from "../../shared/api/teammates.ts";
+import { DEFAULT_AGENT_ID, TeammateCreate, TeammateUpdate } from "../../shared/api/teammates.ts";
 import { ApiError } from "../errors.ts";
 import type { RegistryContext } from "./context.ts";
 import { MY_HANDLE_SETTING, type Lookups } from "./lookups.ts";
@@ -44,6 +44,8 @@ export function createCrud(
           gatewayUrl,
           hostname: data.hostname ?? null,
           tlsFingerprint,
+          agentId: data.agentId ?? DEFAULT_AGENT_ID,
+          agentEmoji: data.agentEmoji ?? null,
           createdAt: t,
           updatedAt: t,
         });
@@ -67,6 +69,8 @@ export function createCrud(
         gatewayUrl: data.gatewayUrl === undefined ? cur.gatewayUrl : data.gatewayUrl || null,
         hostname: data.hostname === undefined ? cur.hostname : data.hostname,
         tlsFingerprint: data.tlsFingerprint === undefined ? cur.tlsFingerprint : data.tlsFingerprint || null,
+        agentId: data.agentId ?? cur.agentId,
+        agentEmoji: data.agentEmoji === undefined ? cur.agentEmoji : data.agentEmoji,
       };
       if (next.gatewayUrl) {
         const v = validateGatewayUrl(next.gatewayUrl, next.tlsFingerprint);
@@ -75,9 +79,9 @@ export function createCrud(
       } else if (next.tlsFingerprint) {
         throw new ApiError("VALIDATION_FAILED", "A TLS fingerprint needs a wss:// gateway URL");
       }
-      const fields = (["name", "displayName", "note", "gatewayUrl", "hostname", "tlsFingerprint"] as const).filter((k) => next[k] !== cur[k]);
+      const fields = (["name", "displayName", "note", "gatewayUrl", "hostname", "tlsFingerprint", "agentId", "agentEmoji"] as const).filter((k) => next[k] !== cur[k]);
       if (!fields.length) return cur;
-      const addressChanged = fields.includes("gatewayUrl") || fields.includes("tlsFingerprint");
+      const addressChanged = fields.includes("gatewayUrl") || fields.includes("tlsFingerprint") || fields.includes("agentId");
       // The device token was issued by the gateway at the old URL and grants this dashboard's
       // device its scopes there: it must not be presented to whatever answers at the new URL.
       // (The same gateway at a new address re-issues it to the approved device on connect.)

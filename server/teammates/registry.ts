@@ -2,6 +2,7 @@
 // crud.ts (create/update/delete, token, setMe), status.ts (probe status → API shape, history),
 // sync.ts (legacy import, sync, timer). Every change is audited; no credential is ever written
 // to the audit trail, a log line or a response.
+import { createAgentEntries } from "./agents.ts";
 import { createContext, type RegistryOptions } from "./context.ts";
 import { createCrud } from "./crud.ts";
 import { createLookups } from "./lookups.ts";
@@ -24,5 +25,6 @@ export function createRegistry(opts: RegistryOptions): MeshRegistry {
     ...createCrud(ctx, lookups),
     ...createStatus(ctx, lookups),
     ...createSync(ctx, lookups),
+    ...createAgentEntries(ctx, lookups),
   };
 }

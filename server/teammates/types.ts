@@ -1,4 +1,4 @@
-import type { ImportReport, ImportRequest, SyncReport, Teammate, TeammateCreate, TeammateUpdate } from "../../shared/api/teammates.ts";
+import type { AgentsAdd, ImportReport, ImportRequest, SyncReport, Teammate, TeammateCreate, TeammateUpdate } from "../../shared/api/teammates.ts";
 import type { teammates } from "../db/schema.ts";
 import type { ProbeResult } from "../gateway/index.ts";
 
@@ -27,6 +27,8 @@ export interface Registry {
   toApi(record: TeammateRecord): Teammate;
   importLegacy(input: ImportRequest, actor: string): ImportReport;
   sync(actor: string): Promise<SyncReport>;
+  /** New entries for other agents of `handle`'s gateway, sharing its address and credentials. */
+  addAgents(handle: string, input: AgentsAdd, actor: string): TeammateRecord[];
 }
 
 export interface MeshRegistry extends Registry {

@@ -19,6 +19,15 @@ export const TeammateStatus = z.object({
 });
 export type TeammateStatus = z.infer<typeof TeammateStatus>;
 
+/** An OpenClaw agent id, as the gateway accepts it (normalizeAgentId: 1-64 of a-z 0-9 _ -, lower-cased). */
+export const AgentId = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, "agentId: 1-64 letters, digits, _ or -, starting with a letter or digit")
+  .toLowerCase();
+export const DEFAULT_AGENT_ID = "main";
+const AgentEmoji = z.string().trim().min(1).max(32);
+
 /** A teammate as the API shows it. Credentials appear only as "set or not". */
 export const Teammate = z.object({
   handle: z.string(),
@@ -28,6 +37,10 @@ export const Teammate = z.object({
   gatewayUrl: z.string().nullable(),
   hostname: z.string().nullable(),
   tlsFingerprint: z.string().nullable(),
+  /** The agent on that gateway this entry addresses (sends go to `agent:<agentId>:<session>`). */
+  agentId: z.string(),
+  /** The agent's emoji from agent.identity.get, when it was added by discovery. */
+  agentEmoji: z.string().nullable(),
   isMe: z.boolean(),
   credential: z.object({ set: z.boolean(), setAt: Iso.nullable(), lastUsedAt: Iso.nullable() }),
   device: z.object({ paired: z.boolean(), pairedAt: Iso.nullable() }),
@@ -57,6 +70,9 @@ export const TeammateCreate = z.object({
   gatewayUrl: GatewayUrl.nullish(),
   hostname: z.string().trim().max(253).nullish(),
   tlsFingerprint: Fingerprint.nullish(),
+  /** Default "main". */
+  agentId: AgentId.optional(),
+  agentEmoji: AgentEmoji.nullish(),
   /** Write-only: the teammate's shared gateway token. Never returned. */
   token: z.string().min(1).max(4096).optional(),
 });
@@ -121,3 +137,34 @@ export const PingRequest = z.object({
 export const PingResult = z.object({
   teammates: z.array(Teammate),
 });
+
+/** One agent a gateway reports (agents.list, named by agent.identity.get). */
+export const DiscoveredAgent = z.object({
+  agentId: z.string(),
+  name: z.string().nullable(),
+  emoji: z.string().nullable(),
+  /** The gateway's default agent (what a bare session name reaches). */
+  isDefault: z.boolean(),
+  /** Handle of the teammate entry that already addresses this agent on this gateway, if any. */
+  teammate: z.string().nullable(),
+});
+export type DiscoveredAgent = z.infer<typeof DiscoveredAgent>;
+export const AgentDiscovery = z.object({ gatewayUrl: z.string(), agents: z.array(DiscoveredAgent) });
+export type AgentDiscovery = z.infer<typeof AgentDiscovery>;
+
+/** Adds entries for agents of the gateway of `{handle}`, sharing its gateway address and credentials. */
+export const AgentsAdd = z.object({
+  agents: z
+    .array(
+      z.object({
+        agentId: AgentId,
+        handle: Handle,
+        name: z.string().trim().min(1).max(200),
+        emoji: AgentEmoji.nullish(),
+      }),
+    )
+    .min(1)
+    .max(50),
+});
+export type AgentsAdd = z.infer<typeof AgentsAdd>;
+export const AgentsAdded = z.object({ items: z.array(Teammate) });

@@ -15,6 +15,8 @@
 //   replyDelayMs        base run duration (default 20 ms)
 //   gw.sentKeys / gw.aborts   idempotency keys taken by chat.send / chat.abort requests received
 //   faults              see FakeGatewayFaults below
+//   agents              the gateway's agents (default: just "main"): agents.list / agent.identity.get
+//                       answer with them, chat.send to `agent:<id>:…` of another id is refused
 //
 // Speaks: connect.challenge → connect (signed device identity verified when present) → hello-ok;
 // chat.send (runId = idempotencyKey; a send while the session has an active run is "steered" into
@@ -75,9 +77,17 @@ export interface FakeGatewayFaults {
   ignoreAbort?: boolean;
 }
 
+export interface FakeAgent {
+  id: string;
+  name?: string;
+  emoji?: string;
+}
+
 export interface StartFakeGatewayOptions {
   token: string;
-  reply?: (msg: string) => string;
+  /** `agentId`: the agent the session belongs to ("main" for a bare name). */
+  reply?: (msg: string, ctx: { agentId: string; sessionKey: string }) => string;
+  agents?: FakeAgent[];
   replyDelayMs?: number;
   faults?: FakeGatewayFaults;
   port?: number;
@@ -96,7 +106,7 @@ export interface FakeGateway {
    * key, a garbage/oversized answer or an invalid request. Two frames of one broadcast recipient
    * with different keys, or one key accepted twice, would be a double delivery.
    */
-  chatSends: { key: string; message: string; accepted: boolean }[];
+  chatSends: { key: string; message: string; accepted: boolean; sessionKey: string; provenance?: unknown; traceparent?: string }[];
   /** Idempotency keys of the chat.send requests taken (one per distinct key, as `received`). */
   sentKeys: string[];
   /** chat.abort requests received, in order. */
@@ -134,12 +144,15 @@ interface Run {
   pendingLeft: number;
 }
 
+const agentOf = (canonical: string): string => canonical.split(":")[1] ?? "main";
+
 function canonicalKey(key: string): string {
   return key.startsWith("agent:") ? key : `agent:main:${key}`;
 }
 
 export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<FakeGateway> {
   const faults: FakeGatewayFaults = { ...opts.faults };
+  const agents: FakeAgent[] = opts.agents ?? [{ id: "main" }];
   const startedAt = Date.now();
   const received: string[] = [];
   const chatSends: FakeGateway["chatSends"] = [];
@@ -189,6 +202,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
     sockets.add(ws);
     let authed = false;
     let scopes: string[] = [];
+    let traceparent: string | undefined; // of the request being handled
     const nonce = randomUUID();
     const challengeTs = Date.now();
     const tick = setInterval(() => authed && broadcast(ws, "tick", { ts: Date.now() }), 10_000);
@@ -243,9 +257,13 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         const sessionKey = canonicalKey(String(p.sessionKey ?? ""));
         const key = String(p.idempotencyKey ?? "");
         const message = String(p.message ?? "");
-        const frame = { key, message, accepted: false };
+        const frame: FakeGateway["chatSends"][number] = { key, message, accepted: false, sessionKey, ...(p.systemInputProvenance ? { provenance: p.systemInputProvenance } : {}), ...(traceparent ? { traceparent } : {}) };
         chatSends.push(frame);
         if (!key || !p.sessionKey) return respond(id, false, { code: "INVALID_REQUEST", message: "invalid chat.send params" });
+        // like OpenClaw: provenance fields need operator.admin; an unknown agent is refused
+        if (p.systemInputProvenance && !scopes.includes("operator.admin")) return respond(id, false, { code: "INVALID_REQUEST", message: "system provenance fields require admin scope" });
+        const agentId = agentOf(sessionKey);
+        if (!agents.some((a) => a.id === agentId)) return respond(id, false, { code: "INVALID_REQUEST", message: `unknown agent id "${agentId}"` });
         const existing = runs.get(key);
         if (faults.hangChatSend) {
           if (!existing) {
@@ -289,7 +307,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         }
         activeRun.set(sessionKey, run);
         const d = parseDirectives(message);
-        const text = d.reply ?? (opts.reply ? opts.reply(d.text) : d.text);
+        const text = d.reply ?? (opts.reply ? opts.reply(d.text, { agentId, sessionKey }) : d.text);
         const total = (opts.replyDelayMs ?? 20) + d.delayMs;
         later(Math.floor(total / 2), () => {
           if (run.done) return;
@@ -336,6 +354,19 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
         const rows = sessions.get(sessionKey) ?? [];
         respond(id, true, { sessionKey: p.sessionKey, messages: rows.slice(-limit), hasMore: rows.length > limit });
       },
+      "agents.list": (_p, id) => {
+        respond(id, true, {
+          defaultId: agents[0]?.id ?? "main",
+          mainKey: "main",
+          scope: "per-sender",
+          agents: agents.map((a) => ({ id: a.id, ...(a.name ? { name: a.name } : {}) })),
+        });
+      },
+      "agent.identity.get": (p, id) => {
+        const a = agents.find((x) => x.id === String(p.agentId ?? agentOf(canonicalKey(String(p.sessionKey ?? "main")))));
+        if (!a) return respond(id, false, { code: "INVALID_REQUEST", message: "unknown agent" });
+        respond(id, true, { agentId: a.id, ...(a.name ? { name: a.name } : {}), ...(a.emoji ? { emoji: a.emoji } : {}) });
+      },
       "chat.abort": (p, id) => {
         aborts.push({ sessionKey: String(p.sessionKey ?? ""), runId: String(p.runId ?? "") });
         const run = runs.get(String(p.runId ?? ""));
@@ -358,6 +389,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
       if (frame.type !== "req" || typeof frame.method !== "string") return;
       const id = frame.id;
       const params = (frame.params ?? {}) as Record<string, unknown>;
+      traceparent = typeof frame.traceparent === "string" ? frame.traceparent : undefined;
       if (frame.method === "connect") {
         if (authed) return respond(id, false, { code: "INVALID_REQUEST", message: "already connected" });
         const auth = (params.auth ?? {}) as Record<string, unknown>;
@@ -444,7 +476,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
       if (!authed) return respond(id, false, { code: "INVALID_REQUEST", message: "connect first" });
       const handler = handlers[frame.method];
       if (!handler) return respond(id, false, { code: "INVALID_REQUEST", message: `unknown method ${frame.method}` });
-      const needs = frame.method === "chat.history" ? "operator.read" : "operator.write";
+      const needs = frame.method === "chat.history" || frame.method === "agents.list" || frame.method === "agent.identity.get" ? "operator.read" : "operator.write";
       if (!scopes.includes(needs) && !scopes.includes("operator.admin")) {
         return respond(id, false, { code: "FORBIDDEN", message: `missing scope: ${needs}`, details: { code: "MISSING_SCOPE", missingScope: needs, requiredScopes: [needs] } });
       }

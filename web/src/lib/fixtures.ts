@@ -14,6 +14,8 @@ export function teammate(handle: string, over: Partial<Teammate> = {}): Teammate
     gatewayUrl: `ws://127.0.0.1:18789`,
     hostname: null,
     tlsFingerprint: null,
+    agentId: "main",
+    agentEmoji: null,
     isMe: false,
     credential: { set: true, setAt: at, lastUsedAt: null },
     device: { paired: false, pairedAt: null },
