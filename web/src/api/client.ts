@@ -7,7 +7,7 @@ import type { InferResponseType } from "hono/client";
 import { createApiClient, type ApiClient } from "../../../shared/api/client.ts";
 import { ApiError, bodyAt, bodyOf, createApiFetch } from "../../../shared/api/fetch.ts";
 import type { Role } from "../../../shared/api/common.ts";
-import type { ImportRequest, TeammateCreate, TeammateUpdate } from "../../../shared/api/teammates.ts";
+import type { AgentsAdd, ImportRequest, TeammateCreate, TeammateUpdate } from "../../../shared/api/teammates.ts";
 import type { SendRequest } from "../../../shared/api/messages.ts";
 import type { BroadcastCreate } from "../../../shared/api/broadcasts.ts";
 import type { AuditQuery } from "../../../shared/api/audit.ts";
@@ -128,6 +128,8 @@ export const api = {
     await v1.teammates[":handle"].token.$delete({ param: { handle } }, o());
   },
   pair: async (handle: string) => bodyOf(await v1.teammates[":handle"].pair.$post({ param: { handle } }, o({ timeoutMs: 60_000 }))),
+  agents: async (handle: string) => bodyOf(await v1.teammates[":handle"].agents.$get({ param: { handle } }, o({ timeoutMs: 30_000 }))),
+  addAgents: async (handle: string, json: AgentsAdd) => bodyOf(await v1.teammates[":handle"].agents.$post({ param: { handle }, json }, o())),
   history: async (handle: string) => bodyOf(await v1.teammates[":handle"].history.$get({ param: { handle } }, o())),
   importLegacy: async (json: ImportRequest) => bodyOf(await v1.teammates.import.$post({ json }, o())),
   sync: async () => bodyOf(await v1.teammates.sync.$post({}, o({ timeoutMs: 60_000 }))),

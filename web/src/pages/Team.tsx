@@ -6,6 +6,7 @@ import { DataTable } from "../components/DataTable.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { PairingCommand } from "../components/PairingCommand.tsx";
+import { AgentsPanel } from "../components/AgentsPanel.tsx";
 import { SharedGatewayNote } from "../components/SharedGatewayNote.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { createAction } from "../lib/action.ts";
@@ -154,6 +155,11 @@ function Details(props: { t: Teammate; canWrite: boolean; onClose: () => void })
             {props.t.gatewayUrl ?? "— (no address)"}
             <SharedGatewayNote handles={props.t.sharedGatewayWith} />
           </dd>
+          <dt>Agent</dt>
+          <dd>
+            {props.t.agentEmoji ? `${props.t.agentEmoji} ` : ""}
+            <code class="code">{props.t.agentId}</code>
+          </dd>
           <dt>Hostname</dt>
           <dd>{props.t.hostname ?? "—"}</dd>
           <dt>TLS pin</dt>
@@ -223,6 +229,9 @@ function Details(props: { t: Teammate; canWrite: boolean; onClose: () => void })
       </Show>
       <Show when={props.canWrite}>
         <TokenPanel t={props.t} />
+      </Show>
+      <Show when={props.canWrite && props.t.gatewayUrl && props.t.credential.set}>
+        <AgentsPanel t={props.t} />
       </Show>
     </section>
   );
@@ -424,6 +433,11 @@ export function TeamPage() {
               <tr data-handle={t.handle} classList={{ selected: selected() === t.handle }}>
                 <td data-label="Teammate">
                   <strong>{t.displayName || t.name}</strong> <span class="muted">@{t.handle}</span>
+                  <span class="agent-tag muted" title={`agent ${t.agentId} on this gateway`}>
+                    {" "}
+                    {t.agentEmoji ? `${t.agentEmoji} ` : ""}
+                    {t.agentId}
+                  </span>
                   <Show when={t.isMe}>
                     <span class="tag">me</span>
                   </Show>
