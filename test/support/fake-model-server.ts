@@ -23,6 +23,8 @@ export interface FakeModelServer {
   port: number;
   /** Unwrapped user texts of every chat completion request, oldest first. */
   requests: string[];
+  /** Per request: the unwrapped user text and the system prompt (which names the agent's workspace). */
+  calls: { text: string; system: string }[];
   stop(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startFakeModelServer(opts: { modelId?: string } = {}): Promise<FakeModelServer> {
   const modelId = opts.modelId ?? "echo-1";
   const requests: string[] = [];
+  const calls: FakeModelServer["calls"] = [];
   const timers = new Set<NodeJS.Timeout>();
   const sleep = (ms: number, res: ServerResponse) =>
     new Promise<boolean>((resolve) => {
@@ -147,6 +150,7 @@ export async function startFakeModelServer(opts: { modelId?: string } = {}): Pro
       const body = JSON.parse(await readBody(req)) as { messages?: ChatMessage[]; stream?: boolean; model?: string };
       const userText = lastUserText(body.messages ?? []);
       requests.push(userText);
+      calls.push({ text: userText, system: (body.messages ?? []).filter((m) => m.role === "system" || m.role === "developer").map((m) => contentText(m.content)).join("\n") });
       const d = parseDirectives(userText);
       if (!(await sleep(d.delayMs, res))) return;
       if (d.httpStatus !== null) {
@@ -202,6 +206,7 @@ export async function startFakeModelServer(opts: { modelId?: string } = {}): Pro
     baseUrl: `http://127.0.0.1:${port}/v1`,
     port,
     requests,
+    calls,
     async stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -147,6 +147,8 @@ export interface StartGatewayOptions {
   readyTimeoutMs?: number;
   /** Extra top-level config keys (shallow-merged). */
   extraConfig?: Record<string, unknown>;
+  /** More agents besides "main" (agents.entries, keyed by id), each with an optional identity. */
+  extraAgents?: { id: string; name?: string; emoji?: string }[];
 }
 
 export interface RunningGateway {
@@ -163,7 +165,16 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-function buildConfig(o: { port: number; token: string; bind: string; modelBaseUrl: string; logFile: string; extra?: Record<string, unknown> }) {
+/** agents.entries for "main" plus the extra agents (each its own workspace under the gateway's HOME). */
+function agentEntries(extra: NonNullable<StartGatewayOptions["extraAgents"]>): Record<string, unknown> {
+  const entry = (a: { id: string; name?: string; emoji?: string }) => ({
+    workspace: `~/.openclaw/workspace-${a.id}`,
+    ...(a.name || a.emoji ? { identity: { ...(a.name ? { name: a.name } : {}), ...(a.emoji ? { emoji: a.emoji } : {}) } } : {}),
+  });
+  return Object.fromEntries([{ id: "main" }, ...extra].map((a) => [a.id, entry(a)]));
+}
+
+function buildConfig(o: { port: number; token: string; bind: string; modelBaseUrl: string; logFile: string; extra?: Record<string, unknown>; extraAgents?: StartGatewayOptions["extraAgents"] }) {
   return {
     gateway: { mode: "local", port: o.port, bind: o.bind, auth: { mode: "token", token: o.token } },
     update: { checkOnStart: false },
@@ -192,7 +203,7 @@ function buildConfig(o: { port: number; token: string; bind: string; modelBaseUr
         },
       },
     },
-    agents: { defaults: { model: { primary: "fake/echo-1" } } },
+    agents: { defaults: { model: { primary: "fake/echo-1" } }, ...(o.extraAgents?.length ? { entries: agentEntries(o.extraAgents) } : {}) },
     ...o.extra,
   };
 }
@@ -263,7 +274,7 @@ export async function startOpenClawGateway(opts: StartGatewayOptions): Promise<R
   mkdirSync(path.join(home, ".openclaw"), { recursive: true });
   writeFileSync(
     path.join(home, ".openclaw", "openclaw.json"),
-    JSON.stringify(buildConfig({ port, token, bind, modelBaseUrl: opts.modelBaseUrl, logFile, extra: opts.extraConfig }), null, 2),
+    JSON.stringify(buildConfig({ port, token, bind, modelBaseUrl: opts.modelBaseUrl, logFile, extra: opts.extraConfig, extraAgents: opts.extraAgents }), null, 2),
   );
   const env = { ...gatewayEnv(home), OPENCLAW_GATEWAY_TOKEN: token };
   const outPath = path.join(home, "stdout.log");
