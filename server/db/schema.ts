@@ -4,6 +4,7 @@
 // forbid deletes and allow one update only, from outcome 'pending' to a final outcome.
 import type { Actor, Role, Warning } from "../../shared/api/common.ts";
 import type { DeliveryStatus, Exchange, Message } from "../../shared/api/messages.ts";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { blob, index, integer, primaryKey, sql, sqliteTable, text, uniqueIndex } from "./drizzle.ts";
 
 export const teammates = sqliteTable(
@@ -19,6 +20,9 @@ export const teammates = sqliteTable(
     tlsFingerprint: text("tls_fingerprint"),
     agentId: text("agent_id").notNull().default("main"), // the OpenClaw agent on that gateway (0006)
     agentEmoji: text("agent_emoji"),
+    // another entry of the same gateway whose credentials and pooled connection this one uses
+    // (set for agents added from it; cleared when this entry gets its own token or address)
+    credentialsFrom: integer("credentials_from").references((): AnySQLiteColumn => teammates.id, { onDelete: "set null" }),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

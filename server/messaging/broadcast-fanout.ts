@@ -2,6 +2,7 @@
 // MESH_BROADCAST_CONCURRENCY, each through deliver() with the teammate's current address and
 // credentials; fallback webhooks beside it; cancel/shutdown through one abort signal; the
 // broadcast ends `completed` (or `cancelled`) with a definite status on every recipient.
+import { gatewayTargetOf } from "../teammates/gateway-target.ts";
 import { FINAL_STATUSES } from "../../shared/api/messages.ts";
 import type { Principal } from "../auth/types.ts";
 import type { GatewayTarget } from "../gateway/types.ts";
@@ -79,7 +80,7 @@ export function createFanOut(deps: MessagingDeps, q: BroadcastQueries, publish: 
         return;
       }
       r.gatewayUrl = url;
-      const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint, agentId: teammate.agentId };
+      const target: GatewayTarget = gatewayTargetOf(teammate, url);
       // A retry of an attempt the gateway accepted (its run id is known) whose run did not fail
       // on the gateway — it timed out, the connection was lost, the server stopped — reuses that
       // attempt's idempotency key: the gateway never delivers one key twice, so the agent does

@@ -6,6 +6,7 @@
 // per teammate that enters or leaves `pairing_required`.
 // Teammates without an address or credentials get no_address / no_credentials without any
 // network call.
+import { gatewayTargetOf } from "../teammates/gateway-target.ts";
 import type { Teammate } from "../../shared/api/teammates.ts";
 import type { ProbeResult } from "../gateway/types.ts";
 import type { TeammateRecord } from "../teammates/types.ts";
@@ -27,7 +28,7 @@ export function createPresence(deps: Omit<MessagingDeps, "fallback" | "inflight"
       return { state: "no_credentials", latencyMs: 0, paired: false };
     }
     try {
-      return await deps.connector.probe({ teammateId: t.id, url: t.gatewayUrl, tlsFingerprint: t.tlsFingerprint }, { timeoutMs });
+      return await deps.connector.probe(gatewayTargetOf(t, t.gatewayUrl), { timeoutMs });
     } catch (err) {
       return { state: "error", latencyMs: 0, paired: false, error: { code: "GATEWAY_ERROR", message: err instanceof Error ? err.message : String(err) } };
     }

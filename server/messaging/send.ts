@@ -1,6 +1,7 @@
 // POST /messages: resolve the teammate, check size, dry run or send 1-10 rounds (each reply
 // becomes the next round's message, as the old skill did), persist every step in `messages`
 // and publish message.updated / message.delta.
+import { gatewayTargetOf } from "../teammates/gateway-target.ts";
 import { randomUUID } from "node:crypto";
 import { utf8Bytes } from "../../shared/limits.ts";
 import type { Warning } from "../../shared/api/common.ts";
@@ -135,7 +136,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
   }
 
   async function runRounds(row: MessageRow, firstMessage: string, teammate: TeammateRecord, principal: Principal, fallbackAllowed: boolean) {
-    const target: GatewayTarget = { teammateId: teammate.id, url: teammate.gatewayUrl ?? "", tlsFingerprint: teammate.tlsFingerprint, agentId: teammate.agentId };
+    const target: GatewayTarget = gatewayTargetOf(teammate);
     const { controller, done } = deps.inflight.controller();
     const run: ActiveRun = { controller };
     active.set(row.id, run);
@@ -339,7 +340,7 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
       const teammate = deps.registry.byHandle(row.handle);
       const url = teammate?.gatewayUrl ?? row.gatewayUrl;
       if (!teammate || !url) return toApi(row);
-      const target: GatewayTarget = { teammateId: teammate.id, url, tlsFingerprint: teammate.tlsFingerprint, agentId: teammate.agentId };
+      const target: GatewayTarget = gatewayTargetOf(teammate, url);
       let changed = false;
       for (const e of pending) {
         const result = await deps.connector

@@ -2,6 +2,7 @@
 //   GET  /teammates/{handle}/agents  the gateway's agents (agents.list + agent.identity.get), each
 //                                    with the entry that already addresses it, if any
 //   POST /teammates/{handle}/agents  one new entry per chosen agent, sharing the gateway's credentials
+import { gatewayTargetOf } from "./gateway-target.ts";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { AgentDiscovery, AgentsAdd, AgentsAdded, Teammate } from "../../shared/api/teammates.ts";
@@ -38,7 +39,7 @@ export function agentsRoutes(deps: { registry: Registry; connector: GatewayConne
         if (!rec.gatewayUrl) throw new ApiError("NO_ADDRESS", `"${rec.handle}" has no gateway address`, { handle: rec.handle });
         let agents;
         try {
-          agents = await deps.connector.listAgents({ teammateId: rec.id, url: rec.gatewayUrl, tlsFingerprint: rec.tlsFingerprint }, { timeoutMs: DISCOVERY_TIMEOUT_MS });
+          agents = await deps.connector.listAgents(gatewayTargetOf(rec, rec.gatewayUrl), { timeoutMs: DISCOVERY_TIMEOUT_MS });
         } catch (err) {
           const ge = err instanceof GatewayError ? err : new GatewayError("GATEWAY_ERROR", "Listing the gateway's agents failed.");
           throw new ApiError(ge.code, ge.message, ge.details);

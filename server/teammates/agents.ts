@@ -1,6 +1,8 @@
 // Entries for more agents of a teammate's gateway: each new entry gets the source entry's gateway
 // address and a copy of its credentials — gateway token, device identity and device token — so the
-// gateway sees one device (paired once) whichever agent is addressed.
+// gateway sees one device (paired once) whichever agent is addressed. While both exist, the new
+// entry connects as the source (`credentialsFrom`): one pooled connection per gateway; the copies
+// take over if the source entry is deleted.
 import type { AgentsAdd } from "../../shared/api/teammates.ts";
 import { ApiError } from "../errors.ts";
 import type { CredentialKind } from "../vault/types.ts";
@@ -33,6 +35,7 @@ export function createAgentEntries({ sql, q, vault, now, changed, publish, audit
             tlsFingerprint: src.tlsFingerprint,
             agentId: a.agentId,
             agentEmoji: a.emoji ?? null,
+            credentialsFrom: src.credentialsFrom ?? src.id,
             createdAt: t,
             updatedAt: t,
           });

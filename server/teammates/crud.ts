@@ -16,6 +16,15 @@ function zodToApi<T>(schema: { safeParse(v: unknown): { success: true; data: T }
   });
 }
 
+const editable = (r: TeammateRecord): Editable => ({
+  name: r.name,
+  displayName: r.displayName,
+  note: r.note,
+  gatewayUrl: r.gatewayUrl,
+  hostname: r.hostname,
+  tlsFingerprint: r.tlsFingerprint,
+});
+
 export function createCrud(
   { sql, q, vault, now, changed, publish, auditChange }: RegistryContext,
   { rowByHandle, mustGet, read }: Lookups,
@@ -87,7 +96,8 @@ export function createCrud(
       // (The same gateway at a new address re-issues it to the approved device on connect.)
       const dropDeviceToken = fields.includes("gatewayUrl") && vault.info(cur.id, "device_token") !== null;
       sql.transaction(() => {
-        q.update(cur.id, { ...next, updatedAt: now() });
+        // at another address this entry no longer shares the source's gateway connection
+        q.update(cur.id, { ...next, ...(addressChanged ? { credentialsFrom: null } : {}), updatedAt: now() });
         if (addressChanged) q.clearStatus(cur.id);
         if (dropDeviceToken) vault.remove(cur.id, "device_token");
       }).immediate();
@@ -114,6 +124,8 @@ export function createCrud(
       const rec = mustGet(handle);
       if (!token || token.length > 4096) throw new ApiError("VALIDATION_FAILED", "token: 1-4096 characters");
       vault.put(rec.id, "gateway_token", token);
+      // its own token from now on: stop connecting with the entry it was added from
+      if (rec.credentialsFrom !== null) q.update(rec.id, { ...editable(rec), credentialsFrom: null, updatedAt: now() });
       q.clearStatus(rec.id);
       auditChange(actor, "credential", rec, { action: "set", credential: "gateway_token" });
       publish(rec.handle);
@@ -124,6 +136,7 @@ export function createCrud(
       const rec = mustGet(handle);
       const had = vault.info(rec.id, "gateway_token") !== null;
       vault.remove(rec.id, "gateway_token");
+      if (rec.credentialsFrom !== null) q.update(rec.id, { ...editable(rec), credentialsFrom: null, updatedAt: now() });
       q.clearStatus(rec.id);
       auditChange(actor, "credential", rec, { action: "remove", credential: "gateway_token", wasSet: had });
       publish(rec.handle);

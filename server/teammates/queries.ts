@@ -11,7 +11,7 @@ export type Row = typeof teammates.$inferSelect;
 export type StatusRow = Omit<typeof teammateStatus.$inferSelect, "scopes"> & { scopes: string | null };
 export type StatusWrite = Omit<typeof teammateStatus.$inferInsert, "scopes"> & { scopes: string | null };
 /** The fields a teammate's owner edits (everything but id, handle and the times). */
-export type Editable = Pick<Row, "name" | "displayName" | "note" | "gatewayUrl" | "hostname" | "tlsFingerprint"> & Partial<Pick<Row, "agentId" | "agentEmoji">>;
+export type Editable = Pick<Row, "name" | "displayName" | "note" | "gatewayUrl" | "hostname" | "tlsFingerprint"> & Partial<Pick<Row, "agentId" | "agentEmoji" | "credentialsFrom">>;
 
 const statusColumns = { ...getTableColumns(teammateStatus), scopes: sql<string | null>`${teammateStatus.scopes}` };
 // stored as given (already JSON text), not encoded again by the json column

@@ -119,6 +119,8 @@ describe("agents on one gateway", () => {
     // both got their own reply: the second was not steered into the first's run
     expect([c.body.exchanges[0].reply, d.body.exchanges[0].reply]).toEqual(["research: serial c", "research: serial d"]);
     expect(Date.now() - t1).toBeGreaterThanOrEqual(RUN_MS * 2);
+    // the three entries share one connection (the one of the entry they were added from)
+    expect(gw.connections()).toBe(1);
   });
 
   it("a broadcast reaches each agent once, each with its own reply", async () => {
@@ -137,6 +139,19 @@ describe("agents on one gateway", () => {
     ).body;
     expect(done.recipients.map((r: { handle: string; reply: string }) => `${r.handle}=${r.reply}`)).toEqual(["ann=main: retro at 4", "ops=ops: retro at 4", "rex=research: retro at 4"]);
     expect(gw.received).toEqual(["retro at 4", "retro at 4", "retro at 4"]);
+    expect(gw.connections()).toBe(1);
+  });
+
+  it("an entry given its own token connects on its own; deleting the source leaves the copies working", async () => {
+    const own = await srv.api("PUT", "/api/v1/teammates/rex/token", { token: TOKEN }, { key: admin });
+    expect(own.status).toBe(200);
+    expect((await send("rex", "own line")).body.exchanges[0].reply).toBe("research: own line");
+    await until(() => gw.connections(), (n) => n === 2);
+    const del = await srv.api("DELETE", "/api/v1/teammates/ann", undefined, { key: admin });
+    expect(del.status).toBe(204);
+    // ops connected as ann; with ann gone it uses its own copy of the credentials
+    const r = await send("ops", "still there?");
+    expect(r.body.exchanges[0]).toMatchObject({ status: "replied", reply: "ops: still there?" });
   });
 });
 

@@ -45,6 +45,7 @@ export function makeRegistry(db: Db, vault: Vault, me: () => string | null): Reg
     gatewayUrl: (r.gateway_url as string | null) ?? null,
     agentId: (r.agent_id as string | null) ?? "main",
     agentEmoji: (r.agent_emoji as string | null) ?? null,
+    credentialsFrom: (r.credentials_from as number | null) ?? null,
     hostname: null,
     tlsFingerprint: null,
     createdAt: r.created_at as number,
