@@ -1,12 +1,11 @@
 // Team: registry with live presence, checks, add/edit/delete, credentials, pairing, import, sync, "me".
-import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
+import { For, Show, createSignal, lazy, onCleanup, onMount } from "solid-js";
 import type { ImportReport, SyncReport, Teammate } from "../../../shared/api/teammates.ts";
 import { ApiError, api, asApiError } from "../api/client.ts";
 import { DataTable } from "../components/DataTable.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { PairingCommand } from "../components/PairingCommand.tsx";
-import { AgentsPanel } from "../components/AgentsPanel.tsx";
 import { SharedGatewayNote } from "../components/SharedGatewayNote.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { createAction } from "../lib/action.ts";
@@ -14,6 +13,9 @@ import { fmtAgo, fmtDate, fmtMs, fmtTime } from "../lib/format.ts";
 import { session } from "../stores/session.ts";
 import { loadTeammates, removeTeammate, teammates, upsertTeammate } from "../stores/teammates.ts";
 import { TeammateForm } from "./TeammateForm.tsx";
+
+// loaded when a teammate's details open (keeps it out of the start-up bundle)
+const AgentsPanel = lazy(() => import("../components/AgentsPanel.tsx").then((m) => ({ default: m.AgentsPanel })));
 
 /** States that come from talking to the gateway (the others are known without a probe). */
 const PROBED = new Set(["online", "unreachable", "auth_failed", "pairing_required", "error"]);

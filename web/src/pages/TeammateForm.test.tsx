@@ -68,4 +68,28 @@ describe("teammate form", () => {
     expect(calls[0]?.body).not.toHaveProperty("token");
     expect(calls[0]?.body).not.toHaveProperty("handle");
   });
+
+  it("sends the agent id (default main) and shows the API's agentId message next to it", async () => {
+    const { calls } = mockFetch({
+      "POST /teammates": {
+        status: 400,
+        body: {
+          error: {
+            code: "VALIDATION_FAILED",
+            message: "Invalid request json",
+            details: { target: "json", issues: [{ path: "agentId", message: "agentId: 1-64 letters, digits, _ or -, starting with a letter or digit", code: "invalid_format" }] },
+          },
+        },
+      },
+    });
+    render(() => <TeammateForm onSaved={() => {}} onCancel={() => {}} />);
+    const agent = screen.getByLabelText("Agent id");
+    expect(agent).toHaveValue("main");
+    fireEvent.input(screen.getByLabelText("Handle"), { target: { value: "rex" } });
+    fireEvent.input(screen.getByLabelText("Name"), { target: { value: "Rex" } });
+    fireEvent.input(agent, { target: { value: "-research" } });
+    fireEvent.click(screen.getByRole("button", { name: "Add teammate" }));
+    await waitFor(() => expect(agent).toHaveAttribute("aria-invalid", "true"));
+    expect(calls[0]?.body).toMatchObject({ handle: "rex", agentId: "-research" });
+  });
 });

@@ -7,7 +7,7 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, TextField } from "../components/Field.tsx";
 import { createAction } from "../lib/action.ts";
 
-type Key = "handle" | "name" | "displayName" | "gatewayUrl" | "hostname" | "tlsFingerprint" | "note" | "token";
+type Key = "handle" | "name" | "displayName" | "gatewayUrl" | "agentId" | "hostname" | "tlsFingerprint" | "note" | "token";
 
 export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate) => void; onCancel: () => void }) {
   const t = props.teammate;
@@ -17,6 +17,7 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
     name: t?.name ?? "",
     displayName: t?.displayName ?? "",
     gatewayUrl: t?.gatewayUrl ?? "",
+    agentId: t?.agentId ?? "main",
     hostname: t?.hostname ?? "",
     tlsFingerprint: t?.tlsFingerprint ?? "",
     note: t?.note ?? "",
@@ -41,6 +42,7 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
       name: val.name.trim(),
       displayName: opt(val.displayName),
       gatewayUrl: opt(val.gatewayUrl),
+      ...(val.agentId.trim() ? { agentId: val.agentId.trim() } : {}),
       hostname: opt(val.hostname),
       tlsFingerprint: opt(val.tlsFingerprint),
       note: val.note.trim() === "" ? null : val.note,
@@ -83,6 +85,7 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
       {input("name", "Name")}
       {input("displayName", "Display name")}
       {input("gatewayUrl", "Gateway URL", { placeholder: "wss://host:18789", hint: "ws:// or wss://" })}
+      {input("agentId", "Agent id", { hint: "the OpenClaw agent on that gateway (main unless it has several)" })}
       {input("hostname", "Hostname")}
       {input("tlsFingerprint", "TLS fingerprint (SHA-256)", { hint: "optional pin of the gateway certificate" })}
       <Field label="Note" id={`${idp}-note`} error={errs().note} class="wide">
