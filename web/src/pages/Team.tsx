@@ -340,7 +340,8 @@ export function TeamPage() {
   const canPing = () => session.can("ping");
 
   onMount(() => void loadTeammates());
-  const tick = setInterval(() => setNow(Date.now()), 15_000);
+  // 5 s: a status turns "stale" on screen within 5 s of its staleAt
+  const tick = setInterval(() => setNow(Date.now()), 5_000);
   onCleanup(() => clearInterval(tick));
 
   const checkOne = async (handle: string) => {
