@@ -46,7 +46,7 @@ describe("presence on the Team page", () => {
     // the sweep adds checks; the timeline reloads with each
     await details.locator('.timeline-bars .bar[data-state="online"]').nth(1).waitFor({ timeout: 15_000 });
     expect(await details.locator(".gateway-version").textContent()).toMatch(/fake-2026\.9, protocol \d+/);
-    expect(await details.getByRole("note").first().textContent()).toContain("Untested version: Team Mesh is tested with OpenClaw 2026.6.35 … 2026.9.6");
+    expect(await details.locator(".gateway-version [role=note]").textContent()).toContain("Untested version: Team Mesh is tested with OpenClaw 2026.6.35 … 2026.9.6");
     expect(await details.textContent()).toContain("operator.write");
     expect(await page.locator('tr[data-handle="up"] .freshness').getAttribute("data-stale")).toBe("false");
     await screenshot(page, "desktop-presence-timeline");
