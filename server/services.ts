@@ -15,6 +15,7 @@ import { createBroadcastService, type BroadcastService } from "./messaging/broad
 import { createFallback, type Fallback } from "./messaging/fallback.ts";
 import { createInFlight, type InFlight } from "./messaging/inflight.ts";
 import { createPresence, type PresenceService } from "./messaging/presence.ts";
+import { startPresenceSweep } from "./messaging/presence-sweep.ts";
 import { createMessageService, type MessageService } from "./messaging/send.ts";
 import { createAuditLog } from "./audit/log.ts";
 import { createVault, loadMasterKey, vaultInitialized } from "./vault/index.ts";
@@ -64,7 +65,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       onAnomaly: (reason) => logger.error({ reason }, "audit trail tampered with: verify will report it"),
     });
     // Late-bound: the connector and presence are built after the registry.
-    let onCredentialsChanged: (teammateId: number, change: { tokenSet: boolean; actor: string }) => void = () => undefined;
+    let onCredentialsChanged: (teammateId: number, change: { tokenSet: boolean; actor: string; check?: boolean }) => void = () => undefined;
+    let onGatewayAlive: (teammateId: number) => void = () => undefined;
     const registry = createRegistry({ db, config, vault, audit, logger, bus, onCredentialsChanged: (id, change) => onCredentialsChanged(id, change) });
     const connector =
       overrides.connector ??
@@ -74,6 +76,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
         idleCloseMs: 60_000,
         connectTimeoutMs: 10_000,
         replyMaxBytes: config.replyMaxBytes,
+        onGatewayAlive: (id) => onGatewayAlive(id),
       });
     // Built once per database; its first call runs first-start setup (admin from MESH_ADMIN_PASSWORD).
     const auth = authServiceOf({ db, config, audit, logger });
@@ -94,16 +97,28 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     // connects at once, in the background, so a gateway that wants pairing says so right away.
     onCredentialsChanged = (id, change) => {
       connector.forget(id);
-      if (!change.tokenSet || !open) return;
+      if (!(change.tokenSet || change.check) || !open) return;
       const record = registry.byId(id);
       if (!record) return;
       // Started after the current request's synchronous work, so its answer shows the state before.
       setImmediate(() => {
         if (!open) return;
-        presence.ping([record], change.actor).catch((err: unknown) => logger.warn({ err, teammate: record.handle }, "probe after token change failed"));
+        (change.tokenSet ? presence.ping([record], change.actor) : presence.refresh([record], change.actor)).catch((err: unknown) => logger.warn({ err, teammate: record.handle }, "probe after token change failed"));
       });
     };
     const stopSync = startSyncTimer({ registry, config, logger });
+    const sweep = startPresenceSweep({ config, registry, presence, logger });
+    // A tick/health/presence event on an open connection confirms an online status (one write
+    // per teammate per 10 s at most: gateways tick every 30 s, health events may come faster).
+    const aliveNoted = new Map<number, number>();
+    onGatewayAlive = (id) => {
+      const t = Date.now();
+      if (!open || t - (aliveNoted.get(id) ?? 0) < 10_000) return;
+      aliveNoted.set(id, t);
+      const record = registry.byId(id);
+      const status = record ? registry.noteAlive(id) : null;
+      if (record && status) bus.publish({ type: "teammate.status", handle: record.handle, status });
+    };
     metrics.setSources({
       openConnections: () => connector.openConnections(),
       teammatesByState: () => {
@@ -140,6 +155,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
         if (!open) return;
         open = false;
         stopSync();
+        await sweep.stop();
         // rate-limited sign-ins still only counted in memory get their aggregate audit entry
         try {
           auth.close();

@@ -39,6 +39,8 @@ export const teammateStatus = sqliteTable("teammate_status", {
   lastSeenAt: integer("last_seen_at"),
   latencyMs: integer("latency_ms"),
   version: text("version"),
+  /** Protocol version from hello-ok (0007). */
+  protocol: integer("protocol"),
   scopes: text("scopes", { mode: "json" }).$type<string[]>(),
   errorCode: text("error_code"),
   errorMessage: text("error_message"),

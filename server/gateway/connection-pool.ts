@@ -19,7 +19,12 @@ export interface PoolOptions {
   idleCloseMs: number;
   connectTimeoutMs: number;
   clientVersion: string;
+  /** A liveness event (LIVENESS_EVENTS) arrived on a teammate's open connection. */
+  onAlive?: (teammateId: number, event: string) => void;
 }
+
+/** Gateway events that prove an open connection's gateway is up. */
+const LIVENESS_EVENTS = new Set(["tick", "health", "presence"]);
 
 export interface Lease {
   conn: GatewayConnection;
@@ -71,6 +76,12 @@ export class ConnectionPool {
             return;
           }
           created.live = c;
+          const onAlive = this.opts.onAlive;
+          if (onAlive) {
+            c.onEvent((e) => {
+              if (LIVENESS_EVENTS.has(e.event)) onAlive(target.teammateId, e.event);
+            });
+          }
           c.onClose(() => {
             if (this.entries.get(target.teammateId) === created) this.drop(target.teammateId, created);
           });

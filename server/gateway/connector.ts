@@ -32,6 +32,7 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
     idleCloseMs: opts.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS,
     connectTimeoutMs,
     clientVersion: opts.clientVersion ?? "0.1.0",
+    ...(opts.onGatewayAlive ? { onAlive: opts.onGatewayAlive } : {}),
   });
   const queue = new KeyedSerialQueue();
   const log = opts.logger;
@@ -98,6 +99,7 @@ export function createGatewayConnector(opts: GatewayConnectorOptions): GatewayCo
         state: "online",
         latencyMs: Date.now() - started,
         ...(h.version ? { version: h.version } : {}),
+        ...(h.protocol !== undefined ? { protocol: h.protocol } : {}),
         scopes: [...h.scopes],
         paired: h.paired || paired(),
       };

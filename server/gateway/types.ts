@@ -71,6 +71,8 @@ export interface ProbeResult {
   version?: string;
   /** Live scopes of the authenticated connection (hello-ok.auth.scopes). */
   scopes?: string[];
+  /** Protocol version from hello-ok. */
+  protocol?: number;
   /** True when this dashboard holds a device token issued by that gateway. */
   paired: boolean;
   pairing?: PairingInfo;
@@ -127,6 +129,8 @@ export interface GatewayConnectorOptions {
   clientVersion?: string;
   /** Keep at most this many UTF-8 bytes of a reply, also while it streams in (default: unbounded). */
   replyMaxBytes?: number;
+  /** The gateway's own liveness events (tick, health, presence) on an open connection. */
+  onGatewayAlive?: (teammateId: number, event: string) => void;
 }
 
 export interface GatewayConnector {

@@ -15,6 +15,8 @@ import { forEachLimited } from "./limited.ts";
 
 export interface PresenceService {
   ping(records: TeammateRecord[], actor: string, timeoutSec?: number): Promise<Teammate[]>;
+  /** The background sweep's probe: like ping, but no `ping` audit entry (pairing changes are still audited). */
+  refresh(records: TeammateRecord[], actor: string): Promise<Teammate[]>;
 }
 
 type LocalProbe = Omit<ProbeResult, "state"> & { state: ProbeResult["state"] | "no_address" };
@@ -34,34 +36,40 @@ export function createPresence(deps: Omit<MessagingDeps, "fallback" | "inflight"
     }
   }
 
+  async function probeAll(records: TeammateRecord[], actor: string, timeoutSec: number | undefined): Promise<Teammate[]> {
+    const timeoutMs = (timeoutSec ?? deps.config.pingTimeoutSec) * 1000;
+    const results: Teammate[] = new Array(records.length);
+    await forEachLimited(records, deps.config.pingConcurrency, async (t, i) => {
+      const before = deps.registry.toApi(t).status;
+      const probe = await probeOne(t, timeoutMs);
+      // recordProbe takes the connector's ProbeResult; no_address is our local state.
+      const status = deps.registry.recordProbe(t.id, probe as ProbeResult);
+      const wasPairing = before.state === "pairing_required";
+      const isPairing = status.state === "pairing_required";
+      if (wasPairing !== isPairing) {
+        deps.audit.append({
+          actor,
+          kind: "pairing",
+          outcome: isPairing ? "pairing_required" : "ok",
+          teammate: t.handle,
+          gatewayUrl: t.gatewayUrl,
+          details: {
+            from: before.state,
+            to: status.state,
+            requestId: probe.pairing?.requestId ?? null,
+          },
+        });
+      }
+      deps.bus.publish({ type: "teammate.status", handle: t.handle, status });
+      results[i] = deps.registry.toApi(t);
+    });
+    return results;
+  }
+
   return {
+    refresh: (records, actor) => probeAll(records, actor, undefined),
     async ping(records, actor, timeoutSec) {
-      const timeoutMs = (timeoutSec ?? deps.config.pingTimeoutSec) * 1000;
-      const results: Teammate[] = new Array(records.length);
-      await forEachLimited(records, deps.config.pingConcurrency, async (t, i) => {
-        const before = deps.registry.toApi(t).status;
-        const probe = await probeOne(t, timeoutMs);
-        // recordProbe takes the connector's ProbeResult; no_address is our local state.
-        const status = deps.registry.recordProbe(t.id, probe as ProbeResult);
-        const wasPairing = before.state === "pairing_required";
-        const isPairing = status.state === "pairing_required";
-        if (wasPairing !== isPairing) {
-          deps.audit.append({
-            actor,
-            kind: "pairing",
-            outcome: isPairing ? "pairing_required" : "ok",
-            teammate: t.handle,
-            gatewayUrl: t.gatewayUrl,
-            details: {
-              from: before.state,
-              to: status.state,
-              requestId: probe.pairing?.requestId ?? null,
-            },
-          });
-        }
-        deps.bus.publish({ type: "teammate.status", handle: t.handle, status });
-        results[i] = deps.registry.toApi(t);
-      });
+      const results = await probeAll(records, actor, timeoutSec);
       const states: Record<string, string> = {};
       for (const r of results) states[r.handle] = r.status.state;
       deps.audit.append({

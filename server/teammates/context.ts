@@ -8,9 +8,15 @@ import type { Logger } from "../logger.ts";
 import type { Vault } from "../vault/types.ts";
 import { prepareQueries, type Queries } from "./queries.ts";
 
+export interface CredentialChange {
+  tokenSet: boolean;
+  actor: string;
+  check?: boolean;
+}
+
 export interface RegistryOptions {
   db: Db;
-  config: Pick<Config, "myHandle" | "registryUrl">;
+  config: Pick<Config, "myHandle" | "registryUrl"> & Partial<Pick<Config, "presenceIntervalSec" | "pingTimeoutSec">>;
   vault: Vault;
   audit: Pick<AuditLog, "append">;
   logger?: Pick<Logger, "info" | "warn" | "error">;
@@ -18,9 +24,10 @@ export interface RegistryOptions {
   /**
    * URL, certificate pin or token of a teammate changed (or it was deleted): drop pooled
    * connections. `tokenSet`: a token was just set (PUT .../token), which should connect at once
-   * so pairing shows up without a manual check.
+   * so pairing shows up without a manual check. `check`: a teammate created with a token, or a
+   * new address of one that has credentials: probe it at once too (no `ping` audit entry).
    */
-  onCredentialsChanged?: (teammateId: number, change: { tokenSet: boolean; actor: string }) => void;
+  onCredentialsChanged?: (teammateId: number, change: CredentialChange) => void;
   /** Timeout of a sync download (default 10 s). */
   syncTimeoutMs?: number;
   now?: () => number;
@@ -34,7 +41,7 @@ export interface RegistryContext {
   audit: Pick<AuditLog, "append">;
   now: () => number;
   /** Signals a credential/address change (a listener's failure is logged, never thrown). */
-  changed(id: number, change?: { tokenSet: boolean; actor: string }): void;
+  changed(id: number, change?: CredentialChange): void;
   /** Publishes `teammates.changed` (a listener's failure is not the registry's). */
   publish(handle: string | null): void;
   auditChange(actor: string, kind: "registry" | "credential" | "settings", rec: { handle: string; gatewayUrl: string | null } | null, details: Record<string, unknown>): void;

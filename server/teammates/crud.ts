@@ -65,7 +65,8 @@ export function createCrud(
       auditChange(actor, "registry", rec, { action: "create", handle: rec.handle, name: rec.name, gatewayUrl: rec.gatewayUrl, tokenSet: Boolean(data.token) });
       if (data.token) auditChange(actor, "credential", rec, { action: "set", credential: "gateway_token" });
       publish(rec.handle);
-      if (data.token || rec.gatewayUrl) changed(rec.id);
+      // with a token (and an address) it is checked at once, in the background
+      if (data.token || rec.gatewayUrl) changed(rec.id, { tokenSet: false, check: Boolean(data.token && rec.gatewayUrl), actor });
       return rec;
     },
     update(handle, patch, actor) {
@@ -110,7 +111,8 @@ export function createCrud(
         ...(dropDeviceToken ? { deviceTokenDropped: true } : {}),
       });
       publish(rec.handle);
-      if (addressChanged) changed(rec.id);
+      // a new address of a teammate with credentials is checked at once
+      if (addressChanged) changed(rec.id, { tokenSet: false, check: Boolean(rec.gatewayUrl) && (vault.info(rec.id, "gateway_token") !== null || vault.info(rec.id, "device_token") !== null), actor });
       return rec;
     },
     remove(handle, actor) {

@@ -210,6 +210,30 @@ describe("recordProbe", () => {
     expect(reg.toApi(reg.byHandle("alice")!).status).toMatchObject({ state: "unknown", checkedAt: null });
   });
 
+  it("status: protocol, tested-version flag, when it goes stale, auth_failed pauses automatic checks with guidance; live events confirm only online", () => {
+    let clock = Date.parse("2026-12-01T10:00:00Z");
+    const r2 = createRegistry({ db: t.db, config: { myHandle: undefined, registryUrl: undefined, presenceIntervalSec: 60, pingTimeoutSec: 5 }, vault, audit, now: () => clock });
+    const a = r2.create({ handle: "pat", name: "Pat", gatewayUrl: "ws://192.168.1.20:18789", token: "t" }, "u");
+    let s = r2.recordProbe(a.id, { state: "online", latencyMs: 3, version: "2026.9.6", protocol: 4, scopes: ["operator.write"], paired: false });
+    expect(s).toMatchObject({ protocol: 4, versionTested: true, autoCheck: "on", hint: null, checkedAt: "2026-12-01T10:00:00.000Z" });
+    // 60 s + 10 % jitter + 5 s probe timeout
+    expect(s.staleAt).toBe("2026-12-01T10:01:11.000Z");
+    clock += 30_000;
+    expect(r2.noteAlive(a.id)).toMatchObject({ state: "online", checkedAt: "2026-12-01T10:00:30.000Z", lastSeenAt: "2026-12-01T10:00:30.000Z" });
+    s = r2.recordProbe(a.id, { state: "online", latencyMs: 3, version: "2027.1.0", paired: false });
+    expect(s).toMatchObject({ version: "2027.1.0", versionTested: false, protocol: 4 });
+    s = r2.recordProbe(a.id, { state: "auth_failed", latencyMs: 3, paired: false, error: { code: "AUTH_FAILED", message: "token mismatch" } });
+    expect(s).toMatchObject({ state: "auth_failed", autoCheck: "paused", error: { code: "AUTH_FAILED" } });
+    expect(s.hint).toMatch(/openclaw devices rotate.*openclaw devices approve/);
+    // a tick on some connection does not turn a refused gateway online
+    expect(r2.noteAlive(a.id)).toBeNull();
+    expect(r2.toApi(r2.byHandle("pat")!).status.state).toBe("auth_failed");
+    // no address / no credentials: nothing goes stale; without a sweep, a check is current for 60 s
+    const b = r2.create({ handle: "nobody", name: "Nobody" }, "u");
+    expect(r2.toApi(b).status).toMatchObject({ state: "no_address", staleAt: null });
+    expect(reg.recordProbe(a.id, { state: "online", latencyMs: 1, paired: false }).autoCheck).toBe("off");
+  });
+
   it("keeps the last scopes while offline, drops them when online without any, and shows a bad stored value as none", () => {
     const a = reg.create({ handle: "alice", name: "Alice", gatewayUrl: "ws://192.168.1.20:18789", token: "t" }, "u");
     reg.recordProbe(a.id, { state: "online", latencyMs: 1, scopes: ["operator.read", "operator.write"], paired: false });

@@ -1,6 +1,7 @@
 // Presence as the API shows it: a teammate's stored probe outcome, credentials and shared
 // gateway combined into `Teammate` (one or many at once), and recording a probe (+ history).
 import type { Teammate, TeammateStatus } from "../../shared/api/teammates.ts";
+import { AUTH_FAILED_HINT, versionTested } from "../../shared/gateway-versions.ts";
 import { approveCommand } from "../../shared/pairing.ts";
 import { isoOrNull as iso } from "../db/time.ts";
 import { ApiError } from "../errors.ts";
@@ -18,8 +19,20 @@ function pairingOf(requestId: string): { requestId: string; approveCommand: stri
   return command ? { requestId, approveCommand: command } : null;
 }
 
+/** How long a check stays current: with a sweep, its interval plus its jitter (10 %) and a probe's timeout; without one, 60 s. */
+export interface Freshness {
+  intervalSec: number;
+  pingTimeoutSec: number;
+}
+
+function staleAtOf(checkedAt: number | null | undefined, f: Freshness): string | null {
+  if (checkedAt === null || checkedAt === undefined) return null;
+  const ms = f.intervalSec > 0 ? Math.ceil(f.intervalSec * 1100) + f.pingTimeoutSec * 1000 : 60_000;
+  return new Date(checkedAt + ms).toISOString();
+}
+
 /** The state shown: no address / no credentials win over what the last probe saw. */
-export function buildStatus(rec: TeammateRecord, creds: Creds, s: StatusRow | undefined): TeammateStatus {
+export function buildStatus(rec: TeammateRecord, creds: Creds, s: StatusRow | undefined, f: Freshness = { intervalSec: 0, pingTimeoutSec: 5 }): TeammateStatus {
   const hasCred = Boolean(creds.gateway_token || creds.device_token);
   const state: TeammateStatus["state"] = !rec.gatewayUrl
     ? "no_address"
@@ -45,10 +58,15 @@ export function buildStatus(rec: TeammateRecord, creds: Creds, s: StatusRow | un
     scopes,
     error: live && s?.errorCode ? { code: s.errorCode, message: s.errorMessage ?? "" } : null,
     pairing: live && state === "pairing_required" && s?.pairingRequestId ? pairingOf(s.pairingRequestId) : null,
+    protocol: s?.protocol ?? null,
+    versionTested: versionTested(s?.version),
+    staleAt: state === "no_address" || state === "no_credentials" ? null : staleAtOf(s?.checkedAt, f),
+    autoCheck: state === "auth_failed" ? "paused" : f.intervalSec > 0 ? "on" : "off",
+    hint: state === "auth_failed" ? AUTH_FAILED_HINT : null,
   };
 }
 
-function toApiWith(rec: TeammateRecord, creds: Creds, s: StatusRow | undefined, myHandle: string | null, byGateway: Map<string, string[]>): Teammate {
+function toApiWith(rec: TeammateRecord, creds: Creds, s: StatusRow | undefined, myHandle: string | null, byGateway: Map<string, string[]>, f: Freshness): Teammate {
   const token = creds.gateway_token;
   const device = creds.device_token;
   return {
@@ -64,7 +82,7 @@ function toApiWith(rec: TeammateRecord, creds: Creds, s: StatusRow | undefined, 
     isMe: myHandle !== null && rec.handle === myHandle,
     credential: { set: Boolean(token), setAt: iso(token?.setAt), lastUsedAt: iso(token?.lastUsedAt) },
     device: { paired: Boolean(device), pairedAt: iso(device?.setAt) },
-    status: buildStatus(rec, creds, s),
+    status: buildStatus(rec, creds, s, f),
     sharedGatewayWith: sharedWith(rec, byGateway),
     createdAt: new Date(rec.createdAt).toISOString(),
     updatedAt: new Date(rec.updatedAt).toISOString(),
@@ -81,11 +99,12 @@ export function credsOf(vault: Pick<Vault, "info">, id: number): Creds {
 }
 
 export function createStatus(
-  { sql, q, vault, now }: RegistryContext,
+  { sql, q, vault, now, opts }: RegistryContext,
   { read, handlesByGateway }: Lookups,
-): Pick<MeshRegistry, "hasToken" | "recordProbe" | "toApi" | "toApiMany" | "history"> {
+): Pick<MeshRegistry, "hasToken" | "recordProbe" | "noteAlive" | "toApi" | "toApiMany" | "history"> {
+  const fresh = (): Freshness => ({ intervalSec: opts.config.presenceIntervalSec ?? 0, pingTimeoutSec: opts.config.pingTimeoutSec ?? 5 });
   const toApi = (rec: TeammateRecord) =>
-    toApiWith(rec, credsOf(vault, rec.id), q.status(rec.id), read.me()?.handle ?? null, handlesByGateway());
+    toApiWith(rec, credsOf(vault, rec.id), q.status(rec.id), read.me()?.handle ?? null, handlesByGateway(), fresh());
   return {
     hasToken: (id) => vault.info(id, "gateway_token") !== null || vault.info(id, "device_token") !== null,
     recordProbe(teammateId, result) {
@@ -101,6 +120,7 @@ export function createStatus(
           lastSeenAt: state === "online" ? t : (prev?.lastSeenAt ?? null),
           latencyMs,
           version: result.version ?? prev?.version ?? null,
+          protocol: result.protocol ?? prev?.protocol ?? null,
           scopes: result.scopes ? JSON.stringify(result.scopes) : state === "online" ? null : (prev?.scopes ?? null),
           errorCode: result.error?.code ?? null,
           errorMessage: result.error?.message?.slice(0, 1000) ?? null,
@@ -113,13 +133,23 @@ export function createStatus(
       if (!row) throw new ApiError("TEAMMATE_NOT_FOUND", `No teammate with id ${teammateId}`);
       return toApi(row).status;
     },
+    noteAlive(teammateId) {
+      // only an online status is confirmed by a live event: any other state waits for a probe
+      const prev = q.status(teammateId);
+      if (prev?.state !== "online") return null;
+      const t = now();
+      q.upsertStatus({ ...prev, checkedAt: t, lastSeenAt: t });
+      const row = q.byId(teammateId);
+      return row ? toApi(row).status : null;
+    },
     toApi,
     toApiMany(records) {
       const creds = vault.infoAll();
       const statuses = new Map(q.statuses().map((s) => [s.teammateId, s]));
       const my = read.me()?.handle ?? null;
       const byGateway = handlesByGateway();
-      return records.map((r) => toApiWith(r, creds.get(r.id) ?? {}, statuses.get(r.id), my, byGateway));
+      const f = fresh();
+      return records.map((r) => toApiWith(r, creds.get(r.id) ?? {}, statuses.get(r.id), my, byGateway, f));
     },
     history(teammateId, limit = STATUS_HISTORY_KEEP) {
       return q.history(teammateId, limit).map((h) => ({ ...h, at: new Date(h.at).toISOString() }));

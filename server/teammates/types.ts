@@ -24,6 +24,8 @@ export interface Registry {
   setMe(handle: string | null, actor: string): void;
   /** Stores a probe's outcome as the teammate's status (and history); returns the API status. */
   recordProbe(teammateId: number, result: ProbeResult): Teammate["status"];
+  /** A gateway event (tick, health, presence) on an open connection: an online status is current again (null: not online, nothing changed). */
+  noteAlive(teammateId: number): Teammate["status"] | null;
   toApi(record: TeammateRecord): Teammate;
   importLegacy(input: ImportRequest, actor: string): ImportReport;
   sync(actor: string): Promise<SyncReport>;

@@ -16,6 +16,16 @@ export const TeammateStatus = z.object({
   scopes: z.array(z.string()).nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   pairing: Pairing.nullable(),
+  /** Gateway protocol version from hello-ok. */
+  protocol: z.number().int().nullable(),
+  /** False when the gateway's version is outside the tested range (shared/gateway-versions.ts); null: unknown. */
+  versionTested: z.boolean().nullable(),
+  /** When this status stops being current (one sweep interval, its jitter and a probe timeout after checkedAt). */
+  staleAt: Iso.nullable(),
+  /** "paused": the gateway refused the credentials, so no sweep or retry tries it until they change. */
+  autoCheck: z.enum(["on", "paused", "off"]),
+  /** What to do about the current state (set for auth_failed). */
+  hint: z.string().nullable(),
 });
 export type TeammateStatus = z.infer<typeof TeammateStatus>;
 

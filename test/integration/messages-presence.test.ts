@@ -27,12 +27,20 @@ describe("presence", () => {
     await pairing.stop();
   });
 
-  it("status shows last known states without probing", async () => {
-    const before = up.connects.length;
-    const res = await srv.api("GET", "/api/v1/status", undefined, { key });
+  it("adding a teammate with a token and an address checks it at once; status then shows it without probing", async () => {
+    const checked = (r: { body: { teammates: { handle: string; status: { checkedAt: string | null } }[] } }) =>
+      Object.fromEntries(r.body.teammates.map((t) => [t.handle, t.status.checkedAt !== null]));
+    const res = await until(
+      () => srv.api("GET", "/api/v1/status", undefined, { key }),
+      (r) => ["up", "down", "bad-token", "pair"].every((h) => checked(r)[h]),
+    );
     expect(res.status).toBe(200);
-    const states = Object.fromEntries(res.body.teammates.map((t: { handle: string; status: { state: string; checkedAt: string | null } }) => [t.handle, t.status.checkedAt]));
-    expect(states).toEqual({ up: null, down: null, "bad-token": null, "no-addr": null, "no-cred": null, pair: null });
+    // no address or no token: nothing to check
+    expect(checked(res)).toEqual({ up: true, down: true, "bad-token": true, "no-addr": false, "no-cred": false, pair: true });
+    // the create-time checks are not `ping` requests: no ping audit entry
+    expect((await srv.api("GET", "/api/v1/audit?kind=ping", undefined, { key })).body.items).toHaveLength(0);
+    const before = up.connects.length;
+    await srv.api("GET", "/api/v1/status", undefined, { key });
     expect(up.connects.length).toBe(before);
   });
 
@@ -49,8 +57,9 @@ describe("presence", () => {
       "no-cred": "no_credentials",
       pair: "pairing_required",
     });
-    // up + bad-token connect to `up`; no-cred (same gateway, no token) never does
-    expect(up.connects.length - connectsBefore).toBe(2);
+    // bad-token logs in to `up` again (a manual ping may try an auth_failed gateway once); `up`
+    // reuses the connection its create-time check opened; no-cred (no token) never connects
+    expect(up.connects.length - connectsBefore).toBe(1);
     const audit = await srv.api("GET", "/api/v1/audit?kind=ping", undefined, { key });
     expect(audit.body.items).toHaveLength(1);
     expect(audit.body.items[0]).toMatchObject({ outcome: "failed", details: { count: 6, states } });

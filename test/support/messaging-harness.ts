@@ -51,7 +51,7 @@ export function makeRegistry(db: Db, vault: Vault, me: () => string | null): Reg
     createdAt: r.created_at as number,
     updatedAt: r.updated_at as number,
   });
-  const empty: Teammate["status"] = { state: "unknown", checkedAt: null, lastSeenAt: null, latencyMs: null, version: null, scopes: null, error: null, pairing: null };
+  const empty: Teammate["status"] = { state: "unknown", checkedAt: null, lastSeenAt: null, latencyMs: null, version: null, scopes: null, error: null, pairing: null, protocol: null, versionTested: null, staleAt: null, autoCheck: "off", hint: null };
   const reg: Partial<Registry> = {
     list: () => rows().map(rec),
     byHandle: (h) => reg.list!().find((t) => t.handle === h.toLowerCase()) ?? null,

@@ -94,6 +94,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     MESH_ADMIN_PASSWORD: ADMIN_PASSWORD,
     MESH_LOG_LEVEL: "info",
     MESH_LOG_PRETTY: "0",
+    // no background presence sweep unless a test asks for one (its probes would race the test's own)
+    MESH_PRESENCE_INTERVAL_SECONDS: "0",
     ...opts.env,
   };
   const captured: string[] = [];

@@ -19,7 +19,7 @@ export function teammate(handle: string, over: Partial<Teammate> = {}): Teammate
     isMe: false,
     credential: { set: true, setAt: at, lastUsedAt: null },
     device: { paired: false, pairedAt: null },
-    status: { state: "online", checkedAt: at, lastSeenAt: at, latencyMs: 12, version: "2026.9.1", scopes: null, error: null, pairing: null },
+    status: { state: "online", checkedAt: at, lastSeenAt: at, latencyMs: 12, version: "2026.9.1", scopes: null, error: null, pairing: null, protocol: 4, versionTested: true, staleAt: null, autoCheck: "on", hint: null },
     sharedGatewayWith: [],
     createdAt: at,
     updatedAt: at,

@@ -8,6 +8,10 @@ import { Field, describedBy } from "../components/Field.tsx";
 import { PairingCommand } from "../components/PairingCommand.tsx";
 import { SharedGatewayNote } from "../components/SharedGatewayNote.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { AuthFailedHelp } from "../components/AuthFailedHelp.tsx";
+import { StatusFreshness } from "../components/StatusFreshness.tsx";
+import { StatusTimeline } from "../components/StatusTimeline.tsx";
+import { TESTED_GATEWAY_VERSIONS } from "../../../shared/gateway-versions.ts";
 import { createAction } from "../lib/action.ts";
 import { fmtAgo, fmtDate, fmtMs, fmtTime } from "../lib/format.ts";
 import { session } from "../stores/session.ts";
@@ -106,7 +110,7 @@ function PairingPanel(props: { t: Teammate; canWrite: boolean }) {
   );
 }
 
-function Details(props: { t: Teammate; canWrite: boolean; onClose: () => void }) {
+function Details(props: { t: Teammate; canWrite: boolean; now: number; onClose: () => void }) {
   const [editing, setEditing] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
   const { busy, error, run } = createAction();
@@ -168,8 +172,20 @@ function Details(props: { t: Teammate; canWrite: boolean; onClose: () => void })
           <dd class="mono">{props.t.tlsFingerprint ?? "—"}</dd>
           <dt>Status</dt>
           <dd>
-            <StatusBadge status={props.t.status.state} /> checked {fmtAgo(props.t.status.checkedAt)}
+            <StatusBadge status={props.t.status.state} /> <StatusFreshness status={props.t.status} now={props.now} />
           </dd>
+          <dt>Gateway version</dt>
+          <dd class="gateway-version">
+            {props.t.status.version ?? "—"}
+            {props.t.status.protocol !== null ? `, protocol ${props.t.status.protocol}` : ""}
+            <Show when={props.t.status.versionTested === false}>
+              <small class="note-warn block" role="note">
+                Untested version: Team Mesh is tested with OpenClaw {TESTED_GATEWAY_VERSIONS.min} … {TESTED_GATEWAY_VERSIONS.max}.
+              </small>
+            </Show>
+          </dd>
+          <dt>Granted scopes</dt>
+          <dd class="mono">{props.t.status.scopes?.length ? props.t.status.scopes.join(", ") : "—"}</dd>
           <Show when={props.t.status.error}>
             {(e) => (
               <>
@@ -226,6 +242,8 @@ function Details(props: { t: Teammate; canWrite: boolean; onClose: () => void })
         </Show>
       </Show>
       <ErrorNote error={error()} />
+      <StatusTimeline t={props.t} />
+      <AuthFailedHelp status={props.t.status} />
       <Show when={props.t.status.state === "pairing_required"}>
         <PairingPanel t={props.t} canWrite={props.canWrite} />
       </Show>
@@ -333,7 +351,8 @@ export function TeamPage() {
   const canPing = () => session.can("ping");
 
   onMount(() => void loadTeammates());
-  const tick = setInterval(() => setNow(Date.now()), 15_000);
+  // 5 s: a status turns "stale" on screen within 5 s of its staleAt
+  const tick = setInterval(() => setNow(Date.now()), 5_000);
   onCleanup(() => clearInterval(tick));
 
   const checkOne = async (handle: string) => {
@@ -452,9 +471,15 @@ export function TeamPage() {
                       {t.status.error?.code}
                     </small>
                   </Show>
+                  <StatusFreshness status={t.status} now={now()} />
                 </td>
                 <td data-label="Latency">{PROBED.has(t.status.state) ? fmtMs(t.status.latencyMs) : "—"}</td>
-                <td data-label="Version">{t.status.version ?? "—"}</td>
+                <td data-label="Version">
+                  {t.status.version ?? "—"}
+                  <Show when={t.status.versionTested === false}>
+                    <small class="note-warn block">untested</small>
+                  </Show>
+                </td>
                 <td data-label="Last seen">
                   <span title={fmtTime(t.status.lastSeenAt)}>{fmtAgo(t.status.lastSeenAt, now())}</span>
                 </td>
@@ -487,7 +512,7 @@ export function TeamPage() {
           </For>
         </DataTable>
       </Show>
-      <Show when={sel()}>{(t) => <Details t={t()} canWrite={canWrite()} onClose={() => setSelected(null)} />}</Show>
+      <Show when={sel()}>{(t) => <Details t={t()} canWrite={canWrite()} now={now()} onClose={() => setSelected(null)} />}</Show>
     </div>
   );
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `teammate_status` ADD `protocol` integer;
