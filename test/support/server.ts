@@ -94,6 +94,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     MESH_ADMIN_PASSWORD: ADMIN_PASSWORD,
     MESH_LOG_LEVEL: "info",
     MESH_LOG_PRETTY: "0",
+    // send rate limits off unless a test sets them (suites send far more than 30 a minute to one teammate)
+    MESH_RATE_SENDER_MAX: "0",
+    MESH_RATE_RECIPIENT_MAX: "0",
     ...opts.env,
   };
   const captured: string[] = [];
