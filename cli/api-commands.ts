@@ -95,6 +95,7 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
             dryRun: cmd.dryRun,
             wait: cmd.wait,
             fallback: cmd.fallback,
+            allowSecrets: cmd.allowSecrets,
           },
           header: { "idempotency-key": newIdempotencyKey() },
         },
@@ -253,7 +254,7 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
     throw new UsageError("--message - reads standard input, so the y/N question cannot be asked: add --yes (or --dry-run)", "broadcast");
   }
   const message = await resolveMessage(io, cmd.message, "broadcast");
-  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback };
+  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback, allowSecrets: cmd.allowSecrets };
 
   let preview: Api.BroadcastPreview | null = null;
   if (cmd.dryRun || interactive) {

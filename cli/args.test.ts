@@ -23,12 +23,13 @@ describe("parseCommandLine", () => {
       dryRun: false,
       wait: true,
       fallback: true,
+      allowSecrets: false,
       json: false,
       url: undefined,
     });
     expect(
-      parseCommandLine(["send", "--to=bob", "-m", "-", "--session", "proj:x", "--rounds", "3", "--timeout", "120", "--dry-run", "--no-wait", "--no-fallback", "--json", "--url", "http://h:1"]),
-    ).toMatchObject({ to: "bob", message: "-", session: "proj:x", rounds: 3, timeoutSec: 120, dryRun: true, wait: false, fallback: false, json: true, url: "http://h:1" });
+      parseCommandLine(["send", "--to=bob", "-m", "-", "--session", "proj:x", "--rounds", "3", "--timeout", "120", "--dry-run", "--no-wait", "--no-fallback", "--allow-secret", "--json", "--url", "http://h:1"]),
+    ).toMatchObject({ to: "bob", message: "-", session: "proj:x", rounds: 3, timeoutSec: 120, dryRun: true, wait: false, fallback: false, allowSecrets: true, json: true, url: "http://h:1" });
   });
 
   it("send: missing or bad values are usage errors", () => {

@@ -41,8 +41,9 @@ export type Command =
       dryRun: boolean;
       wait: boolean;
       fallback: boolean;
+      allowSecrets: boolean;
     })
-  | (Common & { name: "broadcast"; message: string; session: string; timeoutSec: number; dryRun: boolean; yes: boolean; fallback: boolean })
+  | (Common & { name: "broadcast"; message: string; session: string; timeoutSec: number; dryRun: boolean; yes: boolean; fallback: boolean; allowSecrets: boolean })
   | (Common & { name: "sync" })
   | (Common & { name: "import"; registry: string; tokens: string | undefined })
   | (Common & { name: "audit"; to: string | undefined; limit: number })
@@ -86,6 +87,7 @@ const SPECS: Record<string, { options: Options; positionals: number; local?: boo
       "dry-run": { type: "boolean", default: false },
       "no-wait": { type: "boolean", default: false },
       "no-fallback": { type: "boolean", default: false },
+      "allow-secret": { type: "boolean", default: false },
     },
     positionals: 0,
   },
@@ -98,6 +100,7 @@ const SPECS: Record<string, { options: Options; positionals: number; local?: boo
       "dry-run": { type: "boolean", default: false },
       yes: { type: "boolean", short: "y", default: false },
       "no-fallback": { type: "boolean", default: false },
+      "allow-secret": { type: "boolean", default: false },
     },
     positionals: 0,
   },
@@ -214,6 +217,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         dryRun: bool("dry-run"),
         wait: !bool("no-wait"),
         fallback: !bool("no-fallback"),
+        allowSecrets: bool("allow-secret"),
       };
     case "broadcast":
       return {
@@ -225,6 +229,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         dryRun: bool("dry-run"),
         yes: bool("yes"),
         fallback: !bool("no-fallback"),
+        allowSecrets: bool("allow-secret"),
       };
     case "import":
       return { ...common, name, registry: required(str("registry"), "registry", name), tokens: str("tokens") };

@@ -7,13 +7,13 @@ export const USAGE: Record<string, string> = {
   list: "team-mesh list [--json]\n  The registry: every teammate, its gateway, last known state and whether a token is set.",
   ping: "team-mesh ping [--to NAME] [--timeout SEC] [--json]\n  Probe gateways now (everyone, or one teammate). Exit 1 when --to's agent is not online.",
   send:
-    "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--json]\n" +
+    "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--allow-secret] [--json]\n" +
     "  Send to one teammate's agent and wait for its reply. --message - reads standard input.\n" +
     "  --rounds 1-10 (default 1), --timeout 1-600 s per round (default 60), --session (default main).\n" +
     "  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).\n" +
     "  On a timeout it prints the message id and the command that fetches the late reply (`reply`).",
   broadcast:
-    "team-mesh broadcast --message TEXT|- [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--json]\n" +
+    "team-mesh broadcast --message TEXT|- [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--allow-secret] [--json]\n" +
     "  Send to every teammate but yourself. Shows recipients and skipped teammates and asks y/N on a\n" +
     "  terminal; without a terminal it needs --yes. With a requester key the broadcast waits for a human\n" +
     "  to confirm it in the dashboard (exit 0, the broadcast id is printed).",

@@ -103,6 +103,9 @@ const EnvSchema = z.object({
     "",
     "Host names the MCP endpoint /mcp answers, comma-separated (default: localhost, 127.0.0.1, [::1] and MESH_HOST); a browser Origin must name one too",
   ),
+  MESH_RATE_SENDER_MAX: envVar(int(0, 1_000_000), "60", "Messages one sender (user or API key) may send per rate window (0: no limit)"),
+  MESH_RATE_RECIPIENT_MAX: envVar(int(0, 1_000_000), "30", "Messages one teammate may receive per rate window, a broadcast counting once per recipient (0: no limit)"),
+  MESH_RATE_WINDOW_SEC: envVar(int(1, 86_400), "60", "Length of the rate-limit window in seconds (counters live in the database, shared by every process on it)"),
 });
 
 /** The environment → Config: each variable, the checks across variables, then the derived values. */
@@ -151,6 +154,9 @@ export const ConfigSchema = EnvSchema.check(
     trustProxy,
     secureCookies: env.MESH_SECURE_COOKIES ?? trustProxy,
     mcpAllowedHosts: mcpHosts(env.MESH_MCP_ALLOWED_HOSTS, env.MESH_HOST),
+    rateSenderMax: env.MESH_RATE_SENDER_MAX,
+    rateRecipientMax: env.MESH_RATE_RECIPIENT_MAX,
+    rateWindowSec: env.MESH_RATE_WINDOW_SEC,
   };
 });
 

@@ -18,6 +18,8 @@ import { createPresence, type PresenceService } from "./messaging/presence.ts";
 import { startPresenceSweep } from "./messaging/presence-sweep.ts";
 import { createMessageService, type MessageService } from "./messaging/send.ts";
 import { createAuditLog } from "./audit/log.ts";
+import { createSecretGuard } from "./guard/secret-guard.ts";
+import { createSendRate } from "./guard/send-rate.ts";
 import { createVault, loadMasterKey, vaultInitialized } from "./vault/index.ts";
 import { createRegistry, startSyncTimer } from "./teammates/index.ts";
 import type { Principal } from "./auth/types.ts";
@@ -84,7 +86,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     const inflight = createInFlight();
     const fallback = createFallback({ config, audit, logger });
     const core: CoreDeps = { config, db, logger, vault, audit, registry, bus, connector };
-    const messagingDeps = { ...core, metrics, inflight, fallback };
+    const guard = { secrets: createSecretGuard(audit), rate: createSendRate(db, config) };
+    const messagingDeps = { ...core, metrics, inflight, fallback, guard };
     // Whoever may release a broadcast to the team (operator, admin) may also stop others' messages.
     const mayCancelOthers = (p: Principal) => can(p.role, "broadcast:confirm");
     const messages = createMessageService(messagingDeps, { mayCancelOthers });

@@ -16,6 +16,7 @@ export const PERMISSIONS = [
   "users:manage",
   "keys:manage",
   "metrics:read",
+  "secrets:override", // send a message the secret scanner blocks (allowSecrets: true), audited
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -73,13 +73,13 @@ export function meshRequestHandler(services: Services, opts: HandlerOptions): A2
   function startSend(t: SendTarget, wait: boolean) {
     need(principal, "send");
     note.target = t.to.slice(0, 200);
-    const req = { to: t.to, message: t.text, session: t.session, rounds: 1, timeoutSec: t.timeoutSec, dryRun: false, wait, fallback: true };
+    const req = { to: t.to, message: t.text, session: t.session, rounds: 1, timeoutSec: t.timeoutSec, dryRun: false, wait, fallback: true, allowSecrets: false };
     return services.messages.send(req, principal);
   }
 
-  function createBroadcast(t: SendTarget): Task {
+  async function createBroadcast(t: SendTarget): Promise<Task> {
     need(principal, "broadcast:create");
-    const result = services.broadcasts.create({ message: t.text, session: t.session, timeoutSec: t.timeoutSec, dryRun: false, fallback: true }, principal);
+    const result = await services.broadcasts.create({ message: t.text, session: t.session, timeoutSec: t.timeoutSec, dryRun: false, fallback: true, allowSecrets: false }, principal);
     if (result.kind !== "created") throw new ApiError("INTERNAL", "The broadcast was not created");
     note.target = result.broadcast.id;
     return broadcastTaskOf(result.broadcast);
@@ -131,7 +131,7 @@ export function meshRequestHandler(services: Services, opts: HandlerOptions): A2
         t = sendTargetOf(params);
         if (t.kind === "broadcast") {
           // nothing streams before a person confirms: the task, awaiting confirmation, and done
-          yield { payload: { $case: "task", value: createBroadcast(t) } };
+          yield { payload: { $case: "task", value: await createBroadcast(t) } };
           return;
         }
         need(principal, "send");

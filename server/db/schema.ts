@@ -264,3 +264,15 @@ export const idempotencyKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.actor, t.key] })],
 );
 
+
+/** Send rate limits: one fixed window per (scope, key), shared by every process on this file. */
+export const rateCounters = sqliteTable(
+  "rate_counters",
+  {
+    scope: text("scope").notNull(), // "sender" | "recipient"
+    key: text("key").notNull(), // the principal's audit label, or a teammate handle
+    windowStart: integer("window_start").notNull(), // ms
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);

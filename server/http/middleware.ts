@@ -141,6 +141,9 @@ export function errorHandler(logger: Logger): ErrorHandler {
       return c.json(errorBody("CLIENT_ABORTED", "The client closed the connection before the request was read"), 400);
     }
     if (err instanceof ApiError) {
+      // send rate limits (server/guard/send-rate.ts) name their wait in details
+      const wait = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (err.code === "RATE_LIMITED" && typeof wait === "number") c.header("Retry-After", String(wait));
       return c.json(errorBody(err.code, err.message, err.details), err.status as 400);
     }
     if (err instanceof ZodError) {

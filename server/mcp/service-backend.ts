@@ -43,7 +43,7 @@ export function serviceBackend(services: Services, principal: Principal, opts: {
     },
     async send(input) {
       need(principal, "send");
-      const req = { to: input.to, message: input.message, session: input.session ?? DEFAULT_SESSION, rounds: 1, timeoutSec: input.timeoutSec, dryRun: false, wait: true, fallback: true };
+      const req = { to: input.to, message: input.message, session: input.session ?? DEFAULT_SESSION, rounds: 1, timeoutSec: input.timeoutSec, dryRun: false, wait: true, fallback: true, allowSecrets: false };
       const result = await services.messages.send(req, principal);
       if (result.kind !== "message") throw new ApiError("INTERNAL", "The send did not wait for its reply");
       return Message.parse(result.message);
@@ -58,8 +58,8 @@ export function serviceBackend(services: Services, principal: Principal, opts: {
     },
     async createBroadcast(input) {
       need(principal, "broadcast:create");
-      const req = { message: input.message, session: input.session ?? DEFAULT_SESSION, timeoutSec: input.timeoutSec ?? TIMEOUT_SEC_DEFAULT, dryRun: false, fallback: true };
-      const result = services.broadcasts.create(req, principal);
+      const req = { message: input.message, session: input.session ?? DEFAULT_SESSION, timeoutSec: input.timeoutSec ?? TIMEOUT_SEC_DEFAULT, dryRun: false, fallback: true, allowSecrets: false };
+      const result = await services.broadcasts.create(req, principal);
       if (result.kind !== "created") throw new ApiError("INTERNAL", "The broadcast was not created");
       return Broadcast.parse(result.broadcast);
     },

@@ -22,8 +22,8 @@ describe("broadcast service", () => {
     await Promise.all(gws.map((g) => g.stop()));
   });
 
-  it("creates awaiting confirmation with skipped reasons; token only for confirmers", () => {
-    const r = h.broadcasts.create(create, operator);
+  it("creates awaiting confirmation with skipped reasons; token only for confirmers", async () => {
+    const r = await h.broadcasts.create(create, operator);
     if (r.kind !== "created") throw new Error("expected created");
     expect(r.broadcast.state).toBe("awaiting_confirmation");
     expect(r.broadcast.recipients.map((x) => x.handle)).toEqual(["ann", "ben"]);
@@ -33,7 +33,7 @@ describe("broadcast service", () => {
   });
 
   it("confirm sends once to exactly the recipients; second confirm and wrong token fail", async () => {
-    const r = h.broadcasts.create(create, operator);
+    const r = await h.broadcasts.create(create, operator);
     if (r.kind !== "created") throw new Error("expected created");
     const token = r.broadcast.confirmationToken as string;
     await expect(h.broadcasts.confirm(r.broadcast.id, token.slice(0, -2) + "xx", false, operator)).rejects.toMatchObject({ code: "CONFIRMATION_TOKEN_INVALID" });
@@ -52,7 +52,7 @@ describe("broadcast service", () => {
   });
 
   it("writes each recipient twice when the gateway's run id is the idempotency key: pending (key on record), then final", async () => {
-    const r = h.broadcasts.create(create, operator);
+    const r = await h.broadcasts.create(create, operator);
     if (r.kind !== "created") throw new Error("expected created");
     await h.broadcasts.confirm(r.broadcast.id, r.broadcast.confirmationToken as string, true, operator);
     await writeBatchOf(h.db.$client).durable(); // recipient events are published after their commit
@@ -65,7 +65,7 @@ describe("broadcast service", () => {
   });
 
   it("cancel before confirm sends nothing", async () => {
-    const r = h.broadcasts.create(create, operator);
+    const r = await h.broadcasts.create(create, operator);
     if (r.kind !== "created") throw new Error("expected created");
     const c = await h.broadcasts.cancel(r.broadcast.id, operator);
     expect(c.state).toBe("cancelled");

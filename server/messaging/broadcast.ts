@@ -28,12 +28,12 @@ import { sha256Hex } from "./sha256.ts";
 
 export { noRecipientsMessage } from "./broadcast-recipients.ts";
 
-export type BroadcastCreate = z.output<typeof BroadcastCreateSchema>;
+export type BroadcastCreate = Omit<z.output<typeof BroadcastCreateSchema>, "allowSecrets"> & { allowSecrets?: boolean };
 export type Broadcast = z.infer<typeof BroadcastSchema>;
 export type BroadcastPreview = z.infer<typeof BroadcastPreviewSchema>;
 
 export interface BroadcastService {
-  create(req: BroadcastCreate, principal: Principal): { kind: "preview"; preview: BroadcastPreview } | { kind: "created"; broadcast: Broadcast };
+  create(req: BroadcastCreate, principal: Principal): Promise<{ kind: "preview"; preview: BroadcastPreview } | { kind: "created"; broadcast: Broadcast }>;
   get(id: string, principal: Principal | null): Broadcast;
   list(principal: Principal | null, limit?: number): Broadcast[];
   confirm(id: string, token: string, wait: boolean, principal: Principal): Promise<Broadcast>;
@@ -104,10 +104,11 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
   const { running, start } = createFanOut(deps, q, publish);
 
   return {
-    create(req, principal) {
+    async create(req, principal) {
       const bytes = utf8Bytes(req.message);
       checkHardLimit(bytes, deps.config.msgHardLimit);
-      const warnings: Warning[] = sizeWarnings(bytes, deps.config.msgSoftLimit);
+      const secretWarnings = await deps.guard.secrets.check(req.message, { principal, allowSecrets: req.allowSecrets ?? false, dryRun: req.dryRun, action: "broadcast", session: req.session });
+      const warnings: Warning[] = [...sizeWarnings(bytes, deps.config.msgSoftLimit), ...secretWarnings];
       const sha256 = sha256Hex(req.message);
       const { recipients, skipped } = planRecipients(deps.registry);
       if (req.dryRun) {
@@ -198,6 +199,8 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       if (row.state === "expired" || row.expiresAt <= Date.now()) {
         throw new ApiError("BROADCAST_EXPIRED", "The confirmation window has passed; create the broadcast again", { expiresAt: iso(row.expiresAt) });
       }
+      // counted when it is released: the sender once, each recipient once
+      deps.guard.rate.charge({ sender: principal.label, recipients: handles, count: 1 });
       const now = Date.now();
       const changed = q.toSending.run({ confirmedBy: JSON.stringify(actorOf(principal)), confirmedAt: now, id, now }).changes;
       if (changed !== 1) {
@@ -254,6 +257,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       const failed = q.recipients.all({ id }).filter((r) => r.skipReason === null && FAILED_STATUSES.includes(r.status));
       if (failed.length === 0) throw new ApiError("NOTHING_TO_RETRY", "No recipient of this broadcast failed");
       assertIntact(row, q.recipients.all({ id }).filter((r) => r.skipReason === null).map((r) => r.handle), "retry", principal);
+      deps.guard.rate.charge({ sender: principal.label, recipients: failed.map((r) => r.handle), count: 1 });
       const ok = db.$client.transaction(() => {
         if (q.retryToSending.run({ id }).changes !== 1) return false;
         for (const r of failed) {

@@ -58,7 +58,7 @@ describe("durable writes", () => {
 
   it("a broadcast: every recipient's pending entry is committed before its chat.send, in a few commits for the whole fan-out", async () => {
     h.db.$client.pragma("wal_autocheckpoint = 0"); // keep every commit in the WAL to count them
-    const r = h.broadcasts.create({ message: "team standup", session: "main", timeoutSec: 10, dryRun: false, fallback: false }, operator);
+    const r = await h.broadcasts.create({ message: "team standup", session: "main", timeoutSec: 10, dryRun: false, fallback: false }, operator);
     if (r.kind !== "created") throw new Error("expected created");
     const before = walCommits(h.config.dbFile);
     const done = await h.broadcasts.confirm(r.broadcast.id, r.broadcast.confirmationToken as string, true, operator);

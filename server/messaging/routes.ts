@@ -114,7 +114,8 @@ export function messagingRoutes(deps: MessagingRoutesDeps) {
           404: json(ErrorBody, "Unknown teammate"),
           409: json(ErrorBody, "Ambiguous name, no address, no credentials, idempotency key in use"),
           413: json(ErrorBody, "Message above the hard limit"),
-          422: json(ErrorBody, "Idempotency key reused for another request"),
+          422: json(ErrorBody, "Idempotency key reused for another request, or a secret detected (SECRET_DETECTED, masked findings in details)"),
+          429: json(ErrorBody, "Send rate limit reached (RATE_LIMITED, Retry-After)"),
         },
       }),
       async (c) => {
@@ -196,10 +197,11 @@ export function messagingRoutes(deps: MessagingRoutesDeps) {
           ...errors,
           409: json(ErrorBody, "No recipients"),
           413: json(ErrorBody, "Message above the hard limit"),
+          422: json(ErrorBody, "A secret detected (SECRET_DETECTED, masked findings in details)"),
         },
       }),
-      (c) => {
-        const result = deps.broadcasts.create(c.req.valid("json"), principalOf(c));
+      async (c) => {
+        const result = await deps.broadcasts.create(c.req.valid("json"), principalOf(c));
         if (result.kind === "preview") return c.json(BroadcastPreview.parse(result.preview), 200);
         return c.json(Broadcast.parse(result.broadcast), 201);
       },
@@ -247,6 +249,7 @@ export function messagingRoutes(deps: MessagingRoutesDeps) {
           404: json(ErrorBody, "No such broadcast"),
           409: json(ErrorBody, "Wrong token, already confirmed, cancelled"),
           410: json(ErrorBody, "Expired"),
+          429: json(ErrorBody, "Send rate limit reached (RATE_LIMITED, Retry-After)"),
         },
       }),
       async (c) => {

@@ -34,7 +34,8 @@ import { writeBatchOf } from "../db/write-batch.ts";
 
 export type { MessagingDeps } from "./deps.ts";
 
-export type SendRequest = z.output<typeof SendRequestSchema>;
+/** allowSecrets may be left out by in-process callers (MCP, A2A, tests): false. */
+export type SendRequest = Omit<z.output<typeof SendRequestSchema>, "allowSecrets"> & { allowSecrets?: boolean };
 export type { SendRequestInput };
 
 export type SendOutcome =
@@ -241,7 +242,15 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
       const teammate = deps.registry.resolve(req.to);
       const bytes = utf8Bytes(req.message);
       checkHardLimit(bytes, deps.config.msgHardLimit);
-      const warnings = sizeWarnings(bytes, deps.config.msgSoftLimit);
+      const secretWarnings = await deps.guard.secrets.check(req.message, {
+        principal,
+        allowSecrets: req.allowSecrets ?? false,
+        dryRun: req.dryRun,
+        action: "send",
+        teammate: teammate.handle,
+        session: req.session,
+      });
+      const warnings = [...sizeWarnings(bytes, deps.config.msgSoftLimit), ...secretWarnings];
       const hasToken = deps.registry.hasToken(teammate.id);
       const blockers: Warning[] = [];
       if (!teammate.gatewayUrl) blockers.push({ code: "NO_ADDRESS", message: `${teammate.handle} has no gateway address` });
@@ -280,6 +289,8 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
         }
         throw new ApiError(blocker.code as "NO_ADDRESS" | "NO_CREDENTIALS", blocker.message, { handle: teammate.handle, fallback });
       }
+      // every round is one message to the teammate
+      deps.guard.rate.charge({ sender: principal.label, recipients: Array<string>(req.rounds).fill(teammate.handle), count: req.rounds });
 
       const now = Date.now();
       const row: MessageRow = {

@@ -15,6 +15,8 @@ export const BroadcastCreate = z.object({
   /** true: show recipients and warnings, create nothing. */
   dryRun: z.boolean().default(false),
   fallback: z.boolean().default(true),
+  /** true: create it even though the secret scanner blocks the text (admins only; audited). */
+  allowSecrets: z.boolean().default(false),
 });
 export type BroadcastCreate = z.input<typeof BroadcastCreate>;
 

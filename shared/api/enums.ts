@@ -55,6 +55,7 @@ export const AUDIT_KINDS = [
   "system",
   "mcp", // one tool call of an MCP client (server/mcp/)
   "a2a", // one JSON-RPC call of an A2A client (server/a2a/)
+  "guard", // a send the secret scanner refused, or an admin's override of it (server/guard/)
 ] as const;
 
 /** What an audit entry records as its outcome: pending, a final delivery status, ok or failed. */

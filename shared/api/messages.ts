@@ -39,6 +39,8 @@ export const SendRequest = z.object({
   wait: z.boolean().default(true),
   /** false: never use the fallback webhook for this request. */
   fallback: z.boolean().default(true),
+  /** true: send even though the secret scanner blocks it (admins only; audited). */
+  allowSecrets: z.boolean().default(false),
 });
 export type SendRequest = z.input<typeof SendRequest>;
 

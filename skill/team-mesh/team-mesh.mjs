@@ -124,7 +124,8 @@ function parseCommandLine(argv) {
         timeoutSec: intFlag(str("timeout"), "timeout", 1, TIMEOUT_SEC_MAX, name) ?? TIMEOUT_SEC_DEFAULT,
         dryRun: bool("dry-run"),
         wait: !bool("no-wait"),
-        fallback: !bool("no-fallback")
+        fallback: !bool("no-fallback"),
+        allowSecrets: bool("allow-secret")
       };
     case "broadcast":
       return {
@@ -135,7 +136,8 @@ function parseCommandLine(argv) {
         timeoutSec: intFlag(str("timeout"), "timeout", 1, TIMEOUT_SEC_MAX, name) ?? TIMEOUT_SEC_DEFAULT,
         dryRun: bool("dry-run"),
         yes: bool("yes"),
-        fallback: !bool("no-fallback")
+        fallback: !bool("no-fallback"),
+        allowSecrets: bool("allow-secret")
       };
     case "import":
       return { ...common, name, registry: required(str("registry"), "registry", name), tokens: str("tokens") };
@@ -189,7 +191,8 @@ var init_args = __esm({
           timeout: { type: "string" },
           "dry-run": { type: "boolean", default: false },
           "no-wait": { type: "boolean", default: false },
-          "no-fallback": { type: "boolean", default: false }
+          "no-fallback": { type: "boolean", default: false },
+          "allow-secret": { type: "boolean", default: false }
         },
         positionals: 0
       },
@@ -201,7 +204,8 @@ var init_args = __esm({
           timeout: { type: "string" },
           "dry-run": { type: "boolean", default: false },
           yes: { type: "boolean", short: "y", default: false },
-          "no-fallback": { type: "boolean", default: false }
+          "no-fallback": { type: "boolean", default: false },
+          "allow-secret": { type: "boolean", default: false }
         },
         positionals: 0
       },
@@ -717,8 +721,8 @@ var USAGE = {
   mcp: "team-mesh mcp [--url URL]\n  An MCP server on standard input/output (for an MCP client's config): the Team Mesh tools, called as MESH_API_KEY.",
   list: "team-mesh list [--json]\n  The registry: every teammate, its gateway, last known state and whether a token is set.",
   ping: "team-mesh ping [--to NAME] [--timeout SEC] [--json]\n  Probe gateways now (everyone, or one teammate). Exit 1 when --to's agent is not online.",
-  send: "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--json]\n  Send to one teammate's agent and wait for its reply. --message - reads standard input.\n  --rounds 1-10 (default 1), --timeout 1-600 s per round (default 60), --session (default main).\n  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).\n  On a timeout it prints the message id and the command that fetches the late reply (`reply`).",
-  broadcast: "team-mesh broadcast --message TEXT|- [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--json]\n  Send to every teammate but yourself. Shows recipients and skipped teammates and asks y/N on a\n  terminal; without a terminal it needs --yes. With a requester key the broadcast waits for a human\n  to confirm it in the dashboard (exit 0, the broadcast id is printed).",
+  send: "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--allow-secret] [--json]\n  Send to one teammate's agent and wait for its reply. --message - reads standard input.\n  --rounds 1-10 (default 1), --timeout 1-600 s per round (default 60), --session (default main).\n  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).\n  On a timeout it prints the message id and the command that fetches the late reply (`reply`).",
+  broadcast: "team-mesh broadcast --message TEXT|- [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--allow-secret] [--json]\n  Send to every teammate but yourself. Shows recipients and skipped teammates and asks y/N on a\n  terminal; without a terminal it needs --yes. With a requester key the broadcast waits for a human\n  to confirm it in the dashboard (exit 0, the broadcast id is printed).",
   sync: "team-mesh sync [--json]\n  Re-read the registry source (MESH_REGISTRY_URL on the server) now.",
   import: "team-mesh import --registry registry.json [--tokens tokens.json] [--json]\n  Import agent-team-mesh's registry.json (and tokens.json). Re-importing updates, never duplicates.",
   audit: "team-mesh audit [--to NAME] [--limit N] [--json]\n  The newest audit entries (default 20, at most 500), optionally for one teammate.",
@@ -1008,7 +1012,8 @@ async function runApiCommand(cmd, ctx) {
             timeoutSec: cmd.timeoutSec,
             dryRun: cmd.dryRun,
             wait: cmd.wait,
-            fallback: cmd.fallback
+            fallback: cmd.fallback,
+            allowSecrets: cmd.allowSecrets
           },
           header: { "idempotency-key": newIdempotencyKey() }
         },
@@ -1152,7 +1157,7 @@ async function runBroadcast(cmd, ctx) {
     throw new UsageError("--message - reads standard input, so the y/N question cannot be asked: add --yes (or --dry-run)", "broadcast");
   }
   const message = await resolveMessage(io, cmd.message, "broadcast");
-  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback };
+  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback, allowSecrets: cmd.allowSecrets };
   let preview = null;
   if (cmd.dryRun || interactive) {
     preview = await bodyOf(await api.broadcasts.$post({ json: { ...base, dryRun: true }, header: {} }, client.opts()));

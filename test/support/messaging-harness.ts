@@ -20,6 +20,8 @@ import { createGatewayConnector, type GatewayConnector, type ProbeResult } from 
 import { ApiError } from "../../server/errors.ts";
 import { createLogger } from "../../server/logger.ts";
 import { createMetrics } from "../../server/metrics/index.ts";
+import { createSecretGuard } from "../../server/guard/secret-guard.ts";
+import { createSendRate } from "../../server/guard/send-rate.ts";
 import { createBroadcastService } from "../../server/messaging/broadcast.ts";
 import { createFallback } from "../../server/messaging/fallback.ts";
 import { createInFlight } from "../../server/messaging/inflight.ts";
@@ -134,7 +136,7 @@ export interface Harness {
 
 export function createHarness(env: Record<string, string> = {}, opts: { connector?: GatewayConnector; me?: string } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), "mesh-msg-"));
-  const config = loadConfig({ MESH_DATA_DIR: dir, MESH_LOG_LEVEL: "debug", MESH_LOG_PRETTY: "0", ...env });
+  const config = loadConfig({ MESH_DATA_DIR: dir, MESH_LOG_LEVEL: "debug", MESH_LOG_PRETTY: "0", MESH_RATE_SENDER_MAX: "0", MESH_RATE_RECIPIENT_MAX: "0", ...env });
   const logs: string[] = [];
   const logger = createLogger(config, new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
   const db = openDatabase(config.dbFile);
@@ -150,7 +152,8 @@ export function createHarness(env: Record<string, string> = {}, opts: { connecto
   const metrics = createMetrics({ defaultMetrics: false });
   const inflight = createInFlight();
   const fallback = createFallback({ config, audit, logger, timeoutMs: 2_000 });
-  const deps = { config, db, logger, vault, audit, registry, bus, connector, metrics, inflight, fallback };
+  const guard = { secrets: createSecretGuard(audit), rate: createSendRate(db, config) };
+  const deps = { config, db, logger, vault, audit, registry, bus, connector, metrics, inflight, fallback, guard };
   return {
     config,
     db,

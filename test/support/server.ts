@@ -96,6 +96,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     MESH_LOG_PRETTY: "0",
     // no background presence sweep unless a test asks for one (its probes would race the test's own)
     MESH_PRESENCE_INTERVAL_SECONDS: "0",
+    // send rate limits off unless a test sets them (suites send far more than 30 a minute to one teammate)
+    MESH_RATE_SENDER_MAX: "0",
+    MESH_RATE_RECIPIENT_MAX: "0",
     ...opts.env,
   };
   const captured: string[] = [];

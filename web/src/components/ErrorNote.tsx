@@ -30,7 +30,18 @@ const HINTS: Record<string, string> = {
   SYNC_NOT_CONFIGURED: "Registry sync is not configured on the server.",
   SHUTTING_DOWN: "The server is shutting down.",
   INTERNAL: "The server hit an internal error.",
+  SECRET_DETECTED: "The message contains what looks like a secret. Remove it before sending.",
+  SECRET_OVERRIDE_FORBIDDEN: "Only an admin may send a message the secret scanner blocks.",
 };
+
+/** SECRET_DETECTED: what matched, masked by the server ("GitHub token: ghp_****"). */
+function secretFindings(details: unknown): string[] {
+  const findings = (details as { findings?: unknown } | null)?.findings;
+  if (!Array.isArray(findings)) return [];
+  return findings
+    .filter((f): f is { description: string; match: string } => !!f && typeof (f as { description?: unknown }).description === "string")
+    .map((f) => `${f.description}: ${f.match}`);
+}
 
 function issueList(details: unknown): string[] {
   const issues = (details as { issues?: unknown } | null)?.issues;
@@ -60,7 +71,7 @@ export function ErrorNote(props: { error: unknown; id?: string; children?: JSX.E
         title: hint ?? e.message,
         message: hint && e.message !== hint ? e.message : null,
         extra,
-        issues: e.code === "VALIDATION_FAILED" ? issueList(e.details) : [],
+        issues: e.code === "VALIDATION_FAILED" ? issueList(e.details) : e.code === "SECRET_DETECTED" ? secretFindings(e.details) : [],
       };
     }
     return { code: "ERROR", title: e instanceof Error ? e.message : String(e), message: null, extra: null, issues: [] };
