@@ -258,13 +258,13 @@ describe("first start without MESH_ADMIN_PASSWORD, output not a terminal (child 
       .output()
       .split("\n")
       .find((l) => l.startsWith("Team Mesh setup code: "));
-    expect(plain).toMatch(/^Team Mesh setup code: [A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}  \(open http:\/\/127\.0\.0\.1:\d+ /);
+    expect(plain).toMatch(/^Team Mesh setup code: [A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4} {2}\(open http:\/\/127\.0\.0\.1:\d+ /);
     const wrong = await post(srv, "/api/v1/auth/setup", { setupCode: "ZZZZ-ZZZZ-ZZZZ", username: "boss", password: "boss password 12" });
     expect(wrong.res.status).toBe(401);
-    expect(wrong.body.error).toMatchObject({ code: "SETUP_CODE_WRONG", message: expect.stringMatching(/setup code is wrong/) });
+    expect(wrong.body?.error).toMatchObject({ code: "SETUP_CODE_WRONG", message: expect.stringMatching(/setup code is wrong/) });
     const short = await post(srv, "/api/v1/auth/setup", { setupCode: "ZZZZ-ZZZZ-ZZZZ", username: "boss", password: "short" });
     expect(short.res.status).toBe(400);
-    expect(short.body.error).toMatchObject({ code: "VALIDATION_FAILED", message: "Password must be at least 10 characters" });
+    expect(short.body?.error).toMatchObject({ code: "VALIDATION_FAILED", message: "Password must be at least 10 characters" });
   });
 });
 
