@@ -27,7 +27,7 @@ import {
 } from "./format.ts";
 import type { CliIO } from "./io.ts";
 
-type ApiCommand = Exclude<Extract<Command, { url: string | undefined }>, { name: "mcp" }>;
+type ApiCommand = Exclude<Extract<Command, { url: string | undefined }>, { name: "mcp" | "users" }>;
 
 export interface ApiContext {
   io: CliIO;

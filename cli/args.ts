@@ -1,6 +1,7 @@
 // Command line → a typed command. util.parseArgs, strict: unknown flags and missing values are
 // usage errors (exit 2). No framework.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { ROLES } from "../shared/api/enums.ts";
 import { DEFAULT_SESSION, ROUNDS_MAX, ROUNDS_MIN, TIMEOUT_SEC_DEFAULT, TIMEOUT_SEC_MAX, AUDIT_PAGE_LIMIT_MAX } from "../shared/limits.ts";
 
 export class UsageError extends Error {
@@ -51,12 +52,18 @@ export type Command =
   | (Common & { name: "reply"; id: string; waitSec: number })
   | (Common & { name: "audit-verify"; anchor: string | undefined })
   | (Common & { name: "audit-head" })
+  | (Common & { name: "users"; action: UsersAction; username: string; role: Role | undefined; passwordStdin: boolean })
   | (Local & { name: "backup"; out: string | undefined })
   | (Local & { name: "restore"; file: string })
   | (Local & { name: "vault-rotate"; newKey: string | undefined })
   | (Local & { name: "reset-password"; username: string; passwordStdin: boolean });
 
 export type CommandName = Command["name"];
+
+type Role = (typeof ROLES)[number];
+/** `team-mesh users ACTION ...` (admin keys): the positionals each action takes. */
+export const USERS_ACTIONS = { list: [], create: ["USER"], role: ["USER", "ROLE"], disable: ["USER"], enable: ["USER"], "reset-password": ["USER"], keys: ["USER"] } as const;
+export type UsersAction = keyof typeof USERS_ACTIONS;
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -111,6 +118,7 @@ const SPECS: Record<string, { options: Options; positionals: number; local?: boo
   reply: { options: { ...COMMON, wait: { type: "string" } }, positionals: 1 },
   "audit-verify": { options: { ...COMMON, anchor: { type: "string" } }, positionals: 0 },
   "audit-head": { options: COMMON, positionals: 0 },
+  users: { options: { ...COMMON, role: { type: "string" }, "password-stdin": { type: "boolean", default: false } }, positionals: 2 },
   backup: { options: { ...LOCAL, out: { type: "string" } }, positionals: 0, local: true },
   restore: { options: LOCAL, positionals: 1, local: true },
   "vault-rotate": { options: { ...LOCAL, "new-key": { type: "string" } }, positionals: 0, local: true },
@@ -156,6 +164,14 @@ export function parseCommandLine(argv: readonly string[]): Command {
     name = "reset-password";
     rest = rest.slice(1);
   }
+  let usersAction: UsersAction | undefined;
+  if (first === "users") {
+    const a = rest[0];
+    if (a === "--help" || a === "-h" || a === undefined) return { name: "help", topic: "users" };
+    if (!Object.hasOwn(USERS_ACTIONS, a)) throw new UsageError(`unknown users command ${JSON.stringify(a)} (try: users ${Object.keys(USERS_ACTIONS).join("|")})`, "users");
+    usersAction = a as UsersAction;
+    rest = rest.slice(1);
+  }
   if (first === "audit" && (rest[0] === "verify" || rest[0] === "head")) {
     name = `audit-${rest[0]}`;
     rest = rest.slice(1);
@@ -174,6 +190,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const v = parsed.values;
   if (v.help) return { name: "help", topic: name };
   const pos = parsed.positionals;
+  if (usersAction) return usersCommand(usersAction, pos, v, { json: v.json === true, url: v.url as string | undefined });
   if (pos.length > spec.positionals) throw new UsageError(`unexpected argument ${JSON.stringify(pos[spec.positionals])}`, name);
   if (pos.length < spec.positionals) throw new UsageError(`${name} needs ${spec.positionals === 1 ? "an argument" : "arguments"}`, name);
 
@@ -244,4 +261,18 @@ export function parseCommandLine(argv: readonly string[]): Command {
     default:
       return { ...common, name: "status", id: pos[0] as string };
   }
+}
+
+function usersCommand(action: UsersAction, pos: string[], v: Record<string, string | boolean | undefined>, common: Common): Command {
+  const want: readonly string[] = USERS_ACTIONS[action];
+  const usage = `users ${action}${want.map((w) => ` ${w}`).join("")}`;
+  if (pos.length !== want.length) throw new UsageError(`${usage}: ${pos.length < want.length ? `needs ${want.slice(pos.length).join(" and ")}` : `unexpected argument ${JSON.stringify(pos[want.length])}`}`, "users");
+  const roleText = action === "role" ? pos[1] : (v.role as string | undefined);
+  if (action === "create" && roleText === undefined) throw new UsageError("users create needs --role (admin, operator, requester or auditor)", "users");
+  if (roleText !== undefined && !(ROLES as readonly string[]).includes(roleText)) {
+    throw new UsageError(`role must be one of ${ROLES.join(", ")} (got ${JSON.stringify(roleText)})`, "users");
+  }
+  if (v.role !== undefined && action !== "create") throw new UsageError(`--role is for users create (users role USER ROLE changes a role)`, "users");
+  if (v["password-stdin"] === true && action !== "create") throw new UsageError("--password-stdin is for users create", "users");
+  return { ...common, name: "users", action, username: pos[0] ?? "", role: roleText as Role | undefined, passwordStdin: v["password-stdin"] === true };
 }

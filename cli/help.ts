@@ -43,13 +43,25 @@ export const USAGE: Record<string, string> = {
     "  Re-encrypt every stored credential under a new vault key (server stopped). Key-file setups: a new\n" +
     "  vault.key is generated. MESH_VAULT_KEY setups: pass the new key (--new-key - reads it from stdin),\n" +
     "  then set MESH_VAULT_KEY to it before starting the server.",
+  users:
+    "team-mesh users list|create|role|disable|enable|reset-password|keys ... [--json]   (an admin key)\n" +
+    "  users list                             every user, role, active/disabled\n" +
+    "  users create USER --role ROLE [--password-stdin]\n" +
+    "                                         without --password-stdin a one-time password is generated and printed once\n" +
+    "  users role USER ROLE                   admin, operator, requester or auditor (ends their sessions)\n" +
+    "  users disable USER | enable USER       disabling stops their sessions and API keys at once\n" +
+    "  users reset-password USER              a new one-time password, printed once; signs them out\n" +
+    "  users keys USER                        the API keys acting for USER\n" +
+    "  The last active admin cannot be demoted or disabled (exit 1, LAST_ADMIN).",
   "reset-password":
     "team-mesh admin reset-password USER [--password-stdin] [--data-dir DIR]\n" +
     "  Set a new password for a user (asks twice on a terminal; --password-stdin reads one line) and\n" +
     "  sign that user out everywhere. Works on the database directly.",
 };
 
-export function mainUsage(): string {
+const USERS_LINE = "  users list|create|role|...  manage users (admin key; `team-mesh help users`)\n";
+
+export function mainUsage(admin = true): string {
   return `team-mesh: talk to your teammates' OpenClaw agents through a Team Mesh server
 
 Usage: team-mesh <command> [flags]
@@ -68,7 +80,7 @@ API commands (MESH_URL, default http://127.0.0.1:8790; MESH_API_KEY, an API key 
   status ID                   a message's or broadcast's state
   reply ID [--wait SEC]       fetch the late reply of a timed-out message
   mcp                         serve the Team Mesh tools to an MCP client over stdio
-
+${admin ? USERS_LINE : ""}
 Local admin commands (open the database in MESH_DATA_DIR or --data-dir; no server needed):
   backup [--out FILE]         online backup of the database
   restore FILE                restore a backup (server stopped)
@@ -82,8 +94,8 @@ Exit codes: ${EXIT.OK} ok, ${EXIT.FAILED} failed (agent timeout/unreachable/...)
 ${EXIT.NOT_FOUND} not found or ambiguous, ${EXIT.UNREACHABLE} server unreachable, ${EXIT.TOO_LARGE} message too large.`;
 }
 
-export function usageFor(topic: string | undefined): string {
-  if (!topic) return mainUsage();
+export function usageFor(topic: string | undefined, admin = true): string {
+  if (!topic || (topic === "users" && !admin)) return mainUsage(admin);
   const key = topic === "vault" ? "vault-rotate" : topic === "admin" ? "reset-password" : topic;
-  return USAGE[key] ?? mainUsage();
+  return USAGE[key] ?? mainUsage(admin);
 }

@@ -22,6 +22,8 @@ function version(): string {
 export interface RunOptions {
   /** Broadcasts are created and left awaiting confirmation in the dashboard, never confirmed (the skill). */
   neverConfirm?: boolean;
+  /** `users ...` (the skill's bundle leaves these admin commands out). Default true. */
+  adminCommands?: boolean;
 }
 
 /** Where the key is read from when MESH_API_KEY is not set and MESH_API_KEY_FILE does not say. */
@@ -55,13 +57,13 @@ export async function run(argv: readonly string[], io: CliIO, opts: RunOptions =
   } catch (err) {
     if (err instanceof UsageError) {
       if (argv.includes("--json")) return fail(io, true, EXIT.USAGE, "USAGE", err.message);
-      io.stderr(`team-mesh: ${err.message}\n\n${usageFor(err.command)}`);
+      io.stderr(`team-mesh: ${err.message}\n\n${usageFor(err.command, opts.adminCommands !== false)}`);
       return EXIT.USAGE;
     }
     throw err;
   }
   if (cmd.name === "help") {
-    io.stdout(usageFor(cmd.topic));
+    io.stdout(usageFor(cmd.topic, opts.adminCommands !== false));
     return EXIT.OK;
   }
   if (cmd.name === "version") {
@@ -69,6 +71,9 @@ export async function run(argv: readonly string[], io: CliIO, opts: RunOptions =
     return EXIT.OK;
   }
   const json = cmd.json;
+  if (cmd.name === "users" && opts.adminCommands === false) {
+    return fail(io, json, EXIT.USAGE, "USAGE", "users is an admin command, not part of the skill: run team-mesh (npm package or checkout) with an admin key");
+  }
   try {
     if (isLocal(cmd)) {
       // Loaded only for local commands: they open the database and the vault.
@@ -82,6 +87,7 @@ export async function run(argv: readonly string[], io: CliIO, opts: RunOptions =
     }
     const client = new ApiClient(cmd.url ?? io.env.MESH_URL ?? DEFAULT_URL, apiKey);
     if (cmd.name === "mcp") return await (await import("./mcp.ts")).runMcp(client, io);
+    if (cmd.name === "users") return await (await import("./users-commands.ts")).runUsersCommand(cmd, { io, client, json });
     return await runApiCommand(cmd, { io, client, json, neverConfirm: opts.neverConfirm === true });
   } catch (err) {
     if (err instanceof UsageError) return fail(io, json, EXIT.USAGE, "USAGE", err.message);

@@ -128,6 +128,10 @@ describe("team-mesh.mjs from a copy of the skill folder", () => {
     const backup = await skill(["backup"]);
     expect(backup.code).toBe(EXIT.USAGE);
     expect(backup.err).toContain("not part of the skill");
+    const users = await skill(["users", "list"]);
+    expect(users.code).toBe(EXIT.USAGE);
+    expect(users.err).toContain("users is an admin command, not part of the skill");
+    expect((await skill(["help"])).out).not.toMatch(/^ {2}users/m);
     expect(api.requests).toHaveLength(0);
   });
 

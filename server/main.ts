@@ -24,6 +24,16 @@ export interface StartOptions extends ServiceOverrides {
   heartbeatMs?: number;
   /** ms between the backstop re-checks of open WebSockets' credentials (default 60 s). */
   credentialRecheckMs?: number;
+  /** Where the setup code's plain line goes (default: standard error). */
+  notice?: (line: string) => void;
+}
+
+/**
+ * The first-start setup code on a line of its own: the log line carries it too, but as JSON when
+ * output is not a terminal, where nobody reading `docker logs` finds it.
+ */
+export function setupCodeNotice(code: string, url: string): string {
+  return `Team Mesh setup code: ${code}  (open ${url} and enter it to create the first admin account)`;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -65,6 +75,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ host: config.host, port, url }, "listening");
+  const { setupCode } = services.auth.bootstrap();
+  if (setupCode) (opts.notice ?? ((line) => process.stderr.write(`${line}\n`)))(setupCodeNotice(setupCode, url));
 
   let stopping: Promise<void> | null = null;
   async function shutdown(reason = "shutdown"): Promise<void> {

@@ -25,6 +25,10 @@ export const ERROR_STATUS = {
   SETUP_ALREADY_DONE: 409,
   USERNAME_TAKEN: 409,
   KEY_NAME_TAKEN: 409,
+  /** Disabling, demoting or deleting the last active admin. */
+  LAST_ADMIN: 409,
+  /** First-start setup with a code that is not the one the server printed. */
+  SETUP_CODE_WRONG: 401,
   // registry
   TEAMMATE_NOT_FOUND: 404,
   AMBIGUOUS_TEAMMATE: 409,

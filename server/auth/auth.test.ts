@@ -72,7 +72,7 @@ describe("first start", () => {
     const stored = t.db.$client.prepare("select value from settings where key = 'setup_code_hash'").get() as { value: string };
     expect(stored.value).toBe(sha256Hex(setupCode!));
     expect(s.bootstrap().setupCode).toBe(setupCode); // same process: same code
-    expect(apiError(() => s.completeSetup({ setupCode: "WRONG-CODE-0000", username: "root", password: PW }, "ip")).code).toBe("INVALID_CREDENTIALS");
+    expect(apiError(() => s.completeSetup({ setupCode: "WRONG-CODE-0000", username: "root", password: PW }, "ip")).code).toBe("SETUP_CODE_WRONG");
     const signed = s.completeSetup({ setupCode: setupCode!.toLowerCase(), username: "root", password: PW }, "ip");
     expect(signed.principal.role).toBe("admin");
     expect(signed.sessionToken.length).toBeGreaterThan(40);
@@ -180,8 +180,8 @@ describe("users", () => {
     expect(apiError(() => s.createUser({ username: "carol", password: PW, role: "auditor" }, "x")).code).toBe("USERNAME_TAKEN");
     expect(s.updateUser("carol", { role: "operator" }, "x").role).toBe("operator");
     expect(apiError(() => s.updateUser("admin", { role: "operator" }, "x")).message).toMatch(/last active admin/);
-    expect(apiError(() => s.updateUser("admin", { disabled: true }, "x")).code).toBe("VALIDATION_FAILED");
-    expect(apiError(() => s.deleteUser("admin", "x")).code).toBe("VALIDATION_FAILED");
+    expect(apiError(() => s.updateUser("admin", { disabled: true }, "x")).code).toBe("LAST_ADMIN");
+    expect(apiError(() => s.deleteUser("admin", "x")).code).toBe("LAST_ADMIN");
     expect(apiError(() => s.deleteUser("nobody", "x")).code).toBe("NOT_FOUND");
     s.updateUser("carol", { role: "admin" }, "x");
     s.deleteUser("admin", "user:carol");

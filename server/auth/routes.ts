@@ -4,7 +4,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { ApiKey, ApiKeyCreate, ApiKeyCreated, LoginRequest, Me, SetupRequest, SetupState, User, UserCreate, UserUpdate } from "../../shared/api/auth.ts";
+import { ApiKey, ApiKeyCreate, ApiKeyCreated, LoginRequest, Me, PasswordReset, SetupRequest, SetupState, User, UserCreate, UserCreated, UserUpdate } from "../../shared/api/auth.ts";
 import { authServiceOf, type AuthDeps } from "./deps.ts";
 import type { AppEnv } from "./context.ts";
 import { clientIp, principalOf, requirePermission } from "./middleware.ts";
@@ -104,10 +104,11 @@ export function usersRoutes(deps: AuthRouteDeps) {
         path: "/users",
         tags: ["users"],
         middleware: [manage],
+        summary: "Create a user (without a password, one is generated and shown this once)",
         request: body(UserCreate),
-        responses: { 201: json(User, "Created"), ...errorResponses(400, 401, 403, 409) },
+        responses: { 201: json(UserCreated, "Created"), ...errorResponses(400, 401, 403, 409) },
       }),
-      (c) => c.json(auth.createUser(c.req.valid("json"), principalOf(c).label), 201),
+      (c) => c.json(UserCreated.parse(auth.createUser(c.req.valid("json"), principalOf(c).label)), 201),
     )
     .openapi(
       createRoute({
@@ -115,8 +116,9 @@ export function usersRoutes(deps: AuthRouteDeps) {
         path: "/users/{username}",
         tags: ["users"],
         middleware: [manage],
+        summary: "Change a user's role, disable or enable them, or set a password (the last active admin cannot lose admin: 409 LAST_ADMIN)",
         request: { params: Params, ...body(UserUpdate) },
-        responses: { 200: json(User, "Updated"), ...errorResponses(400, 401, 403, 404) },
+        responses: { 200: json(User, "Updated"), ...errorResponses(400, 401, 403, 404, 409) },
       }),
       (c) => c.json(auth.updateUser(c.req.valid("param").username, c.req.valid("json"), principalOf(c).label), 200),
     )
@@ -127,12 +129,36 @@ export function usersRoutes(deps: AuthRouteDeps) {
         tags: ["users"],
         middleware: [manage],
         request: { params: Params },
-        responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
+        responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404, 409) },
       }),
       (c) => {
         auth.deleteUser(c.req.valid("param").username, principalOf(c).label);
         return c.body(null, 204);
       },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/users/{username}/reset-password",
+        tags: ["users"],
+        summary: "Replace a user's password with a generated one-time password (shown this once) and end their sessions",
+        middleware: [manage],
+        request: { params: Params },
+        responses: { 200: json(PasswordReset, "The new password"), ...errorResponses(400, 401, 403, 404) },
+      }),
+      (c) => c.json(auth.resetPassword(c.req.valid("param").username, principalOf(c).label), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/users/{username}/api-keys",
+        tags: ["users"],
+        summary: "The API keys acting for a user (never the key itself)",
+        middleware: [manage],
+        request: { params: Params },
+        responses: { 200: json(z.object({ items: z.array(ApiKey) }), "Their keys"), ...errorResponses(400, 401, 403, 404) },
+      }),
+      (c) => c.json({ items: auth.userKeys(c.req.valid("param").username) }, 200),
     );
 }
 

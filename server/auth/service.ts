@@ -1,6 +1,6 @@
 // Users, sessions, API keys and first-start setup. Secrets are stored only as one-way hashes:
 // passwords (scrypt), session cookie values, API keys and the setup code (SHA-256).
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
 import type { ApiKey, User } from "../../shared/api/auth.ts";
 import type { Role } from "../../shared/api/common.ts";
 import type { AuditLog } from "../audit/types.ts";
@@ -90,7 +90,15 @@ export interface AuthService {
    */
   onRevoked(listener: (revocation: CredentialRevocation) => void): () => void;
   listUsers(): User[];
-  createUser(input: { username: string; password: string; role: Role }, actor: string): User;
+  /** Without a password, one is generated and returned this once (`oneTimePassword`). */
+  createUser(input: { username: string; password?: string | undefined; role: Role }, actor: string): User & { oneTimePassword?: string };
+  /**
+   * Replaces the password with a generated one, returned this once; ends the user's sessions
+   * (their API keys stay: a forgotten password is no reason to break their scripts).
+   */
+  resetPassword(username: string, actor: string): { username: string; oneTimePassword: string; sessionsEnded: number };
+  /** The API keys acting for a user (see keyOwner), newest first. */
+  userKeys(username: string): ApiKey[];
   updateUser(username: string, patch: { password?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined }, actor: string): User;
   deleteUser(username: string, actor: string): void;
   listKeys(): ApiKey[];
@@ -217,6 +225,12 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
   const userByName = (username: string): UserRow | undefined => q.userByName.get({ username: username.trim().toLowerCase() });
   const insertUser = (username: string, password: string, role: Role) => q.insertUser.run({ username, passwordHash: hashPassword(password), role, createdAt: now() });
 
+  /** 20 characters of a 56-letter alphabet (~115 bits), no look-alikes, to read out or paste once. */
+  function oneTimePassword(): string {
+    const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    return Array.from({ length: 20 }, () => alphabet[randomInt(alphabet.length)]).join("");
+  }
+
   function newSession(user: UserRow): SignedIn {
     const token = randomBytes(32).toString("base64url");
     const t = now();
@@ -282,7 +296,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       if (!ok) {
         limiter.fail(limitKey);
         audit.append({ actor: `user:${input.username.slice(0, 64)}`, kind: "login", outcome: "failed", details: { action: "setup", ip, reason: "invalid_setup_code" } });
-        throw new ApiError("INVALID_CREDENTIALS", "The setup code is wrong (it is printed on the server console at start-up)");
+        throw new ApiError("SETUP_CODE_WRONG", "The setup code is wrong: use the one the server printed on its console (stderr) at its last start");
       }
       const user = db.transaction(
         () => {
@@ -367,10 +381,33 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     listUsers: () => q.users.all().map(toUser),
     createUser(input, actor) {
       if (userByName(input.username)) throw new ApiError("USERNAME_TAKEN", `A user named "${input.username}" exists already`);
-      insertUser(input.username, input.password, input.role);
+      const generated = input.password ? undefined : oneTimePassword();
+      insertUser(input.username, input.password ?? (generated as string), input.role);
       const user = mustUser(input.username);
-      audit.append({ actor, kind: "user", outcome: "ok", details: { action: "create", username: user.username, role: user.role } });
-      return toUser(user);
+      audit.append({ actor, kind: "user", outcome: "ok", details: { action: "create", username: user.username, role: user.role, passwordGenerated: generated !== undefined } });
+      return generated ? { ...toUser(user), oneTimePassword: generated } : toUser(user);
+    },
+    resetPassword(username, actor) {
+      const password = oneTimePassword();
+      const hash = hashPassword(password);
+      const { user, ended } = db.transaction(
+        () => {
+          const user = mustUser(username);
+          db.update(users).set({ passwordHash: hash }).where(eq(users.id, user.id)).run();
+          return { user, ended: q.deleteUserSessions.run({ userId: user.id }).changes };
+        },
+        { behavior: "immediate" },
+      );
+      revoked({ kind: "user", userId: String(user.id), reason: "password" });
+      audit.append({ actor, kind: "user", outcome: "ok", details: { action: "reset_password", username: user.username, sessionsEnded: ended } });
+      return { username: user.username, oneTimePassword: password, sessionsEnded: ended };
+    },
+    userKeys(username) {
+      const user = mustUser(username);
+      return q.keys
+        .all()
+        .filter((r) => ownerOf(r) === user.username)
+        .map((r) => toKey(r, user.username));
     },
     updateUser(username, patch, actor) {
       const { user, changed, keys, revocation } = db.transaction(
@@ -380,7 +417,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
           const disabled = patch.disabled ?? user.disabled;
           const losesAdmin = user.role === "admin" && !user.disabled && (role !== "admin" || disabled);
           if (losesAdmin && activeAdmins() <= 1) {
-            throw new ApiError("VALIDATION_FAILED", "This is the last active admin: make another user admin first");
+            throw new ApiError("LAST_ADMIN", `${user.username} is the last active admin: make another user admin first`);
           }
           db.update(users)
             .set({ role, disabled, passwordHash: patch.password ? hashPassword(patch.password) : user.passwordHash })
@@ -409,7 +446,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
         () => {
           const user = mustUser(username);
           if (user.role === "admin" && !user.disabled && activeAdmins() <= 1) {
-            throw new ApiError("VALIDATION_FAILED", "This is the last active admin: make another user admin first");
+            throw new ApiError("LAST_ADMIN", `${user.username} is the last active admin: make another user admin first`);
           }
           db.delete(users).where(eq(users.id, user.id)).run();
           return { user, keys: revokeOwnedKeys(user.username) };

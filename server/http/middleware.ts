@@ -12,6 +12,7 @@ import type { WriteBatch } from "../db/write-batch.ts";
 import type { Logger } from "../logger.ts";
 import { ApiError, errorBody } from "../errors.ts";
 import { issuesOf } from "./validation.ts";
+import { issuesText } from "../../shared/issue-text.ts";
 
 /** Hono's request id: a sane incoming X-Request-Id (word characters, - and =, ≤ 100) or a new UUID, echoed. */
 export function requestId(): MiddlewareHandler<AppEnv> {
@@ -147,7 +148,8 @@ export function errorHandler(logger: Logger): ErrorHandler {
       return c.json(errorBody(err.code, err.message, err.details), err.status as 400);
     }
     if (err instanceof ZodError) {
-      return c.json(errorBody("VALIDATION_FAILED", "Invalid request", { issues: issuesOf(err) }), 400);
+      const issues = issuesOf(err);
+      return c.json(errorBody("VALIDATION_FAILED", issuesText(issues, "Invalid request"), { issues }), 400);
     }
     if (err instanceof HTTPException) {
       if (err.status === 400 && /json/i.test(err.message)) {

@@ -3,6 +3,7 @@
 // mounted under it (ours and the other teams') inherits it.
 import type { z } from "zod";
 import { ApiError } from "../errors.ts";
+import { issuesText } from "../../shared/issue-text.ts";
 
 export interface Issue {
   path: string;
@@ -18,7 +19,8 @@ export function validationHook(result: { success: boolean; error?: unknown; targ
   if (result.success) return;
   const err = result.error as z.ZodError | undefined;
   const issues = err && Array.isArray(err.issues) ? issuesOf(err) : [];
-  throw new ApiError("VALIDATION_FAILED", `Invalid request${result.target ? ` ${result.target}` : ""}`, {
+  // the message says what is wrong in words; the issues stay in details, one per field
+  throw new ApiError("VALIDATION_FAILED", issuesText(issues, `Invalid request${result.target ? ` ${result.target}` : ""}`), {
     target: result.target,
     issues,
   });

@@ -5,8 +5,9 @@ export const Username = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, "username: 2-64 of a-z 0-9 . _ -");
-export const Password = z.string().min(10, "password: at least 10 characters").max(1024);
+  .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, "Username must be 2-64 characters of a-z 0-9 . _ - starting with a letter or digit");
+export const PASSWORD_MIN = 10;
+export const Password = z.string().min(PASSWORD_MIN, `Password must be at least ${PASSWORD_MIN} characters`).max(1024, "Password must be at most 1024 characters");
 
 export const LoginRequest = z.object({ username: z.string().min(1), password: z.string().min(1) });
 export const SetupRequest = z.object({
@@ -28,7 +29,11 @@ export const User = z.object({
   disabled: z.boolean(),
 });
 export type User = z.infer<typeof User>;
-export const UserCreate = z.object({ username: Username, password: Password, role: Role });
+/** Without a password the server generates one and returns it once (UserCreated.oneTimePassword). */
+export const UserCreate = z.object({ username: Username, password: Password.optional(), role: Role });
+export const UserCreated = User.extend({ oneTimePassword: z.string().optional() });
+/** POST /users/{username}/reset-password: the new password, shown this once. */
+export const PasswordReset = z.object({ username: z.string(), oneTimePassword: z.string(), sessionsEnded: z.number().int() });
 export const UserUpdate = z.object({ password: Password.optional(), role: Role.optional(), disabled: z.boolean().optional() });
 
 export const ApiKey = z.object({

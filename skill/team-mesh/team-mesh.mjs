@@ -16,6 +16,123 @@ var __export = (target, all) => {
     __defProp(target, name, { get: all[name], enumerable: true });
 };
 
+// shared/api/fetch.ts
+function defaultTransportError(_err, { timedOut }) {
+  return timedOut ? new ApiError("REQUEST_TIMEOUT", "The server did not answer in time. Try again.", 0) : new ApiError("NETWORK_ERROR", "Cannot reach the Team Mesh server. Check your connection.", 0);
+}
+function plainHeaders(...sources) {
+  const out2 = {};
+  for (const src of sources) {
+    if (!src) continue;
+    for (const [k, v] of new Headers(src)) out2[headerName(k)] = v;
+  }
+  return out2;
+}
+async function bodyOfResponse(res) {
+  const text = await res.text().catch(() => "");
+  if (!text) return { text, json: void 0 };
+  try {
+    return { text, json: JSON.parse(text) };
+  } catch {
+    return { text, json: void 0 };
+  }
+}
+async function errorOfResponse(res) {
+  const { text, json } = await bodyOfResponse(res);
+  const err = json?.error;
+  return err?.code ? new ApiError(err.code, err.message ?? res.statusText, res.status, err.details, json) : new ApiError("BAD_RESPONSE", `The server answered ${res.status} ${res.statusText}`.trim(), res.status, void 0, json ?? text);
+}
+function createApiFetch(opts = {}) {
+  const timeoutMs = opts.timeoutMs === void 0 ? DEFAULT_TIMEOUT_MS : opts.timeoutMs;
+  const apiFetch = async (input, init = {}) => {
+    const method = (init.method ?? "GET").toUpperCase();
+    const headers = plainHeaders({ Accept: "application/json" }, opts.headers, init.headers);
+    if (opts.csrf !== false && method !== "GET" && method !== "HEAD") headers[CSRF_HEADER] = CSRF_VALUE;
+    const ctrl = new AbortController();
+    let timedOut = false;
+    const timer = timeoutMs === null ? void 0 : setTimeout(() => {
+      timedOut = true;
+      ctrl.abort();
+    }, timeoutMs);
+    const outer = [opts.signal, init.signal].filter((s) => Boolean(s));
+    const onAbort = () => ctrl.abort();
+    for (const s of outer) s.addEventListener("abort", onAbort);
+    const send = opts.transport ?? ((u, i) => fetch(u, i));
+    let res;
+    try {
+      res = await send(String(input instanceof Request ? input.url : input), { ...init, method, headers, signal: ctrl.signal });
+    } catch (err) {
+      if (!timedOut && outer.some((s) => s.aborted)) throw err;
+      throw (opts.transportError ?? defaultTransportError)(err, { timedOut, timeoutMs });
+    } finally {
+      clearTimeout(timer);
+      for (const s of outer) s.removeEventListener("abort", onAbort);
+    }
+    if (res.status === 401) opts.onUnauthenticated?.();
+    if (!res.ok && opts.throwOnError !== false) throw await errorOfResponse(res);
+    return res;
+  };
+  return apiFetch;
+}
+async function bodyOf(res) {
+  const r = res;
+  if (r.status === 204) return void 0;
+  const { text, json } = await bodyOfResponse(r);
+  if (json === void 0 && text) throw new ApiError("BAD_RESPONSE", "The server sent a response that is not JSON.", r.status, void 0, text);
+  return json;
+}
+var ApiError, CSRF_HEADER, CSRF_VALUE, DEFAULT_TIMEOUT_MS, headerName;
+var init_fetch = __esm({
+  "shared/api/fetch.ts"() {
+    "use strict";
+    ApiError = class extends Error {
+      code;
+      /** HTTP status; 0 when no answer came. */
+      status;
+      details;
+      /** The answer's body (parsed JSON, else its text), when there was one. */
+      body;
+      constructor(code, message, status, details, body) {
+        super(message);
+        this.name = "ApiError";
+        this.code = code;
+        this.status = status;
+        this.details = details;
+        this.body = body;
+      }
+    };
+    CSRF_HEADER = "X-Requested-With";
+    CSRF_VALUE = "team-mesh";
+    DEFAULT_TIMEOUT_MS = 3e4;
+    headerName = (name) => name.replace(/(^|-)([a-z])/g, (_m, dash, ch) => dash + ch.toUpperCase());
+  }
+});
+
+// shared/api/enums.ts
+var ROLES, FINAL, DELIVERY_STATUSES, AUDIT_OUTCOMES;
+var init_enums = __esm({
+  "shared/api/enums.ts"() {
+    "use strict";
+    ROLES = ["admin", "operator", "requester", "auditor"];
+    FINAL = [
+      "replied",
+      "delivered_no_reply",
+      "timeout",
+      "unreachable",
+      "auth_failed",
+      "pairing_required",
+      "error",
+      "cancelled",
+      // cancelled after chat.send was written to the gateway: the agent may have the message (the
+      // run was asked to abort; a reply it sends anyway is still collected). Never retried.
+      "cancelled_after_send",
+      "interrupted"
+    ];
+    DELIVERY_STATUSES = ["queued", "sending", ...FINAL];
+    AUDIT_OUTCOMES = ["pending", ...FINAL, "ok", "failed"];
+  }
+});
+
 // shared/limits.ts
 var DEFAULT_SESSION, ROUNDS_MIN, ROUNDS_MAX, TIMEOUT_SEC_DEFAULT, TIMEOUT_SEC_MAX, AUDIT_PAGE_LIMIT_MAX, REQUEST_BODY_LIMIT_MIN, encoder;
 var init_limits = __esm({
@@ -65,6 +182,14 @@ function parseCommandLine(argv) {
     name = "reset-password";
     rest = rest.slice(1);
   }
+  let usersAction;
+  if (first === "users") {
+    const a = rest[0];
+    if (a === "--help" || a === "-h" || a === void 0) return { name: "help", topic: "users" };
+    if (!Object.hasOwn(USERS_ACTIONS, a)) throw new UsageError(`unknown users command ${JSON.stringify(a)} (try: users ${Object.keys(USERS_ACTIONS).join("|")})`, "users");
+    usersAction = a;
+    rest = rest.slice(1);
+  }
   if (first === "audit" && (rest[0] === "verify" || rest[0] === "head")) {
     name = `audit-${rest[0]}`;
     rest = rest.slice(1);
@@ -83,6 +208,7 @@ function parseCommandLine(argv) {
   const v = parsed.values;
   if (v.help) return { name: "help", topic: name };
   const pos = parsed.positionals;
+  if (usersAction) return usersCommand(usersAction, pos, v, { json: v.json === true, url: v.url });
   if (pos.length > spec.positionals) throw new UsageError(`unexpected argument ${JSON.stringify(pos[spec.positionals])}`, name);
   if (pos.length < spec.positionals) throw new UsageError(`${name} needs ${spec.positionals === 1 ? "an argument" : "arguments"}`, name);
   const str = (k) => v[k];
@@ -153,10 +279,24 @@ function parseCommandLine(argv) {
       return { ...common, name: "status", id: pos[0] };
   }
 }
-var UsageError, COMMON, LOCAL, SPECS, REPLY_WAIT_SEC_MAX, COMMAND_NAMES;
+function usersCommand(action, pos, v, common) {
+  const want = USERS_ACTIONS[action];
+  const usage = `users ${action}${want.map((w) => ` ${w}`).join("")}`;
+  if (pos.length !== want.length) throw new UsageError(`${usage}: ${pos.length < want.length ? `needs ${want.slice(pos.length).join(" and ")}` : `unexpected argument ${JSON.stringify(pos[want.length])}`}`, "users");
+  const roleText = action === "role" ? pos[1] : v.role;
+  if (action === "create" && roleText === void 0) throw new UsageError("users create needs --role (admin, operator, requester or auditor)", "users");
+  if (roleText !== void 0 && !ROLES.includes(roleText)) {
+    throw new UsageError(`role must be one of ${ROLES.join(", ")} (got ${JSON.stringify(roleText)})`, "users");
+  }
+  if (v.role !== void 0 && action !== "create") throw new UsageError(`--role is for users create (users role USER ROLE changes a role)`, "users");
+  if (v["password-stdin"] === true && action !== "create") throw new UsageError("--password-stdin is for users create", "users");
+  return { ...common, name: "users", action, username: pos[0] ?? "", role: roleText, passwordStdin: v["password-stdin"] === true };
+}
+var UsageError, USERS_ACTIONS, COMMON, LOCAL, SPECS, REPLY_WAIT_SEC_MAX, COMMAND_NAMES;
 var init_args = __esm({
   "cli/args.ts"() {
     "use strict";
+    init_enums();
     init_limits();
     UsageError = class extends Error {
       /** The command whose usage to show, if known. */
@@ -166,6 +306,7 @@ var init_args = __esm({
         this.command = command;
       }
     };
+    USERS_ACTIONS = { list: [], create: ["USER"], role: ["USER", "ROLE"], disable: ["USER"], enable: ["USER"], "reset-password": ["USER"], keys: ["USER"] };
     COMMON = {
       json: { type: "boolean", default: false },
       url: { type: "string" },
@@ -216,6 +357,7 @@ var init_args = __esm({
       reply: { options: { ...COMMON, wait: { type: "string" } }, positionals: 1 },
       "audit-verify": { options: { ...COMMON, anchor: { type: "string" } }, positionals: 0 },
       "audit-head": { options: COMMON, positionals: 0 },
+      users: { options: { ...COMMON, role: { type: "string" }, "password-stdin": { type: "boolean", default: false } }, positionals: 2 },
       backup: { options: { ...LOCAL, out: { type: "string" } }, positionals: 0, local: true },
       restore: { options: LOCAL, positionals: 1, local: true },
       "vault-rotate": { options: { ...LOCAL, "new-key": { type: "string" } }, positionals: 0, local: true },
@@ -223,6 +365,54 @@ var init_args = __esm({
     };
     REPLY_WAIT_SEC_MAX = 3600;
     COMMAND_NAMES = Object.keys(SPECS);
+  }
+});
+
+// cli/exit-codes.ts
+function exitCodeForApiError(status, code) {
+  if (code && code in BY_ERROR_CODE) return BY_ERROR_CODE[code];
+  if (status === 401 || status === 403) return EXIT.AUTH;
+  if (status === 404) return EXIT.NOT_FOUND;
+  if (status === 413) return EXIT.TOO_LARGE;
+  if (status === 400 || status === 422) return EXIT.USAGE;
+  return EXIT.FAILED;
+}
+var EXIT, BY_ERROR_CODE;
+var init_exit_codes = __esm({
+  "cli/exit-codes.ts"() {
+    "use strict";
+    EXIT = {
+      OK: 0,
+      /** The request reached the server but did not succeed: the agent timed out, was unreachable, refused... */
+      FAILED: 1,
+      /** Bad command line (unknown command or flag, missing value, no --yes without a terminal). */
+      USAGE: 2,
+      /** No API key, or the server answered 401/403. */
+      AUTH: 3,
+      /** Teammate, message or broadcast not found, or a name matching several teammates. */
+      NOT_FOUND: 4,
+      /** The server could not be reached (connection refused, DNS, timeout, shutting down). */
+      UNREACHABLE: 5,
+      /** The message is larger than the server's hard limit (413). */
+      TOO_LARGE: 6
+    };
+    BY_ERROR_CODE = {
+      UNAUTHENTICATED: EXIT.AUTH,
+      INVALID_CREDENTIALS: EXIT.AUTH,
+      FORBIDDEN: EXIT.AUTH,
+      CSRF_REJECTED: EXIT.AUTH,
+      NOT_FOUND: EXIT.NOT_FOUND,
+      TEAMMATE_NOT_FOUND: EXIT.NOT_FOUND,
+      AMBIGUOUS_TEAMMATE: EXIT.NOT_FOUND,
+      BROADCAST_NOT_FOUND: EXIT.NOT_FOUND,
+      MESSAGE_NOT_FOUND: EXIT.NOT_FOUND,
+      MESSAGE_TOO_LARGE: EXIT.TOO_LARGE,
+      PAYLOAD_TOO_LARGE: EXIT.TOO_LARGE,
+      VALIDATION_FAILED: EXIT.USAGE,
+      INVALID_JSON: EXIT.USAGE,
+      IMPORT_INVALID: EXIT.USAGE,
+      SHUTTING_DOWN: EXIT.UNREACHABLE
+    };
   }
 });
 
@@ -251,6 +441,77 @@ async function runMcp() {
 var init_mcp = __esm({
   "skill-stub-mcp:mcp"() {
     init_args();
+  }
+});
+
+// cli/users-commands.ts
+var users_commands_exports = {};
+__export(users_commands_exports, {
+  runUsersCommand: () => runUsersCommand
+});
+function userLine(u) {
+  return `${u.username.padEnd(20)} ${u.role.padEnd(10)} ${u.disabled ? "disabled" : "active  "} since ${u.createdAt.slice(0, 10)}`;
+}
+function keyLine(k) {
+  const state = k.revokedAt ? `revoked ${k.revokedAt.slice(0, 10)}` : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? "expired" : "active";
+  return `${k.name.padEnd(24)} ${k.role.padEnd(10)} ${k.prefix}…  ${state}, last used ${k.lastUsedAt ? k.lastUsedAt.slice(0, 16).replace("T", " ") : "never"}`;
+}
+async function runUsersCommand(cmd, ctx) {
+  const { io, client } = ctx;
+  const api = client.api;
+  const out2 = (human, machine) => io.stdout(ctx.json ? JSON.stringify(machine, null, 2) : human);
+  const param = { username: cmd.username };
+  switch (cmd.action) {
+    case "list": {
+      const r = await bodyOf(await api.users.$get({}, client.opts()));
+      out2(r.items.length ? r.items.map(userLine).join("\n") : "No users.", r);
+      return EXIT.OK;
+    }
+    case "create": {
+      let password;
+      if (cmd.passwordStdin) {
+        password = (await io.readStdin()).replace(/\r?\n$/, "");
+        if (!password) throw new UsageError("--password-stdin: standard input was empty", "users");
+      }
+      const json = { username: cmd.username, role: cmd.role, ...password === void 0 ? {} : { password } };
+      const u = await bodyOf(await api.users.$post({ json }, client.opts()));
+      out2(
+        u.oneTimePassword ? `Created ${u.username} (${u.role}). One-time password, shown only now: ${u.oneTimePassword}
+Give it to ${u.username} over a private channel.` : `Created ${u.username} (${u.role}).`,
+        u
+      );
+      return EXIT.OK;
+    }
+    case "role": {
+      const u = await bodyOf(await api.users[":username"].$patch({ param, json: { role: cmd.role } }, client.opts()));
+      out2(`${u.username} is now ${u.role}; their sessions were ended.`, u);
+      return EXIT.OK;
+    }
+    case "disable":
+    case "enable": {
+      const u = await bodyOf(await api.users[":username"].$patch({ param, json: { disabled: cmd.action === "disable" } }, client.opts()));
+      out2(u.disabled ? `${u.username} is disabled: their sessions and API keys stopped working.` : `${u.username} is enabled again (keys revoked when disabled stay revoked).`, u);
+      return EXIT.OK;
+    }
+    case "reset-password": {
+      const r = await bodyOf(await api.users[":username"]["reset-password"].$post({ param }, client.opts()));
+      out2(`New one-time password for ${r.username}, shown only now: ${r.oneTimePassword}
+${r.sessionsEnded} session(s) signed out.`, r);
+      return EXIT.OK;
+    }
+    case "keys": {
+      const r = await bodyOf(await api.users[":username"]["api-keys"].$get({ param }, client.opts()));
+      out2(r.items.length ? r.items.map(keyLine).join("\n") : `${cmd.username} has no API keys.`, r);
+      return EXIT.OK;
+    }
+  }
+}
+var init_users_commands = __esm({
+  "cli/users-commands.ts"() {
+    "use strict";
+    init_fetch();
+    init_args();
+    init_exit_codes();
   }
 });
 
@@ -506,93 +767,9 @@ function createApiClient(base, fetch2, init) {
   return typed(base, fetch2, init);
 }
 
-// shared/api/fetch.ts
-var ApiError = class extends Error {
-  code;
-  /** HTTP status; 0 when no answer came. */
-  status;
-  details;
-  /** The answer's body (parsed JSON, else its text), when there was one. */
-  body;
-  constructor(code, message, status, details, body) {
-    super(message);
-    this.name = "ApiError";
-    this.code = code;
-    this.status = status;
-    this.details = details;
-    this.body = body;
-  }
-};
-var CSRF_HEADER = "X-Requested-With";
-var CSRF_VALUE = "team-mesh";
-var DEFAULT_TIMEOUT_MS = 3e4;
-function defaultTransportError(_err, { timedOut }) {
-  return timedOut ? new ApiError("REQUEST_TIMEOUT", "The server did not answer in time. Try again.", 0) : new ApiError("NETWORK_ERROR", "Cannot reach the Team Mesh server. Check your connection.", 0);
-}
-var headerName = (name) => name.replace(/(^|-)([a-z])/g, (_m, dash, ch) => dash + ch.toUpperCase());
-function plainHeaders(...sources) {
-  const out2 = {};
-  for (const src of sources) {
-    if (!src) continue;
-    for (const [k, v] of new Headers(src)) out2[headerName(k)] = v;
-  }
-  return out2;
-}
-async function bodyOfResponse(res) {
-  const text = await res.text().catch(() => "");
-  if (!text) return { text, json: void 0 };
-  try {
-    return { text, json: JSON.parse(text) };
-  } catch {
-    return { text, json: void 0 };
-  }
-}
-async function errorOfResponse(res) {
-  const { text, json } = await bodyOfResponse(res);
-  const err = json?.error;
-  return err?.code ? new ApiError(err.code, err.message ?? res.statusText, res.status, err.details, json) : new ApiError("BAD_RESPONSE", `The server answered ${res.status} ${res.statusText}`.trim(), res.status, void 0, json ?? text);
-}
-function createApiFetch(opts = {}) {
-  const timeoutMs = opts.timeoutMs === void 0 ? DEFAULT_TIMEOUT_MS : opts.timeoutMs;
-  const apiFetch = async (input, init = {}) => {
-    const method = (init.method ?? "GET").toUpperCase();
-    const headers = plainHeaders({ Accept: "application/json" }, opts.headers, init.headers);
-    if (opts.csrf !== false && method !== "GET" && method !== "HEAD") headers[CSRF_HEADER] = CSRF_VALUE;
-    const ctrl = new AbortController();
-    let timedOut = false;
-    const timer = timeoutMs === null ? void 0 : setTimeout(() => {
-      timedOut = true;
-      ctrl.abort();
-    }, timeoutMs);
-    const outer = [opts.signal, init.signal].filter((s) => Boolean(s));
-    const onAbort = () => ctrl.abort();
-    for (const s of outer) s.addEventListener("abort", onAbort);
-    const send = opts.transport ?? ((u, i) => fetch(u, i));
-    let res;
-    try {
-      res = await send(String(input instanceof Request ? input.url : input), { ...init, method, headers, signal: ctrl.signal });
-    } catch (err) {
-      if (!timedOut && outer.some((s) => s.aborted)) throw err;
-      throw (opts.transportError ?? defaultTransportError)(err, { timedOut, timeoutMs });
-    } finally {
-      clearTimeout(timer);
-      for (const s of outer) s.removeEventListener("abort", onAbort);
-    }
-    if (res.status === 401) opts.onUnauthenticated?.();
-    if (!res.ok && opts.throwOnError !== false) throw await errorOfResponse(res);
-    return res;
-  };
-  return apiFetch;
-}
-async function bodyOf(res) {
-  const r = res;
-  if (r.status === 204) return void 0;
-  const { text, json } = await bodyOfResponse(r);
-  if (json === void 0 && text) throw new ApiError("BAD_RESPONSE", "The server sent a response that is not JSON.", r.status, void 0, text);
-  return json;
-}
-
 // cli/client.ts
+init_fetch();
+init_fetch();
 var DEFAULT_URL = "http://127.0.0.1:8790";
 var DEFAULT_TIMEOUT_MS2 = 6e4;
 var UnreachableError = class extends Error {
@@ -672,50 +849,10 @@ function newIdempotencyKey() {
 
 // cli/main.ts
 init_args();
-
-// cli/exit-codes.ts
-var EXIT = {
-  OK: 0,
-  /** The request reached the server but did not succeed: the agent timed out, was unreachable, refused... */
-  FAILED: 1,
-  /** Bad command line (unknown command or flag, missing value, no --yes without a terminal). */
-  USAGE: 2,
-  /** No API key, or the server answered 401/403. */
-  AUTH: 3,
-  /** Teammate, message or broadcast not found, or a name matching several teammates. */
-  NOT_FOUND: 4,
-  /** The server could not be reached (connection refused, DNS, timeout, shutting down). */
-  UNREACHABLE: 5,
-  /** The message is larger than the server's hard limit (413). */
-  TOO_LARGE: 6
-};
-var BY_ERROR_CODE = {
-  UNAUTHENTICATED: EXIT.AUTH,
-  INVALID_CREDENTIALS: EXIT.AUTH,
-  FORBIDDEN: EXIT.AUTH,
-  CSRF_REJECTED: EXIT.AUTH,
-  NOT_FOUND: EXIT.NOT_FOUND,
-  TEAMMATE_NOT_FOUND: EXIT.NOT_FOUND,
-  AMBIGUOUS_TEAMMATE: EXIT.NOT_FOUND,
-  BROADCAST_NOT_FOUND: EXIT.NOT_FOUND,
-  MESSAGE_NOT_FOUND: EXIT.NOT_FOUND,
-  MESSAGE_TOO_LARGE: EXIT.TOO_LARGE,
-  PAYLOAD_TOO_LARGE: EXIT.TOO_LARGE,
-  VALIDATION_FAILED: EXIT.USAGE,
-  INVALID_JSON: EXIT.USAGE,
-  IMPORT_INVALID: EXIT.USAGE,
-  SHUTTING_DOWN: EXIT.UNREACHABLE
-};
-function exitCodeForApiError(status, code) {
-  if (code && code in BY_ERROR_CODE) return BY_ERROR_CODE[code];
-  if (status === 401 || status === 403) return EXIT.AUTH;
-  if (status === 404) return EXIT.NOT_FOUND;
-  if (status === 413) return EXIT.TOO_LARGE;
-  if (status === 400 || status === 422) return EXIT.USAGE;
-  return EXIT.FAILED;
-}
+init_exit_codes();
 
 // cli/help.ts
+init_exit_codes();
 var USAGE = {
   whoami: "team-mesh whoami [--json]\n  Which agent is mine (MESH_MY_EMAIL or the dashboard setting) and which key is calling.",
   mcp: "team-mesh mcp [--url URL]\n  An MCP server on standard input/output (for an MCP client's config): the Team Mesh tools, called as MESH_API_KEY.",
@@ -733,9 +870,11 @@ var USAGE = {
   backup: "team-mesh backup [--out FILE] [--data-dir DIR] [--json]\n  Online backup of the database (safe while the server runs) into DIR/backups/team-mesh-<time>.db.\n  The backup is useless without the vault key; never store the key beside it.",
   restore: "team-mesh restore FILE [--data-dir DIR] [--json]\n  Replace the database with a backup. Stop the server first; it refuses while the database is in use.",
   "vault-rotate": "team-mesh vault rotate [--new-key BASE64|-] [--data-dir DIR] [--json]\n  Re-encrypt every stored credential under a new vault key (server stopped). Key-file setups: a new\n  vault.key is generated. MESH_VAULT_KEY setups: pass the new key (--new-key - reads it from stdin),\n  then set MESH_VAULT_KEY to it before starting the server.",
+  users: "team-mesh users list|create|role|disable|enable|reset-password|keys ... [--json]   (an admin key)\n  users list                             every user, role, active/disabled\n  users create USER --role ROLE [--password-stdin]\n                                         without --password-stdin a one-time password is generated and printed once\n  users role USER ROLE                   admin, operator, requester or auditor (ends their sessions)\n  users disable USER | enable USER       disabling stops their sessions and API keys at once\n  users reset-password USER              a new one-time password, printed once; signs them out\n  users keys USER                        the API keys acting for USER\n  The last active admin cannot be demoted or disabled (exit 1, LAST_ADMIN).",
   "reset-password": "team-mesh admin reset-password USER [--password-stdin] [--data-dir DIR]\n  Set a new password for a user (asks twice on a terminal; --password-stdin reads one line) and\n  sign that user out everywhere. Works on the database directly."
 };
-function mainUsage() {
+var USERS_LINE = "  users list|create|role|...  manage users (admin key; `team-mesh help users`)\n";
+function mainUsage(admin = true) {
   return `team-mesh: talk to your teammates' OpenClaw agents through a Team Mesh server
 
 Usage: team-mesh <command> [flags]
@@ -754,7 +893,7 @@ API commands (MESH_URL, default http://127.0.0.1:8790; MESH_API_KEY, an API key 
   status ID                   a message's or broadcast's state
   reply ID [--wait SEC]       fetch the late reply of a timed-out message
   mcp                         serve the Team Mesh tools to an MCP client over stdio
-
+${admin ? USERS_LINE : ""}
 Local admin commands (open the database in MESH_DATA_DIR or --data-dir; no server needed):
   backup [--out FILE]         online backup of the database
   restore FILE                restore a backup (server stopped)
@@ -767,15 +906,17 @@ Every API command takes --json (machine output) and --url URL (instead of MESH_U
 Exit codes: ${EXIT.OK} ok, ${EXIT.FAILED} failed (agent timeout/unreachable/...), ${EXIT.USAGE} usage error, ${EXIT.AUTH} auth error (401/403, no key),
 ${EXIT.NOT_FOUND} not found or ambiguous, ${EXIT.UNREACHABLE} server unreachable, ${EXIT.TOO_LARGE} message too large.`;
 }
-function usageFor(topic) {
-  if (!topic) return mainUsage();
+function usageFor(topic, admin = true) {
+  if (!topic || topic === "users" && !admin) return mainUsage(admin);
   const key = topic === "vault" ? "vault-rotate" : topic === "admin" ? "reset-password" : topic;
-  return USAGE[key] ?? mainUsage();
+  return USAGE[key] ?? mainUsage(admin);
 }
 
 // cli/api-commands.ts
+init_fetch();
 import { readFileSync, statSync } from "node:fs";
 init_args();
+init_exit_codes();
 
 // cli/format.ts
 var OK_STATUSES = /* @__PURE__ */ new Set(["replied", "delivered_no_reply"]);
@@ -1307,13 +1448,13 @@ async function run(argv, io, opts = {}) {
       if (argv.includes("--json")) return fail(io, true, EXIT.USAGE, "USAGE", err.message);
       io.stderr(`team-mesh: ${err.message}
 
-${usageFor(err.command)}`);
+${usageFor(err.command, opts.adminCommands !== false)}`);
       return EXIT.USAGE;
     }
     throw err;
   }
   if (cmd.name === "help") {
-    io.stdout(usageFor(cmd.topic));
+    io.stdout(usageFor(cmd.topic, opts.adminCommands !== false));
     return EXIT.OK;
   }
   if (cmd.name === "version") {
@@ -1321,6 +1462,9 @@ ${usageFor(err.command)}`);
     return EXIT.OK;
   }
   const json = cmd.json;
+  if (cmd.name === "users" && opts.adminCommands === false) {
+    return fail(io, json, EXIT.USAGE, "USAGE", "users is an admin command, not part of the skill: run team-mesh (npm package or checkout) with an admin key");
+  }
   try {
     if (isLocal(cmd)) {
       const { runLocalCommand: runLocalCommand2 } = await Promise.resolve().then(() => (init_local_commands(), local_commands_exports));
@@ -1333,6 +1477,7 @@ ${usageFor(err.command)}`);
     }
     const client = new ApiClient(cmd.url ?? io.env.MESH_URL ?? DEFAULT_URL, apiKey);
     if (cmd.name === "mcp") return await (await Promise.resolve().then(() => (init_mcp(), mcp_exports))).runMcp(client, io);
+    if (cmd.name === "users") return await (await Promise.resolve().then(() => (init_users_commands(), users_commands_exports))).runUsersCommand(cmd, { io, client, json });
     return await runApiCommand(cmd, { io, client, json, neverConfirm: opts.neverConfirm === true });
   } catch (err) {
     if (err instanceof UsageError) return fail(io, json, EXIT.USAGE, "USAGE", err.message);
@@ -1386,4 +1531,4 @@ async function main(argv = process.argv.slice(2), opts = {}) {
 }
 
 // cli/skill-entry.ts
-await main(process.argv.slice(2), { neverConfirm: true });
+await main(process.argv.slice(2), { neverConfirm: true, adminCommands: false });

@@ -148,7 +148,8 @@ describe("auth API", () => {
     expect((await post(srv, "/api/v1/auth/login", { username: "dora", password: "dora password 1" })).res.status).toBe(401);
     expect((await api("PATCH", "/api/v1/users/nobody", { role: "auditor" }, { key })).status).toBe(404);
     const lastAdmin = await api("PATCH", "/api/v1/users/admin", { role: "operator" }, { key });
-    expect(lastAdmin.status).toBe(400);
+    expect(lastAdmin.status).toBe(409);
+    expect(lastAdmin.body.error.code).toBe("LAST_ADMIN");
     expect(lastAdmin.body.error.message).toMatch(/last active admin/);
     const list = await api("GET", "/api/v1/users", undefined, { key });
     expect(list.body.items.map((u: { username: string }) => u.username)).toContain("dora");
@@ -240,6 +241,30 @@ describe("auth API", () => {
       ["user:admin", "b-key", "owner_disabled", "keyowner-b"],
       ["user:admin", "c-key", "owner_deleted", "keyowner-c"],
     ]);
+  });
+});
+
+describe("first start without MESH_ADMIN_PASSWORD, output not a terminal (child process)", () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer({ child: true, env: { MESH_ADMIN_PASSWORD: "" } });
+  });
+  afterAll(async () => {
+    await srv?.stop();
+  });
+
+  it("prints the setup code on a plain line of its own (not only inside JSON); a wrong code is named as such", async () => {
+    const plain = srv
+      .output()
+      .split("\n")
+      .find((l) => l.startsWith("Team Mesh setup code: "));
+    expect(plain).toMatch(/^Team Mesh setup code: [A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4} {2}\(open http:\/\/127\.0\.0\.1:\d+ /);
+    const wrong = await post(srv, "/api/v1/auth/setup", { setupCode: "ZZZZ-ZZZZ-ZZZZ", username: "boss", password: "boss password 12" });
+    expect(wrong.res.status).toBe(401);
+    expect(wrong.body?.error).toMatchObject({ code: "SETUP_CODE_WRONG", message: expect.stringMatching(/setup code is wrong/) });
+    const short = await post(srv, "/api/v1/auth/setup", { setupCode: "ZZZZ-ZZZZ-ZZZZ", username: "boss", password: "short" });
+    expect(short.res.status).toBe(400);
+    expect(short.body?.error).toMatchObject({ code: "VALIDATION_FAILED", message: "Password must be at least 10 characters" });
   });
 });
 

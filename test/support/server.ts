@@ -120,7 +120,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       const sink = new Capture();
       sink.chunks = captured;
       const logger = createLogger(config, sink);
-      running = await startServer(config, { ...opts.startOptions, logger });
+      running = await startServer(config, { notice: (line) => captured.push(`${line}\n`), ...opts.startOptions, logger });
       url = running.url;
       port = running.port;
       return;

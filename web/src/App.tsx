@@ -12,6 +12,7 @@ const SendPage = lazy(() => import("./pages/Send.tsx"));
 const BroadcastPage = lazy(() => import("./pages/Broadcast.tsx"));
 const AuditPage = lazy(() => import("./pages/Audit.tsx"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys.tsx"));
+const UsersPage = lazy(() => import("./pages/Users.tsx"));
 
 interface NavItem {
   href: string;
@@ -24,6 +25,7 @@ const NAV: NavItem[] = [
   { href: "/broadcast", label: "Broadcast", perm: ["broadcast:create", "broadcast:confirm"] },
   { href: "/audit", label: "Audit", perm: "audit:read" },
   { href: "/keys", label: "API keys", perm: "keys:manage" },
+  { href: "/users", label: "Users", perm: "users:manage" },
 ];
 
 function allowed(p: Permission | Permission[]): boolean {
@@ -126,6 +128,7 @@ export function App() {
           <Route path="/broadcast/:id?" component={() => <Guard perm={["broadcast:create", "broadcast:confirm"]}><BroadcastPage /></Guard>} />
           <Route path="/audit" component={() => <Guard perm="audit:read"><AuditPage /></Guard>} />
           <Route path="/keys" component={() => <Guard perm="keys:manage"><ApiKeysPage /></Guard>} />
+          <Route path="/users" component={() => <Guard perm="users:manage"><UsersPage /></Guard>} />
           <Route path="*" component={Home} />
         </HashRouter>
       </Match>

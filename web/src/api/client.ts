@@ -109,6 +109,9 @@ export const api = {
   config: async () => bodyOf(await v1.config.$get({}, o())),
 
   users: async () => bodyOf(await v1.users.$get({}, o())),
+  createUser: async (json: { username: string; role: Role; password?: string }) => bodyOf(await v1.users.$post({ json }, o())),
+  updateUser: async (username: string, json: { role?: Role; disabled?: boolean }) => bodyOf(await v1.users[":username"].$patch({ param: { username }, json }, o())),
+  resetPassword: async (username: string) => bodyOf(await v1.users[":username"]["reset-password"].$post({ param: { username } }, o())),
   apiKeys: async () => bodyOf(await v1["api-keys"].$get({}, o())),
   createApiKey: async (json: { name: string; role: Role; expiresAt?: string | null }) => bodyOf(await v1["api-keys"].$post({ json }, o())),
   revokeApiKey: async (id: string): Promise<void> => {

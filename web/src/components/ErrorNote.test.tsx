@@ -60,7 +60,25 @@ describe("API errors", () => {
       issues: [{ path: "session", message: "session: 1-128 of letters", code: "invalid_format" }],
     });
     render(() => <ErrorNote error={err} />);
-    expect(screen.getByRole("alert")).toHaveTextContent("session: session: 1-128 of letters");
+    expect(screen.getByRole("alert")).toHaveTextContent("session: 1-128 of letters");
+    expect(screen.getByRole("alert")).not.toHaveTextContent("session: session:");
     expect(screen.getByRole("alert")).toHaveTextContent("VALIDATION_FAILED");
+  });
+
+  it("a wrong setup code says so (not 'wrong username or password'); a short password in words", () => {
+    render(() => <ErrorNote error={new ApiError("SETUP_CODE_WRONG", "The setup code is wrong: use the one the server printed", 401)} />);
+    const alert = screen.getByRole("alert");
+    expect(alert).toHaveTextContent("The setup code is wrong.");
+    expect(alert).not.toHaveTextContent(/username or password/i);
+  });
+
+  it("a single validation issue is shown once, in the server's words", () => {
+    const err = new ApiError("VALIDATION_FAILED", "Password must be at least 10 characters", 400, {
+      issues: [{ path: "password", message: "Password must be at least 10 characters", code: "too_small" }],
+    });
+    render(() => <ErrorNote error={err} />);
+    const alert = screen.getByRole("alert");
+    expect(alert.textContent?.split("Password must be at least 10 characters").length).toBe(2);
+    expect(alert).not.toHaveTextContent("Invalid request");
   });
 });

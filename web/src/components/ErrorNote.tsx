@@ -1,6 +1,7 @@
 // An API error shown in plain words next to what caused it, with its code visible.
 import { For, Show, type JSX } from "solid-js";
 import { ApiError } from "../api/client.ts";
+import { issueText } from "../../../shared/issue-text.ts";
 
 const HINTS: Record<string, string> = {
   NETWORK_ERROR: "The Team Mesh server cannot be reached.",
@@ -8,6 +9,8 @@ const HINTS: Record<string, string> = {
   BAD_RESPONSE: "The server sent an unexpected answer.",
   UNAUTHENTICATED: "You are not signed in (or your session ended).",
   INVALID_CREDENTIALS: "Wrong username or password.",
+  SETUP_CODE_WRONG: "The setup code is wrong.",
+  LAST_ADMIN: "This is the last active admin.",
   FORBIDDEN: "Your role is not allowed to do this.",
   CSRF_REJECTED: "The request was rejected as possibly cross-site. Reload the page.",
   VALIDATION_FAILED: "Some fields are not valid.",
@@ -48,7 +51,7 @@ function issueList(details: unknown): string[] {
   if (!Array.isArray(issues)) return [];
   return issues
     .filter((i): i is { path?: unknown; message: string } => !!i && typeof (i as { message?: unknown }).message === "string")
-    .map((i) => (i.path ? `${Array.isArray(i.path) ? i.path.join(".") : String(i.path)}: ${i.message}` : i.message));
+    .map(issueText);
 }
 
 function forbiddenDetail(details: unknown): string | null {
@@ -71,7 +74,8 @@ export function ErrorNote(props: { error: unknown; id?: string; children?: JSX.E
         title: hint ?? e.message,
         message: hint && e.message !== hint ? e.message : null,
         extra,
-        issues: e.code === "VALIDATION_FAILED" ? issueList(e.details) : e.code === "SECRET_DETECTED" ? secretFindings(e.details) : [],
+        // the server's message already says it in words when there is a single issue
+        issues: e.code === "VALIDATION_FAILED" ? issueList(e.details).filter((t) => t !== e.message) : e.code === "SECRET_DETECTED" ? secretFindings(e.details) : [],
       };
     }
     return { code: "ERROR", title: e instanceof Error ? e.message : String(e), message: null, extra: null, issues: [] };

@@ -9,6 +9,7 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, TextField } from "../components/Field.tsx";
 import { createAction } from "../lib/action.ts";
 import { fmtAgo, fmtDate } from "../lib/format.ts";
+import { KeyHelp, RoleTable } from "./KeyHelp.tsx";
 
 const ROLES: Role[] = ["requester", "operator", "auditor", "admin"];
 export default function ApiKeysPage() {
@@ -64,7 +65,8 @@ export default function ApiKeysPage() {
       <h1>API keys</h1>
       <form class="panel" onSubmit={create} novalidate aria-labelledby="newkey-title">
         <h2 id="newkey-title">Create a key</h2>
-        <p class="muted">For agents and scripts. A requester key can send and create broadcasts, but not confirm them.</p>
+        <p class="muted">For agents, scripts, the CLI and MCP clients. A key acts with its own role (below), whoever made it.</p>
+        <RoleTable />
         <div class="grid-form">
           <TextField label="Name" id="key-name" error={fe().name} value={name()} onInput={setName} />
           <Field label="Role" id="key-role" error={fe().role}>
@@ -94,11 +96,15 @@ export default function ApiKeysPage() {
               <code data-testid="new-key">{k().key}</code>
               <CopyButton text={k().key} label="Copy key" />
             </div>
+            <KeyHelp keyValue={k().key} />
             <button type="button" class="secondary small" onClick={() => setCreated(null)}>
               I have stored it
             </button>
           </section>
         )}
+      </Show>
+      <Show when={!created()}>
+        <KeyHelp keyValue={null} />
       </Show>
       <ErrorNote error={loadError()}>
         <button type="button" class="secondary small" onClick={load}>

@@ -1,0 +1,91 @@
+// The Users page and the API keys page's help in real Chromium against the real server: add a
+// user (one-time password that signs in), change a role, disable (their session ends), enable,
+// reset the password, the last-admin refusal; every role explained and how to use a key.
+import type { Page } from "playwright-core";
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
+import { ensureWebBuild, launch, type Browser } from "./browser.ts";
+
+let srv: TestServer;
+let browser: Browser;
+let page: Page;
+
+async function nav(label: string): Promise<void> {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label, exact: true }).click();
+}
+const row = (name: string) => page.locator(`tr[data-user="${name}"]`);
+
+beforeAll(async () => {
+  ensureWebBuild();
+  srv = await startTestServer();
+  browser = await launch();
+  page = browser.page;
+  await page.goto(srv.url);
+  await page.getByLabel("Username", { exact: true }).fill("admin");
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
+
+describe("Users page", () => {
+  it("adds a user with a one-time password that signs in, changes the role, disables, enables and resets", async () => {
+    await nav("Users");
+    await page.getByRole("heading", { name: "Users", exact: true }).waitFor();
+    await page.getByLabel("Username", { exact: true }).fill("nora");
+    await page.getByLabel("Role", { exact: true }).selectOption("operator");
+    await page.getByRole("button", { name: "Add user" }).click();
+    const otp = (await page.getByTestId("one-time-password").textContent())!.trim();
+    expect(otp).toMatch(/^[A-Za-z2-9]{20}$/);
+    await row("nora").waitFor();
+    const cookie = await srv.login("nora", otp);
+
+    // role
+    await page.getByLabel("Role of nora").selectOption("auditor");
+    await expect.poll(async () => (await srv.api("GET", "/api/v1/users", undefined, { key: await srv.adminKey() })).body.items.find((u: { username: string }) => u.username === "nora")?.role).toBe("auditor");
+
+    // disable: the state shows and her session stops at once
+    await row("nora").getByRole("button", { name: "Disable nora" }).click();
+    await row("nora").getByRole("cell", { name: "disabled", exact: true }).waitFor();
+    expect((await srv.api("GET", "/api/v1/auth/me", undefined, { cookie })).status).toBe(401);
+    await row("nora").getByRole("button", { name: "Enable nora" }).click();
+    await row("nora").getByRole("cell", { name: "active", exact: true }).waitFor();
+
+    // reset password: confirm, a new one-time password that signs in
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.getByRole("button", { name: "Reset password of nora" }).click();
+    await page.getByRole("button", { name: "Reset and sign out" }).click();
+    const again = (await page.getByTestId("one-time-password").textContent())!.trim();
+    expect(again).not.toBe(otp);
+    await srv.login("nora", again);
+    await expect(srv.login("nora", otp)).rejects.toThrow();
+  });
+
+  it("the last admin cannot disable themselves: the refusal is shown in the row", async () => {
+    await nav("Users");
+    await row("admin").getByRole("button", { name: "Disable admin" }).click();
+    const alert = row("admin").getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("admin is the last active admin");
+    expect(await alert.textContent()).toContain("LAST_ADMIN");
+    await row("admin").getByRole("cell", { name: "active", exact: true }).waitFor();
+  });
+
+  it("API keys page: every role explained; a new key comes with how to use it", async () => {
+    await nav("API keys");
+    for (const r of ["requester", "operator", "auditor", "admin"]) await page.getByRole("rowheader", { name: r, exact: true }).waitFor();
+    expect(await page.locator('tr[data-role="requester"]').textContent()).toContain("create broadcasts");
+    expect(await page.locator('tr[data-role="operator"]').textContent()).toContain("confirm, cancel and retry broadcasts");
+    await page.getByLabel("Name", { exact: true }).fill("laptop-cli");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = (await page.getByTestId("new-key").textContent())!.trim();
+    expect(await page.getByTestId("use-curl").textContent()).toBe(`curl -H "Authorization: Bearer ${key}" ${srv.url}/api/v1/teammates`);
+    expect(await page.getByTestId("use-cli").textContent()).toContain(`export MESH_URL=${srv.url} MESH_API_KEY=${key}`);
+    expect(await page.getByText(/MCP: point an MCP client/).textContent()).toContain(`${srv.url}/mcp`);
+    // the key shown works as the help says
+    expect((await srv.api("GET", "/api/v1/teammates", undefined, { key })).status).toBe(200);
+  });
+});
