@@ -10,17 +10,17 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-const row = (id: string, createdAt: number, handle = "bob", session = "main", message = `msg ${id}`, reply: string | null = `re ${id}`) => ({
+const row = (id: string, createdAt: number, handle = "bob", session = "main", message = `msg ${id}`, reply: string | null = `re ${id}`): typeof messages.$inferInsert => ({
   id,
   handle,
   session,
   createdAt,
   rounds: 1,
   timeoutSec: 60,
-  status: "replied" as const,
-  exchanges: [{ round: 1, message, messageBytes: 1, status: "replied" as const, reply, replyFullBytes: null, runId: null, latencyMs: 1, error: null, auditId: null }],
+  status: "replied",
+  exchanges: [{ round: 1, message, messageBytes: 1, status: "replied", reply, replyFullBytes: null, runId: null, latencyMs: 1, error: null, auditId: null }],
   warnings: [],
-  actor: { kind: "user" as const, id: 1, name: "admin" },
+  actor: { kind: "user", name: "admin", role: "admin" },
 });
 
 const ids = (f: MessageFilter) => filteredMessages(t.db, f).rows.map((r) => r.id);

@@ -6,12 +6,15 @@ import { ErrorNote } from "./components/ErrorNote.tsx";
 import { SignIn } from "./pages/SignIn.tsx";
 import { TeamPage } from "./pages/Team.tsx";
 import { loadSession, logout, session } from "./stores/session.ts";
+import { awaitingBroadcasts, loadBroadcasts } from "./stores/broadcasts.ts";
 import type { Permission } from "../../shared/permissions.ts";
 
 const SendPage = lazy(() => import("./pages/Send.tsx"));
 const BroadcastPage = lazy(() => import("./pages/Broadcast.tsx"));
 const AuditPage = lazy(() => import("./pages/Audit.tsx"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys.tsx"));
+const HomePage = lazy(() => import("./pages/Home.tsx"));
+const ConversationPage = lazy(() => import("./pages/Conversation.tsx"));
 
 interface NavItem {
   href: string;
@@ -19,6 +22,7 @@ interface NavItem {
   perm: Permission | Permission[];
 }
 const NAV: NavItem[] = [
+  { href: "/home", label: "Home", perm: [] },
   { href: "/team", label: "Team", perm: "teammates:read" },
   { href: "/send", label: "Send", perm: "send" },
   { href: "/broadcast", label: "Broadcast", perm: ["broadcast:create", "broadcast:confirm"] },
@@ -27,11 +31,14 @@ const NAV: NavItem[] = [
 ];
 
 function allowed(p: Permission | Permission[]): boolean {
+  if (Array.isArray(p) && !p.length) return true; // open to every signed-in role
   return Array.isArray(p) ? p.some((x) => session.can(x)) : session.can(p);
 }
 
 function Layout(props: RouteSectionProps) {
   const [busy, setBusy] = createSignal(false);
+  // the nav badge counts broadcasts awaiting confirmation; the store stays live from events
+  onMount(() => allowed(["broadcast:create", "broadcast:confirm"]) && void loadBroadcasts());
   return (
     <div class="app">
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>
@@ -43,6 +50,9 @@ function Layout(props: RouteSectionProps) {
           {NAV.filter((n) => allowed(n.perm)).map((n) => (
             <A href={n.href} activeClass="active">
               {n.label}
+              <Show when={n.href === "/broadcast" && awaitingBroadcasts().length}>
+                {(count) => <span class="badge nav-badge" aria-label={`${count()} awaiting confirmation`} title="Broadcasts awaiting confirmation">{count()}</span>}
+              </Show>
             </A>
           ))}
           {/* Served by the server itself (Swagger UI over /api/v1/openapi.json), outside the SPA. */}
@@ -93,8 +103,7 @@ function Guard(props: { perm: Permission | Permission[]; children: JSX.Element }
 }
 
 function Home() {
-  const first = NAV.find((n) => allowed(n.perm));
-  return <Navigate href={first?.href ?? "/team"} />;
+  return <Navigate href="/home" />;
 }
 
 export function App() {
@@ -121,6 +130,8 @@ export function App() {
       <Match when={session.state() === "signed-in"}>
         <HashRouter root={Layout}>
           <Route path="/" component={Home} />
+          <Route path="/home" component={HomePage} />
+          <Route path="/team/:name/conversation" component={() => <Guard perm={["send", "audit:read"]}><ConversationPage /></Guard>} />
           <Route path="/team" component={() => <Guard perm="teammates:read"><TeamPage /></Guard>} />
           <Route path="/send" component={() => <Guard perm="send"><SendPage /></Guard>} />
           <Route path="/broadcast/:id?" component={() => <Guard perm={["broadcast:create", "broadcast:confirm"]}><BroadcastPage /></Guard>} />
