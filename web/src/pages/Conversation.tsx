@@ -3,7 +3,7 @@
 // replies streamed through the messages store, a search box, and a composer that sends to the
 // same teammate and session.
 import { useParams, useSearchParams, A } from "@solidjs/router";
-import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
+import { For, Show, createEffect, createSignal, on, onCleanup } from "solid-js";
 import type { Message } from "../../../shared/api/messages.ts";
 import { api } from "../api/client.ts";
 import { subscribe } from "../api/events.ts";
@@ -71,7 +71,16 @@ export default function ConversationPage() {
     }),
   );
 
-  onMount(() => void loadFirst());
+  // the router keeps this page when only the teammate, session or search changes: load afresh
+  createEffect(
+    on([handle, session, () => search.q], () => {
+      setLoaded(false);
+      setIds([]);
+      setCursor(null);
+      setQuery(search.q ?? "");
+      void loadFirst();
+    }),
+  );
 
   const send = (ev: Event) => {
     ev.preventDefault();
@@ -90,7 +99,6 @@ export default function ConversationPage() {
   const applySearch = (ev: Event) => {
     ev.preventDefault();
     setSearch({ q: query().trim() || undefined });
-    void loadFirst();
   };
 
   return (
