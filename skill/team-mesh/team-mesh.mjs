@@ -260,7 +260,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { randomUUID } from "node:crypto";
 
-// node_modules/hono/dist/client/utils.js
+// ../main/node_modules/hono/dist/client/utils.js
 var mergePath = (base, path) => {
   base = base.replace(/\/+$/, "");
   base = base + "/";
@@ -312,7 +312,7 @@ function deepMerge(target, source) {
   return merged;
 }
 
-// node_modules/hono/dist/utils/cookie.js
+// ../main/node_modules/hono/dist/utils/cookie.js
 var validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/;
 var _serialize = (name, value, opt = {}) => {
   if (!validCookieNameRegEx.test(name)) throw new Error("Invalid cookie name");
@@ -354,7 +354,7 @@ var serialize = (name, value, opt) => {
   return _serialize(name, value, opt);
 };
 
-// node_modules/hono/dist/client/client.js
+// ../main/node_modules/hono/dist/client/client.js
 var createProxy = (callback, path) => {
   return new Proxy(() => {
   }, {
