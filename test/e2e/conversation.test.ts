@@ -120,6 +120,9 @@ describe("home page", () => {
     expect(created.status).toBe(201);
     // arrives by the event stream, no reload
     await page.locator(".nav-badge").filter({ hasText: "1" }).waitFor({ timeout: 10_000 });
+    const broadcastLink = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Broadcast", exact: true });
+    expect(await broadcastLink.getAttribute("aria-describedby")).toBe("nav-awaiting");
+    expect(await page.locator("#nav-awaiting").textContent()).toBe("1 awaiting confirmation");
     const link = awaiting.getByRole("link", { name: "Standup in 5 minutes?" });
     await link.waitFor();
     expect(await page.getByRole("region", { name: "Online" }).textContent()).toContain("Online");

@@ -48,10 +48,16 @@ function Layout(props: RouteSectionProps) {
         <div class="brand">Team Mesh</div>
         <nav aria-label="Main">
           {NAV.filter((n) => allowed(n.perm)).map((n) => (
-            <A href={n.href} activeClass="active">
+            <A href={n.href} activeClass="active" aria-describedby={n.href === "/broadcast" && awaitingBroadcasts().length ? "nav-awaiting" : undefined}>
               {n.label}
               <Show when={n.href === "/broadcast" && awaitingBroadcasts().length}>
-                {(count) => <span class="badge nav-badge" aria-label={`${count()} awaiting confirmation`} title="Broadcasts awaiting confirmation">{count()}</span>}
+                {/* out of the link's name (it stays "Broadcast"); read as its description instead */}
+                {(count) => (
+                  <>
+                    <span class="badge nav-badge" aria-hidden="true" title="Broadcasts awaiting confirmation">{count()}</span>
+                    <span id="nav-awaiting" hidden>{count()} awaiting confirmation</span>
+                  </>
+                )}
               </Show>
             </A>
           ))}
