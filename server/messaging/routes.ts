@@ -2,7 +2,7 @@
 // schema, call one service, build the body through the output schema.
 import { createRoute, z } from "@hono/zod-openapi";
 import { ErrorBody } from "../../shared/api/common.ts";
-import { Accepted, Message, SendPreview, SendRequest } from "../../shared/api/messages.ts";
+import { Accepted, Message, MessageList, MessageListQuery, SendPreview, SendRequest } from "../../shared/api/messages.ts";
 import { Broadcast, BroadcastConfirm, BroadcastCreate, BroadcastPreview } from "../../shared/api/broadcasts.ts";
 import { PingRequest, PingResult, Teammate } from "../../shared/api/teammates.ts";
 import { ApiError } from "../errors.ts";
@@ -14,6 +14,8 @@ import type { Registry } from "../teammates/types.ts";
 import type { BroadcastService } from "./broadcast.ts";
 import type { PresenceService } from "./presence.ts";
 import type { MessageService } from "./send.ts";
+import { filteredMessages } from "./conversation-query.ts";
+import { messageOf } from "./message-row.ts";
 
 export interface MessagingRoutesDeps {
   auth: AuthKit;
@@ -131,13 +133,17 @@ export function messagingRoutes(deps: MessagingRoutesDeps) {
         method: "get",
         path: "/messages",
         tags: ["messages"],
-        summary: "Recent messages, newest first",
+        summary: "Recent messages, newest first; by teammate, session or text, keyset-paged with before=nextCursor",
         security,
         middleware: [auth.authenticate, auth.require("audit:read", "send")] as const,
-        request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }) },
-        responses: { 200: json(z.object({ items: z.array(Message) }), "Messages"), ...errors },
+        request: { query: MessageListQuery },
+        responses: { 200: json(MessageList, "Messages"), ...errors },
       }),
-      (c) => c.json({ items: z.array(Message).parse(deps.messages.list(c.req.valid("query").limit)) }, 200),
+      (c) => {
+        const query = c.req.valid("query");
+        const page = filteredMessages(deps.db, { limit: query.limit, handle: query.teammate, session: query.session, q: query.q, before: query.before });
+        return c.json(MessageList.parse({ items: page.rows.map((r) => messageOf(r, deps.registry)), nextCursor: page.nextCursor }), 200);
+      },
     )
 
     .openapi(

@@ -108,3 +108,17 @@ export const SendPreview = z.object({
 export type SendPreview = z.infer<typeof SendPreview>;
 
 export const Accepted = z.object({ id: z.string(), status: DeliveryStatus, href: z.string() });
+
+/** GET /messages: newest first; teammate/session/q/before narrow it and page it by keyset. */
+export const MessageListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** A teammate's handle (exact, case-insensitive); a deleted teammate's history still matches. */
+  teammate: z.string().trim().min(1).max(64).optional(),
+  session: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/, "session: 1-128 of letters, digits, : . _ -").optional(),
+  /** Case-insensitive text to find in any round's message or reply. */
+  q: z.string().trim().min(1).max(200).optional(),
+  /** nextCursor of the previous page: the messages older than its last one. */
+  before: z.string().min(1).max(300).optional(),
+});
+export const MessageList = z.object({ items: z.array(Message), nextCursor: z.string().nullable() });
+export type MessageList = z.infer<typeof MessageList>;

@@ -76,6 +76,9 @@ describe("dashboard in Chromium", () => {
     expect(await alert.textContent()).toContain("INVALID_CREDENTIALS");
     await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
+    // signing in lands on the home page
+    await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team", exact: true }).click();
     await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
     expect(await page.locator(".who").textContent()).toContain("admin");
   });

@@ -31,6 +31,9 @@ beforeAll(async () => {
   await page.getByLabel("Username", { exact: true }).fill("admin");
   await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
+  // signing in lands on the home page
+  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team", exact: true }).click();
   await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
 });
 
@@ -178,7 +181,7 @@ describe("more dashboard flows", () => {
       const navEl = p.getByRole("navigation", { name: "Main" });
       await navEl.waitFor();
       const links = await navEl.getByRole("link").allTextContents();
-      expect(links).toEqual(["Team", "Audit", "API"]);
+      expect(links).toEqual(["Home", "Team", "Audit", "API"]);
       expect(await p.getByRole("button", { name: "Add teammate" }).count()).toBe(0);
       expect(await p.getByRole("button", { name: /Check/ }).count()).toBe(0);
       await p.goto(`${srv.url}/#/keys`);

@@ -6,6 +6,7 @@ import { ErrorNote } from "./components/ErrorNote.tsx";
 import { SignIn } from "./pages/SignIn.tsx";
 import { TeamPage } from "./pages/Team.tsx";
 import { loadSession, logout, session } from "./stores/session.ts";
+import { awaitingBroadcasts, loadBroadcasts } from "./stores/broadcasts.ts";
 import type { Permission } from "../../shared/permissions.ts";
 
 const SendPage = lazy(() => import("./pages/Send.tsx"));
@@ -13,6 +14,8 @@ const BroadcastPage = lazy(() => import("./pages/Broadcast.tsx"));
 const AuditPage = lazy(() => import("./pages/Audit.tsx"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys.tsx"));
 const UsersPage = lazy(() => import("./pages/Users.tsx"));
+const HomePage = lazy(() => import("./pages/Home.tsx"));
+const ConversationPage = lazy(() => import("./pages/Conversation.tsx"));
 
 interface NavItem {
   href: string;
@@ -20,6 +23,7 @@ interface NavItem {
   perm: Permission | Permission[];
 }
 const NAV: NavItem[] = [
+  { href: "/home", label: "Home", perm: [] },
   { href: "/team", label: "Team", perm: "teammates:read" },
   { href: "/send", label: "Send", perm: "send" },
   { href: "/broadcast", label: "Broadcast", perm: ["broadcast:create", "broadcast:confirm"] },
@@ -29,11 +33,14 @@ const NAV: NavItem[] = [
 ];
 
 function allowed(p: Permission | Permission[]): boolean {
+  if (Array.isArray(p) && !p.length) return true; // open to every signed-in role
   return Array.isArray(p) ? p.some((x) => session.can(x)) : session.can(p);
 }
 
 function Layout(props: RouteSectionProps) {
   const [busy, setBusy] = createSignal(false);
+  // the nav badge counts broadcasts awaiting confirmation; the store stays live from events
+  onMount(() => allowed(["broadcast:create", "broadcast:confirm"]) && void loadBroadcasts());
   return (
     <div class="app">
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>
@@ -43,8 +50,17 @@ function Layout(props: RouteSectionProps) {
         <div class="brand">Team Mesh</div>
         <nav aria-label="Main">
           {NAV.filter((n) => allowed(n.perm)).map((n) => (
-            <A href={n.href} activeClass="active">
+            <A href={n.href} activeClass="active" aria-describedby={n.href === "/broadcast" && awaitingBroadcasts().length ? "nav-awaiting" : undefined}>
               {n.label}
+              <Show when={n.href === "/broadcast" && awaitingBroadcasts().length}>
+                {/* out of the link's name (it stays "Broadcast"); read as its description instead */}
+                {(count) => (
+                  <>
+                    <span class="badge nav-badge" aria-hidden="true" title="Broadcasts awaiting confirmation">{count()}</span>
+                    <span id="nav-awaiting" hidden>{count()} awaiting confirmation</span>
+                  </>
+                )}
+              </Show>
             </A>
           ))}
           {/* Served by the server itself (Swagger UI over /api/v1/openapi.json), outside the SPA. */}
@@ -95,8 +111,7 @@ function Guard(props: { perm: Permission | Permission[]; children: JSX.Element }
 }
 
 function Home() {
-  const first = NAV.find((n) => allowed(n.perm));
-  return <Navigate href={first?.href ?? "/team"} />;
+  return <Navigate href="/home" />;
 }
 
 export function App() {
@@ -123,6 +138,8 @@ export function App() {
       <Match when={session.state() === "signed-in"}>
         <HashRouter root={Layout}>
           <Route path="/" component={Home} />
+          <Route path="/home" component={HomePage} />
+          <Route path="/team/:name/conversation" component={() => <Guard perm={["send", "audit:read"]}><ConversationPage /></Guard>} />
           <Route path="/team" component={() => <Guard perm="teammates:read"><TeamPage /></Guard>} />
           <Route path="/send" component={() => <Guard perm="send"><SendPage /></Guard>} />
           <Route path="/broadcast/:id?" component={() => <Guard perm={["broadcast:create", "broadcast:confirm"]}><BroadcastPage /></Guard>} />

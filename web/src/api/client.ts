@@ -148,6 +148,14 @@ export const api = {
   },
   send: async (json: SendRequest) => bodyAt(await v1.messages.$post({ json: { ...json, dryRun: false, wait: false }, header: idem() }, o()), 202),
   messages: async (limit = 20) => bodyOf(await v1.messages.$get({ query: { limit: String(limit) } }, o())),
+  /** One teammate's (and session's) history, newest first, keyset-paged by nextCursor. */
+  conversation: async (q: { teammate: string; session?: string; q?: string; before?: string; limit?: number }) => {
+    const query: Record<string, string> = { teammate: q.teammate, limit: String(q.limit ?? 20) };
+    if (q.session) query.session = q.session;
+    if (q.q) query.q = q.q;
+    if (q.before) query.before = q.before;
+    return bodyOf(await v1.messages.$get({ query }, o()));
+  },
   message: async (id: string) => bodyOf(await v1.messages[":id"].$get({ param: { id } }, o())),
   lateReply: async (id: string) => bodyOf(await v1.messages[":id"]["late-reply"].$post({ param: { id } }, o({ timeoutMs: 90_000 }))),
   cancelMessage: async (id: string) => bodyOf(await v1.messages[":id"].cancel.$post({ param: { id } }, o())),

@@ -504,7 +504,12 @@ export function TeamPage() {
                     onClick={() => setSelected(selected() === t.handle ? null : t.handle)}
                   >
                     {selected() === t.handle ? "Hide" : "Details"}
-                  </button>
+                  </button>{" "}
+                  <Show when={session.can("send") || session.can("audit:read")}>
+                    <a class="small" href={`#/team/${encodeURIComponent(t.handle)}/conversation`} aria-label={`Conversation with ${t.handle}`}>
+                      Conversation
+                    </a>
+                  </Show>
                   <ErrorNote error={rowError()[t.handle]} />
                 </td>
               </tr>

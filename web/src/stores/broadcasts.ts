@@ -64,3 +64,6 @@ subscribe((e) => {
 onReconnect(() => {
   if (loaded()) void loadBroadcasts();
 });
+
+/** Broadcasts waiting for someone to confirm them: the home page's list and the nav badge. */
+export const awaitingBroadcasts = () => broadcasts.list().filter((b) => b.state === "awaiting_confirmation");
