@@ -28,7 +28,7 @@ export type Command =
   | { name: "version" }
   | (Common & { name: "whoami" })
   | (Common & { name: "mcp" })
-  | (Common & { name: "list" })
+  | (Common & { name: "list"; tag: string | undefined })
   | (Common & { name: "ping"; to: string | undefined; timeoutSec: number | undefined })
   | (Common & {
       name: "send";
@@ -42,7 +42,7 @@ export type Command =
       wait: boolean;
       fallback: boolean;
     })
-  | (Common & { name: "broadcast"; message: string; session: string; timeoutSec: number; dryRun: boolean; yes: boolean; fallback: boolean })
+  | (Common & { name: "broadcast"; message: string; session: string; timeoutSec: number; dryRun: boolean; yes: boolean; fallback: boolean; group: string | undefined })
   | (Common & { name: "sync" })
   | (Common & { name: "import"; registry: string; tokens: string | undefined })
   | (Common & { name: "audit"; to: string | undefined; limit: number })
@@ -73,7 +73,7 @@ const LOCAL: Options = {
 const SPECS: Record<string, { options: Options; positionals: number; local?: boolean }> = {
   whoami: { options: COMMON, positionals: 0 },
   mcp: { options: COMMON, positionals: 0 },
-  list: { options: COMMON, positionals: 0 },
+  list: { options: { ...COMMON, tag: { type: "string" } }, positionals: 0 },
   ping: { options: { ...COMMON, to: { type: "string" }, timeout: { type: "string" } }, positionals: 0 },
   send: {
     options: {
@@ -97,6 +97,7 @@ const SPECS: Record<string, { options: Options; positionals: number; local?: boo
       timeout: { type: "string" },
       "dry-run": { type: "boolean", default: false },
       yes: { type: "boolean", short: "y", default: false },
+      group: { type: "string" },
       "no-fallback": { type: "boolean", default: false },
     },
     positionals: 0,
@@ -198,6 +199,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case "whoami":
     case "mcp":
     case "list":
+      return { ...common, name, tag: str("tag") };
     case "sync":
       return { ...common, name };
     case "ping":
@@ -225,6 +227,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         dryRun: bool("dry-run"),
         yes: bool("yes"),
         fallback: !bool("no-fallback"),
+        group: str("group"),
       };
     case "import":
       return { ...common, name, registry: required(str("registry"), "registry", name), tokens: str("tokens") };

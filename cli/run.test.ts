@@ -31,7 +31,7 @@ describe("API commands", () => {
     const r = await cli(["list"]);
     expect(r.code).toBe(EXIT.OK);
     const lines = r.out.split("\n");
-    expect(lines[0]).toMatch(/^HANDLE\s+NAME\s+STATE\s+GATEWAY\s+TOKEN\s+LAST SEEN$/);
+    expect(lines[0]).toMatch(/^HANDLE\s+NAME\s+STATE\s+GATEWAY\s+TOKEN\s+TAGS\s+LAST SEEN$/);
     expect(lines[1]).toMatch(/^alice\s+Alice\s+online\s+ws:\/\/10\.0\.0\.1:18789\s+set\s+1m ago$/);
     expect(lines[2]).toMatch(/^bob\s+Bob\s+unreachable\s+\S+\s+missing\s+never$/);
     expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);

@@ -19,6 +19,8 @@ export const teammates = sqliteTable(
     tlsFingerprint: text("tls_fingerprint"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** Group names (validated, distinct, sorted) as a JSON array; migration 0009. */
+    tags: text("tags", { mode: "json" }).notNull().$type<string[]>().default([]),
   },
   (t) => [uniqueIndex("teammates_handle_uq").on(t.handle)],
 );
@@ -163,6 +165,8 @@ export const broadcasts = sqliteTable(
   confirmedBy: text("confirmed_by", { mode: "json" }).$type<Actor>(),
   confirmedAt: integer("confirmed_at"),
   completedAt: integer("completed_at"),
+  /** The tags the recipients were chosen by (null: everyone); informational, migration 0009. */
+  groupTags: text("group_tags", { mode: "json" }).$type<string[]>(),
   },
   // start-up finds the broadcasts the last run left sending
   (t) => [index("broadcasts_sending").on(t.state).where(sql`${t.state} = 'sending'`)],

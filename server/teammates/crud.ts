@@ -44,6 +44,7 @@ export function createCrud(
           gatewayUrl,
           hostname: data.hostname ?? null,
           tlsFingerprint,
+          tags: data.tags ?? [],
           createdAt: t,
           updatedAt: t,
         });
@@ -51,7 +52,7 @@ export function createCrud(
         return written(id);
       });
       const rec = run.immediate();
-      auditChange(actor, "registry", rec, { action: "create", handle: rec.handle, name: rec.name, gatewayUrl: rec.gatewayUrl, tokenSet: Boolean(data.token) });
+      auditChange(actor, "registry", rec, { action: "create", handle: rec.handle, name: rec.name, gatewayUrl: rec.gatewayUrl, tags: rec.tags, tokenSet: Boolean(data.token) });
       if (data.token) auditChange(actor, "credential", rec, { action: "set", credential: "gateway_token" });
       publish(rec.handle);
       if (data.token || rec.gatewayUrl) changed(rec.id);
@@ -67,6 +68,7 @@ export function createCrud(
         gatewayUrl: data.gatewayUrl === undefined ? cur.gatewayUrl : data.gatewayUrl || null,
         hostname: data.hostname === undefined ? cur.hostname : data.hostname,
         tlsFingerprint: data.tlsFingerprint === undefined ? cur.tlsFingerprint : data.tlsFingerprint || null,
+        tags: data.tags ?? cur.tags,
       };
       if (next.gatewayUrl) {
         const v = validateGatewayUrl(next.gatewayUrl, next.tlsFingerprint);
@@ -75,7 +77,8 @@ export function createCrud(
       } else if (next.tlsFingerprint) {
         throw new ApiError("VALIDATION_FAILED", "A TLS fingerprint needs a wss:// gateway URL");
       }
-      const fields = (["name", "displayName", "note", "gatewayUrl", "hostname", "tlsFingerprint"] as const).filter((k) => next[k] !== cur[k]);
+      const fields = (["name", "displayName", "note", "gatewayUrl", "hostname", "tlsFingerprint"] as const).filter((k) => next[k] !== cur[k]) as (keyof Editable)[];
+      if (next.tags.join(",") !== cur.tags.join(",")) fields.push("tags");
       if (!fields.length) return cur;
       const addressChanged = fields.includes("gatewayUrl") || fields.includes("tlsFingerprint");
       // The device token was issued by the gateway at the old URL and grants this dashboard's
@@ -93,6 +96,7 @@ export function createCrud(
         handle: rec.handle,
         changed: fields,
         ...(fields.includes("gatewayUrl") ? { gatewayUrlBefore: cur.gatewayUrl, gatewayUrlAfter: rec.gatewayUrl } : {}),
+        ...(fields.includes("tags") ? { tagsBefore: cur.tags, tagsAfter: rec.tags } : {}),
         ...(dropDeviceToken ? { deviceTokenDropped: true } : {}),
       });
       publish(rec.handle);

@@ -115,7 +115,7 @@ export const api = {
     await v1["api-keys"][":id"].$delete({ param: { id } }, o());
   },
 
-  teammates: async () => bodyOf(await v1.teammates.$get({}, o())),
+  teammates: async (tag?: string) => bodyOf(await v1.teammates.$get({ query: tag ? { tag } : {} }, o())),
   teammate: async (handle: string) => bodyOf(await v1.teammates[":handle"].$get({ param: { handle } }, o())),
   createTeammate: async (json: TeammateCreate) => bodyOf(await v1.teammates.$post({ json }, o())),
   updateTeammate: async (handle: string, json: TeammateUpdate) => bodyOf(await v1.teammates[":handle"].$patch({ param: { handle }, json }, o())),
