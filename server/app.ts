@@ -20,6 +20,7 @@ import { messagingRoutes } from "./messaging/routes.ts";
 import { a2aRoutes } from "./a2a/http.ts";
 import { mcpRoutes } from "./mcp/http.ts";
 import { mcpCallRoutes } from "./mcp/routes.ts";
+import { templatesRoutes } from "./templates/routes.ts";
 import { mountOpenApi } from "./openapi.ts";
 import type { Services } from "./services.ts";
 
@@ -129,7 +130,8 @@ function mountApi(app: OpenAPIHono<AppEnv>, services: Services, auth: AuthKit) {
         broadcasts: services.broadcasts,
         presence: services.presence,
       }),
-    );
+    )
+    .route("/api/v1", templatesRoutes({ db: services.db, registry: services.registry, audit: services.audit }));
 }
 
 /**

@@ -172,6 +172,20 @@ export const broadcasts = sqliteTable(
   (t) => [index("broadcasts_sending").on(t.state).where(sql`${t.state} = 'sending'`)],
 );
 
+/** Message templates with `{{variables}}` (server/templates/); migration 0010. */
+export const messageTemplates = sqliteTable(
+  "message_templates",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    body: text("body").notNull(),
+    createdBy: text("created_by", { mode: "json" }).notNull().$type<Actor>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("message_templates_name_uq").on(t.name)],
+);
+
 /** Recipients and skipped teammates of a broadcast, frozen at create time. */
 export const broadcastRecipients = sqliteTable(
   "broadcast_recipients",
