@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { Actor, Iso } from "./common.ts";
 
-/** Variables filled from the recipient: only for a message to one teammate (Send). */
-export const RECIPIENT_VARIABLES = ["name", "display_name", "handle"] as const;
-export const VARIABLE_PATTERN = /^[a-z_][a-z0-9_]{0,31}$/;
+import { VARIABLE_PATTERN } from "../template-variables.ts";
+
+export { RECIPIENT_VARIABLES, VARIABLE_PATTERN } from "../template-variables.ts";
 
 const Name = z.string().trim().min(1, "name: 1-100 characters").max(100, "name: 1-100 characters");
 const Body = z.string().min(1, "body: 1-20000 characters").max(20_000, "body: 1-20000 characters");

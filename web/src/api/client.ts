@@ -11,6 +11,7 @@ import type { ImportRequest, TeammateCreate, TeammateUpdate } from "../../../sha
 import type { SendRequest } from "../../../shared/api/messages.ts";
 import type { BroadcastCreate } from "../../../shared/api/broadcasts.ts";
 import type { AuditQuery } from "../../../shared/api/audit.ts";
+import type { TemplateCreate } from "../../../shared/api/templates.ts";
 
 export { ApiError, type ClientErrorCode } from "../../../shared/api/fetch.ts";
 
@@ -146,6 +147,14 @@ export const api = {
   message: async (id: string) => bodyOf(await v1.messages[":id"].$get({ param: { id } }, o())),
   lateReply: async (id: string) => bodyOf(await v1.messages[":id"]["late-reply"].$post({ param: { id } }, o({ timeoutMs: 90_000 }))),
   cancelMessage: async (id: string) => bodyOf(await v1.messages[":id"].cancel.$post({ param: { id } }, o())),
+
+  templates: async () => bodyOf(await v1.templates.$get({}, o())),
+  createTemplate: async (json: TemplateCreate) => bodyOf(await v1.templates.$post({ json }, o())),
+  deleteTemplate: async (id: number): Promise<void> => {
+    await v1.templates[":id"].$delete({ param: { id: String(id) } }, o());
+  },
+  renderTemplate: async (id: number, json: { to?: string; vars: Record<string, string> }) =>
+    bodyOf(await v1.templates[":id"].render.$post({ param: { id: String(id) }, json }, o())),
 
   previewBroadcast: async (json: BroadcastCreate) => bodyAt(await v1.broadcasts.$post({ json: { ...json, dryRun: true }, header: {} }, o()), 200),
   createBroadcast: async (json: BroadcastCreate) => bodyAt(await v1.broadcasts.$post({ json: { ...json, dryRun: false }, header: idem() }, o()), 201),

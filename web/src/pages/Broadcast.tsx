@@ -11,6 +11,7 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { TemplatePicker } from "../components/TemplatePicker.tsx";
 import { createAction } from "../lib/action.ts";
 import { firstLine, fmtTime } from "../lib/format.ts";
 import { broadcasts, loadBroadcasts, putBroadcast, refreshBroadcast } from "../stores/broadcasts.ts";
@@ -71,6 +72,7 @@ function Compose() {
           <NumberInput id="bc-timeout" max={cfg().timeoutSecMax} fallback={cfg().timeoutSecDefault} value={timeoutSec()} onChange={setTimeoutSec} />
         </Field>
       </div>
+      <TemplatePicker id="bc" mode="broadcast" text={text()} onFill={setText} />
       <ByteCounter id="bc-bytes" text={text()} soft={cfg().msgSoftLimit} hard={cfg().msgHardLimit} />
       <div class="actions">
         <button type="submit" disabled={busy() || !text() || over()}>
