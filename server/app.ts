@@ -21,6 +21,7 @@ import { a2aRoutes } from "./a2a/http.ts";
 import { mcpRoutes } from "./mcp/http.ts";
 import { mcpCallRoutes } from "./mcp/routes.ts";
 import { templatesRoutes } from "./templates/routes.ts";
+import { schedulesRoutes } from "./schedules/routes.ts";
 import { mountOpenApi } from "./openapi.ts";
 import type { Services } from "./services.ts";
 
@@ -131,7 +132,8 @@ function mountApi(app: OpenAPIHono<AppEnv>, services: Services, auth: AuthKit) {
         presence: services.presence,
       }),
     )
-    .route("/api/v1", templatesRoutes({ db: services.db, registry: services.registry, audit: services.audit }));
+    .route("/api/v1", templatesRoutes({ db: services.db, registry: services.registry, audit: services.audit }))
+    .route("/api/v1", schedulesRoutes({ schedules: services.schedules }));
 }
 
 /**

@@ -20,6 +20,7 @@ import { createAuditLog } from "./audit/log.ts";
 import { createVault, loadMasterKey, vaultInitialized } from "./vault/index.ts";
 import { createRegistry, startSyncTimer } from "./teammates/index.ts";
 import type { Principal } from "./auth/types.ts";
+import { createSchedules, type SchedulesService } from "./schedules/service.ts";
 import { authServiceOf, can, type AuthService } from "./auth/index.ts";
 
 export interface Services extends CoreDeps {
@@ -30,6 +31,7 @@ export interface Services extends CoreDeps {
   messages: MessageService;
   broadcasts: BroadcastService;
   presence: PresenceService;
+  schedules: SchedulesService;
   /** False once close() began. */
   isOpen(): boolean;
   /** Start-up recovery: pending audit entries, unfinished messages and broadcast recipients → interrupted. */
@@ -104,6 +106,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       });
     };
     const stopSync = startSyncTimer({ registry, config, logger });
+    const schedules = createSchedules({ db, registry, broadcasts, audit, logger });
+    const stopScheduler = schedules.start(config.scheduleTickMs);
     metrics.setSources({
       openConnections: () => connector.openConnections(),
       teammatesByState: () => {
@@ -125,6 +129,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       messages,
       broadcasts,
       presence,
+      schedules,
       isOpen: () => open,
       recover() {
         const result = {
@@ -140,6 +145,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
         if (!open) return;
         open = false;
         stopSync();
+        // a run being fired finishes (its broadcast row written) before the database closes
+        await stopScheduler();
         // rate-limited sign-ins still only counted in memory get their aggregate audit entry
         try {
           auth.close();

@@ -67,6 +67,8 @@ export const ERROR_STATUS = {
   TEMPLATE_INVALID: 400,
   TEMPLATE_VARIABLE_MISSING: 400,
   TEMPLATE_RECIPIENT_VARIABLE: 400,
+  // scheduled broadcasts
+  SCHEDULE_NOT_FOUND: 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
