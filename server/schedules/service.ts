@@ -5,7 +5,7 @@
 // repeated.) Each run creates an ordinary broadcast awaiting confirmation; only while an admin's
 // pre-approval matches the text's SHA-256 and the recipients resolved now is it confirmed at once,
 // and a mismatch lapses the approval (audited).
-import { Schedule as ScheduleSchema, type Schedule, type ScheduleCreate } from "../../shared/api/schedules.ts";
+import { Schedule as ScheduleSchema, type Schedule } from "../../shared/api/schedules.ts";
 import type { ScheduleCreate as ScheduleCreateSchema } from "../../shared/api/schedules.ts";
 import type { z } from "zod";
 import type { AuditLog } from "../audit/types.ts";

@@ -12,6 +12,7 @@ import type { SendRequest } from "../../../shared/api/messages.ts";
 import type { BroadcastCreate } from "../../../shared/api/broadcasts.ts";
 import type { AuditQuery } from "../../../shared/api/audit.ts";
 import type { TemplateCreate } from "../../../shared/api/templates.ts";
+import type { ScheduleCreate } from "../../../shared/api/schedules.ts";
 
 export { ApiError, type ClientErrorCode } from "../../../shared/api/fetch.ts";
 
@@ -155,6 +156,14 @@ export const api = {
   },
   renderTemplate: async (id: number, json: { to?: string; vars: Record<string, string> }) =>
     bodyOf(await v1.templates[":id"].render.$post({ param: { id: String(id) }, json }, o())),
+
+  schedules: async () => bodyOf(await v1.schedules.$get({}, o())),
+  createSchedule: async (json: ScheduleCreate) => bodyOf(await v1.schedules.$post({ json }, o())),
+  deleteSchedule: async (id: number): Promise<void> => {
+    await v1.schedules[":id"].$delete({ param: { id: String(id) } }, o());
+  },
+  approveSchedule: async (id: number) => bodyOf(await v1.schedules[":id"].approve.$post({ param: { id: String(id) } }, o())),
+  previewSchedule: async (cron: string, timezone: string) => bodyOf(await v1.schedules.preview.$post({ json: { cron, timezone, count: 5 } }, o())),
 
   previewBroadcast: async (json: BroadcastCreate) => bodyAt(await v1.broadcasts.$post({ json: { ...json, dryRun: true }, header: {} }, o()), 200),
   createBroadcast: async (json: BroadcastCreate) => bodyAt(await v1.broadcasts.$post({ json: { ...json, dryRun: false }, header: idem() }, o()), 201),

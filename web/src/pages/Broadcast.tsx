@@ -11,6 +11,7 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { SchedulePanel } from "../components/SchedulePanel.tsx";
 import { TemplatePicker } from "../components/TemplatePicker.tsx";
 import { createAction } from "../lib/action.ts";
 import { firstLine, fmtTime } from "../lib/format.ts";
@@ -202,6 +203,9 @@ export default function BroadcastPage() {
               <Compose />
             </Show>
             <List />
+            <Show when={session.can("broadcast:create")}>
+              <SchedulePanel />
+            </Show>
           </>
         }
       >
