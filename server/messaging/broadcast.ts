@@ -136,7 +136,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       }
       if (recipients.length === 0) {
         throw new ApiError("NO_RECIPIENTS", noRecipientsMessage(skipped, group), {
-          group,
+          ...(group ? { group } : {}),
           skipped: skipped.map((s) => ({ handle: s.handle, reason: s.reason })),
         });
       }
