@@ -69,7 +69,7 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
       return EXIT.OK;
     }
     case "list": {
-      const r = await bodyOf(await api.teammates.$get({}, client.opts()));
+      const r = await bodyOf(await api.teammates.$get({ query: cmd.tag ? { tag: cmd.tag } : {} }, client.opts()));
       out(ctx, formatTeammates(r.items, io.now()), r);
       return EXIT.OK;
     }
@@ -254,7 +254,7 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
     throw new UsageError("--message - reads standard input, so the y/N question cannot be asked: add --yes (or --dry-run)", "broadcast");
   }
   const message = await resolveMessage(io, cmd.message, "broadcast");
-  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback, allowSecrets: cmd.allowSecrets };
+  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback, allowSecrets: cmd.allowSecrets, ...(cmd.group ? { group: cmd.group } : {}) };
 
   let preview: Api.BroadcastPreview | null = null;
   if (cmd.dryRun || interactive) {

@@ -55,6 +55,11 @@ describe("parseCommandLine", () => {
     });
     expect(parseCommandLine(["broadcast", "-m", "x", "-y", "--dry-run"])).toMatchObject({ yes: true, dryRun: true });
     expect(usage(["broadcast"])).toMatch(/needs --message/);
+    expect(parseCommandLine(["broadcast", "-m", "x", "--group", "@backend"])).toMatchObject({ group: "@backend" });
+    expect(parseCommandLine(["broadcast", "-m", "x"])).toMatchObject({ group: undefined });
+    expect(usage(["broadcast", "-m", "x", "--group"])).toMatch(/--group/);
+    expect(parseCommandLine(["list", "--tag", "backend"])).toMatchObject({ name: "list", tag: "backend" });
+    expect(usage(["list", "--tag"])).toMatch(/--tag/);
     expect(parseCommandLine(["ping"])).toMatchObject({ name: "ping", to: undefined });
     expect(parseCommandLine(["ping", "--to", "carol", "--timeout", "5"])).toMatchObject({ to: "carol", timeoutSec: 5 });
     expect(usage(["ping", "--timeout", "61"])).toMatch(/between 1 and 60/);

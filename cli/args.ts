@@ -29,7 +29,7 @@ export type Command =
   | { name: "version" }
   | (Common & { name: "whoami" })
   | (Common & { name: "mcp" })
-  | (Common & { name: "list" })
+  | (Common & { name: "list"; tag: string | undefined })
   | (Common & { name: "ping"; to: string | undefined; timeoutSec: number | undefined })
   | (Common & {
       name: "send";
@@ -44,7 +44,7 @@ export type Command =
       fallback: boolean;
       allowSecrets: boolean;
     })
-  | (Common & { name: "broadcast"; message: string; session: string; timeoutSec: number; dryRun: boolean; yes: boolean; fallback: boolean; allowSecrets: boolean })
+  | (Common & { name: "broadcast"; message: string; session: string; timeoutSec: number; dryRun: boolean; yes: boolean; fallback: boolean; allowSecrets: boolean; group: string | undefined })
   | (Common & { name: "sync" })
   | (Common & { name: "import"; registry: string; tokens: string | undefined })
   | (Common & { name: "audit"; to: string | undefined; limit: number })
@@ -81,7 +81,7 @@ const LOCAL: Options = {
 const SPECS: Record<string, { options: Options; positionals: number; local?: boolean }> = {
   whoami: { options: COMMON, positionals: 0 },
   mcp: { options: COMMON, positionals: 0 },
-  list: { options: COMMON, positionals: 0 },
+  list: { options: { ...COMMON, tag: { type: "string" } }, positionals: 0 },
   ping: { options: { ...COMMON, to: { type: "string" }, timeout: { type: "string" } }, positionals: 0 },
   send: {
     options: {
@@ -106,6 +106,7 @@ const SPECS: Record<string, { options: Options; positionals: number; local?: boo
       timeout: { type: "string" },
       "dry-run": { type: "boolean", default: false },
       yes: { type: "boolean", short: "y", default: false },
+      group: { type: "string" },
       "no-fallback": { type: "boolean", default: false },
       "allow-secret": { type: "boolean", default: false },
     },
@@ -218,6 +219,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case "whoami":
     case "mcp":
     case "list":
+      return { ...common, name, tag: str("tag") };
     case "sync":
       return { ...common, name };
     case "ping":
@@ -247,6 +249,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         yes: bool("yes"),
         fallback: !bool("no-fallback"),
         allowSecrets: bool("allow-secret"),
+        group: str("group"),
       };
     case "import":
       return { ...common, name, registry: required(str("registry"), "registry", name), tokens: str("tokens") };

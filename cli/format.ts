@@ -72,9 +72,10 @@ export function formatTeammates(items: readonly Teammate[], now: Date): string {
     t.status.state,
     t.gatewayUrl ?? "-",
     t.credential.set ? "set" : "missing",
+    t.tags.length ? t.tags.map((tag) => `@${tag}`).join(" ") : "-",
     ago(t.status.lastSeenAt, now),
   ]);
-  return table(["HANDLE", "NAME", "STATE", "GATEWAY", "TOKEN", "LAST SEEN"], rows);
+  return table(["HANDLE", "NAME", "STATE", "GATEWAY", "TOKEN", "TAGS", "LAST SEEN"], rows);
 }
 
 export function formatPing(items: readonly Teammate[]): string {
@@ -158,8 +159,9 @@ export function formatAccepted(a: { id: string; status: string }): string {
   return `Accepted: message ${a.id} is ${a.status}.\nFollow it with: team-mesh status ${a.id}`;
 }
 
-export function formatRecipientsPreview(p: Pick<BroadcastPreview, "recipients" | "skipped" | "messageBytes" | "session">): string {
-  const lines = [`Recipients (${p.recipients.length}): ${p.recipients.map(who).join(", ") || "none"}`];
+export function formatRecipientsPreview(p: Pick<BroadcastPreview, "recipients" | "skipped" | "messageBytes" | "session"> & { group?: string[] | null }): string {
+  const group = p.group?.length ? ` in ${p.group.map((t) => `@${t}`).join(" or ")}` : "";
+  const lines = [`Recipients${group} (${p.recipients.length}): ${p.recipients.map(who).join(", ") || "none"}`];
   if (p.skipped.length) lines.push(`Skipped (${p.skipped.length}): ${p.skipped.map((s) => `${s.handle} (${s.reason.replace(/_/g, " ")})`).join(", ")}`);
   lines.push(`Message: ${p.messageBytes} bytes, session ${p.session}`);
   return lines.join("\n");

@@ -4,7 +4,7 @@ import { EXIT } from "./exit-codes.ts";
 export const USAGE: Record<string, string> = {
   whoami: "team-mesh whoami [--json]\n  Which agent is mine (MESH_MY_EMAIL or the dashboard setting) and which key is calling.",
   mcp: "team-mesh mcp [--url URL]\n  An MCP server on standard input/output (for an MCP client's config): the Team Mesh tools, called as MESH_API_KEY.",
-  list: "team-mesh list [--json]\n  The registry: every teammate, its gateway, last known state and whether a token is set.",
+  list: "team-mesh list [--tag TAG] [--json]\n  The registry: every teammate, its gateway, tags, last known state and whether a token is set.\n  --tag backend (or @backend): only the teammates with that tag.",
   ping: "team-mesh ping [--to NAME] [--timeout SEC] [--json]\n  Probe gateways now (everyone, or one teammate). Exit 1 when --to's agent is not online.",
   send:
     "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--allow-secret] [--json]\n" +
@@ -13,7 +13,8 @@ export const USAGE: Record<string, string> = {
     "  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).\n" +
     "  On a timeout it prints the message id and the command that fetches the late reply (`reply`).",
   broadcast:
-    "team-mesh broadcast --message TEXT|- [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--allow-secret] [--json]\n" +
+    "team-mesh broadcast --message TEXT|- [--group TAG] [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--allow-secret] [--json]\n" +
+    "  --group backend (or @backend): only the teammates with that tag, resolved to exact recipients now.\n" +
     "  Send to every teammate but yourself. Shows recipients and skipped teammates and asks y/N on a\n" +
     "  terminal; without a terminal it needs --yes. With a requester key the broadcast waits for a human\n" +
     "  to confirm it in the dashboard (exit 0, the broadcast id is printed).",

@@ -18,7 +18,7 @@ export function restBackend(client: ApiClient): McpBackend {
     transport: "stdio",
     caller: async () => bodyOf(await api.auth.me.$get({}, client.opts())),
     whoami: async () => bodyOf(await api.whoami.$get({}, client.opts())),
-    teammates: async () => (await bodyOf(await api.teammates.$get({}, client.opts()))).items,
+    teammates: async () => (await bodyOf(await api.teammates.$get({ query: {} }, client.opts()))).items,
     async ping(to, timeoutSec) {
       const json: { to?: string; timeoutSec?: number } = {};
       if (to) json.to = to;

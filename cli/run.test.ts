@@ -27,13 +27,13 @@ async function cli(argv: string[], opts: Parameters<typeof testIO>[0] = {}) {
 
 describe("API commands", () => {
   it("list: a table, the key as a Bearer header", async () => {
-    api.on("GET", "/api/v1/teammates", { status: 200, body: { items: [teammate("alice"), teammate("bob", "unreachable", { credential: { set: false, setAt: null, lastUsedAt: null } })] } });
+    api.on("GET", "/api/v1/teammates", { status: 200, body: { items: [teammate("alice", "online", { tags: ["backend", "oncall"] }), teammate("bob", "unreachable", { credential: { set: false, setAt: null, lastUsedAt: null } })] } });
     const r = await cli(["list"]);
     expect(r.code).toBe(EXIT.OK);
     const lines = r.out.split("\n");
-    expect(lines[0]).toMatch(/^HANDLE\s+NAME\s+STATE\s+GATEWAY\s+TOKEN\s+LAST SEEN$/);
-    expect(lines[1]).toMatch(/^alice\s+Alice\s+online\s+ws:\/\/10\.0\.0\.1:18789\s+set\s+1m ago$/);
-    expect(lines[2]).toMatch(/^bob\s+Bob\s+unreachable\s+\S+\s+missing\s+never$/);
+    expect(lines[0]).toMatch(/^HANDLE\s+NAME\s+STATE\s+GATEWAY\s+TOKEN\s+TAGS\s+LAST SEEN$/);
+    expect(lines[1]).toMatch(/^alice\s+Alice\s+online\s+ws:\/\/10\.0\.0\.1:18789\s+set\s+@backend @oncall\s+1m ago$/);
+    expect(lines[2]).toMatch(/^bob\s+Bob\s+unreachable\s+\S+\s+missing\s+-\s+never$/);
     expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
   });
 

@@ -21,6 +21,8 @@ import { messagingRoutes } from "./messaging/routes.ts";
 import { a2aRoutes } from "./a2a/http.ts";
 import { mcpRoutes } from "./mcp/http.ts";
 import { mcpCallRoutes } from "./mcp/routes.ts";
+import { templatesRoutes } from "./templates/routes.ts";
+import { schedulesRoutes } from "./schedules/routes.ts";
 import { mountOpenApi } from "./openapi.ts";
 import type { Services } from "./services.ts";
 
@@ -131,7 +133,9 @@ function mountApi(app: OpenAPIHono<AppEnv>, services: Services, auth: AuthKit) {
         broadcasts: services.broadcasts,
         presence: services.presence,
       }),
-    );
+    )
+    .route("/api/v1", templatesRoutes({ db: services.db, registry: services.registry, audit: services.audit }))
+    .route("/api/v1", schedulesRoutes({ schedules: services.schedules }));
 }
 
 /**

@@ -23,6 +23,7 @@ import { createSendRate } from "./guard/send-rate.ts";
 import { createVault, loadMasterKey, vaultInitialized } from "./vault/index.ts";
 import { createRegistry, startSyncTimer } from "./teammates/index.ts";
 import type { Principal } from "./auth/types.ts";
+import { createSchedules, type SchedulesService } from "./schedules/service.ts";
 import { authServiceOf, can, type AuthService } from "./auth/index.ts";
 
 export interface Services extends CoreDeps {
@@ -33,6 +34,7 @@ export interface Services extends CoreDeps {
   messages: MessageService;
   broadcasts: BroadcastService;
   presence: PresenceService;
+  schedules: SchedulesService;
   /** False once close() began. */
   isOpen(): boolean;
   /** Start-up recovery: pending audit entries, unfinished messages and broadcast recipients → interrupted. */
@@ -122,6 +124,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       const status = record ? registry.noteAlive(id) : null;
       if (record && status) bus.publish({ type: "teammate.status", handle: record.handle, status });
     };
+    const schedules = createSchedules({ db, registry, broadcasts, audit, logger });
+    const stopScheduler = schedules.start(config.scheduleTickMs);
     metrics.setSources({
       openConnections: () => connector.openConnections(),
       teammatesByState: () => {
@@ -143,6 +147,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       messages,
       broadcasts,
       presence,
+      schedules,
       isOpen: () => open,
       recover() {
         const result = {
@@ -159,6 +164,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
         open = false;
         stopSync();
         await sweep.stop();
+        // a run being fired finishes (its broadcast row written) before the database closes
+        await stopScheduler();
         // rate-limited sign-ins still only counted in memory get their aggregate audit entry
         try {
           auth.close();

@@ -68,6 +68,14 @@ export const ERROR_STATUS = {
   // server
   SHUTTING_DOWN: 503,
   INTERNAL: 500,
+  // message templates
+  TEMPLATE_NOT_FOUND: 404,
+  TEMPLATE_NAME_TAKEN: 409,
+  TEMPLATE_INVALID: 400,
+  TEMPLATE_VARIABLE_MISSING: 400,
+  TEMPLATE_RECIPIENT_VARIABLE: 400,
+  // scheduled broadcasts
+  SCHEDULE_NOT_FOUND: 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

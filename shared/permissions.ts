@@ -17,13 +17,14 @@ export const PERMISSIONS = [
   "keys:manage",
   "metrics:read",
   "secrets:override", // send a message the secret scanner blocks (allowSecrets: true), audited
+  "templates:write", // create, edit, delete message templates (reading and filling them needs "send")
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
-  operator: ["teammates:read", "ping", "send", "broadcast:create", "broadcast:confirm", "audit:read"],
+  operator: ["teammates:read", "ping", "send", "broadcast:create", "broadcast:confirm", "audit:read", "templates:write"],
   requester: ["teammates:read", "ping", "send", "broadcast:create"],
   auditor: ["teammates:read", "audit:read"],
 };

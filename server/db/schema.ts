@@ -25,6 +25,8 @@ export const teammates = sqliteTable(
     credentialsFrom: integer("credentials_from").references((): AnySQLiteColumn => teammates.id, { onDelete: "set null" }),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** Group names (validated, distinct, sorted) as a JSON array; migration 0009. */
+    tags: text("tags", { mode: "json" }).notNull().$type<string[]>().default([]),
   },
   (t) => [uniqueIndex("teammates_handle_uq").on(t.handle)],
 );
@@ -171,9 +173,68 @@ export const broadcasts = sqliteTable(
   confirmedBy: text("confirmed_by", { mode: "json" }).$type<Actor>(),
   confirmedAt: integer("confirmed_at"),
   completedAt: integer("completed_at"),
+  /** The tags the recipients were chosen by (null: everyone); informational, migration 0009. */
+  groupTags: text("group_tags", { mode: "json" }).$type<string[]>(),
   },
   // start-up finds the broadcasts the last run left sending
   (t) => [index("broadcasts_sending").on(t.state).where(sql`${t.state} = 'sending'`)],
+);
+
+/** Message templates with `{{variables}}` (server/templates/); migration 0010. */
+export const messageTemplates = sqliteTable(
+  "message_templates",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    body: text("body").notNull(),
+    createdBy: text("created_by", { mode: "json" }).notNull().$type<Actor>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("message_templates_name_uq").on(t.name)],
+);
+
+/** Scheduled broadcasts (server/schedules/): `cron` recurring or `runAt` once; migration 0010. */
+export const broadcastSchedules = sqliteTable(
+  "broadcast_schedules",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    message: text("message").notNull(),
+    session: text("session").notNull(),
+    timeoutSec: integer("timeout_sec").notNull(),
+    groupTags: text("group_tags", { mode: "json" }).$type<string[]>(),
+    cron: text("cron"),
+    runAt: integer("run_at"),
+    timezone: text("timezone").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    nextRunAt: integer("next_run_at"),
+    /** Pre-approval: valid only while the text's SHA-256 and the resolved recipients are these. */
+    approvedSha256: text("approved_sha256"),
+    approvedRecipients: text("approved_recipients", { mode: "json" }).$type<string[]>(),
+    approvedBy: text("approved_by", { mode: "json" }).$type<Actor>(),
+    approvedAt: integer("approved_at"),
+    createdBy: text("created_by", { mode: "json" }).notNull().$type<Actor>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("broadcast_schedules_due").on(t.nextRunAt).where(sql`${t.enabled} = 1`)],
+);
+
+/** One row per fired schedule run; the primary key is the claim (never twice, also across servers). */
+export const scheduleRuns = sqliteTable(
+  "schedule_runs",
+  {
+    scheduleId: integer("schedule_id")
+      .notNull()
+      .references(() => broadcastSchedules.id, { onDelete: "cascade" }),
+    fireTime: integer("fire_time").notNull(),
+    claimedAt: integer("claimed_at").notNull(),
+    broadcastId: text("broadcast_id"),
+    outcome: text("outcome").notNull(), // awaiting_confirmation | auto_confirmed | failed
+    error: text("error"),
+  },
+  (t) => [primaryKey({ columns: [t.scheduleId, t.fireTime] })],
 );
 
 /** Recipients and skipped teammates of a broadcast, frozen at create time. */

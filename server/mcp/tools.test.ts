@@ -45,6 +45,7 @@ function broadcast(): Broadcast {
     skipped: [],
     counts: {},
     warnings: [],
+    group: null,
     createdBy: actor,
     createdAt: at,
     expiresAt: at,

@@ -9,10 +9,12 @@ export interface Planned {
   skipped: { id: number; handle: string; name: string; displayName: string | null; gatewayUrl: string | null; reason: SkipReason }[];
 }
 
-export function planRecipients(registry: MessagingDeps["registry"]): Planned {
+/** `tags`: only teammates with at least one of them (a group broadcast); others are not listed at all. */
+export function planRecipients(registry: MessagingDeps["registry"], tags: readonly string[] | null = null): Planned {
   const me = registry.me()?.handle ?? null;
   const out: Planned = { recipients: [], skipped: [] };
   for (const t of registry.list()) {
+    if (tags && !tags.some((tag) => t.tags.includes(tag))) continue;
     const base = { id: t.id, handle: t.handle, name: t.name, displayName: t.displayName };
     if (me && t.handle === me) out.skipped.push({ ...base, gatewayUrl: t.gatewayUrl, reason: "self" });
     else if (!t.gatewayUrl) out.skipped.push({ ...base, gatewayUrl: null, reason: "no_address" });
@@ -26,8 +28,12 @@ export function planRecipients(registry: MessagingDeps["registry"]): Planned {
  * Why nobody would receive a broadcast, naming who is skipped and why, e.g. "Nobody to broadcast
  * to: me is you (this server's own agent); carol has no gateway address. Nothing was stored."
  */
-export function noRecipientsMessage(skipped: readonly { handle: string; reason: SkipReason }[]): string {
-  if (skipped.length === 0) return "Nobody to broadcast to: there are no teammates yet. Nothing was stored.";
+export function noRecipientsMessage(skipped: readonly { handle: string; reason: SkipReason }[], tags: readonly string[] | null = null): string {
+  if (skipped.length === 0) {
+    return tags
+      ? `Nobody to broadcast to: no teammate is tagged ${tags.map((t) => `@${t}`).join(" or ")}. Nothing was stored.`
+      : "Nobody to broadcast to: there are no teammates yet. Nothing was stored.";
+  }
   const names = (reason: SkipReason) => {
     const handles = skipped.filter((s) => s.reason === reason).map((s) => s.handle);
     const shown = handles.slice(0, 5).join(", ");

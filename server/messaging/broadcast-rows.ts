@@ -34,6 +34,7 @@ export function prepareBroadcastQueries(db: Db) {
         createdBy: $("createdBy"),
         createdAt: $("createdAt"),
         expiresAt: $("expiresAt"),
+        groupTags: $("groupTags"),
       })
       .prepare(),
     insertRecipient: db

@@ -28,6 +28,12 @@ import { sha256Hex } from "./sha256.ts";
 
 export { noRecipientsMessage } from "./broadcast-recipients.ts";
 
+/** `group` and `tags` together: the union, distinct and sorted; neither: null (everyone). */
+function groupOf(req: { group?: string | undefined; tags?: string[] | undefined }): string[] | null {
+  const all = [...(req.group ? [req.group] : []), ...(req.tags ?? [])];
+  return all.length ? [...new Set(all)].sort() : null;
+}
+
 export type BroadcastCreate = Omit<z.output<typeof BroadcastCreateSchema>, "allowSecrets"> & { allowSecrets?: boolean };
 export type Broadcast = z.infer<typeof BroadcastSchema>;
 export type BroadcastPreview = z.infer<typeof BroadcastPreviewSchema>;
@@ -86,6 +92,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
         .map((r) => ({ handle: r.handle, name: r.name, displayName: r.displayName, reason: r.skipReason })),
       counts,
       warnings: row.warnings,
+      group: row.groupTags ?? null,
       createdBy: row.createdBy,
       createdAt: iso(row.createdAt),
       expiresAt: iso(row.expiresAt),
@@ -110,7 +117,8 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       const secretWarnings = await deps.guard.secrets.check(req.message, { principal, allowSecrets: req.allowSecrets ?? false, dryRun: req.dryRun, action: "broadcast", session: req.session });
       const warnings: Warning[] = [...sizeWarnings(bytes, deps.config.msgSoftLimit), ...secretWarnings];
       const sha256 = sha256Hex(req.message);
-      const { recipients, skipped } = planRecipients(deps.registry);
+      const group = groupOf(req);
+      const { recipients, skipped } = planRecipients(deps.registry, group);
       if (req.dryRun) {
         return {
           kind: "preview",
@@ -123,11 +131,13 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
             recipients: recipients.map((r) => ({ handle: r.handle, name: r.name, displayName: r.displayName })),
             skipped: skipped.map((s) => ({ handle: s.handle, name: s.name, displayName: s.displayName, reason: s.reason })),
             warnings,
+            group,
           }),
         };
       }
       if (recipients.length === 0) {
-        throw new ApiError("NO_RECIPIENTS", noRecipientsMessage(skipped), {
+        throw new ApiError("NO_RECIPIENTS", noRecipientsMessage(skipped, group), {
+          ...(group ? { group } : {}),
           skipped: skipped.map((s) => ({ handle: s.handle, reason: s.reason })),
         });
       }
@@ -149,6 +159,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
         confirmedBy: null,
         confirmedAt: null,
         completedAt: null,
+        groupTags: group,
       };
       row.confirmTokenHash = hashToken(tokenFor(row, recipients.map((r) => r.handle)));
       // the driver's transaction: drizzle's is built anew per call
@@ -170,6 +181,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
         broadcastId: row.id,
         details: {
           action: "created",
+          ...(group ? { group } : {}),
           recipients: recipients.map((r) => r.handle),
           skipped: skipped.map((s) => ({ handle: s.handle, reason: s.reason })),
           expiresAt: iso(row.expiresAt),

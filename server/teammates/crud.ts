@@ -55,6 +55,7 @@ export function createCrud(
           tlsFingerprint,
           agentId: data.agentId ?? DEFAULT_AGENT_ID,
           agentEmoji: data.agentEmoji ?? null,
+          tags: data.tags ?? [],
           createdAt: t,
           updatedAt: t,
         });
@@ -62,7 +63,7 @@ export function createCrud(
         return written(id);
       });
       const rec = run.immediate();
-      auditChange(actor, "registry", rec, { action: "create", handle: rec.handle, name: rec.name, gatewayUrl: rec.gatewayUrl, tokenSet: Boolean(data.token) });
+      auditChange(actor, "registry", rec, { action: "create", handle: rec.handle, name: rec.name, gatewayUrl: rec.gatewayUrl, tags: rec.tags, tokenSet: Boolean(data.token) });
       if (data.token) auditChange(actor, "credential", rec, { action: "set", credential: "gateway_token" });
       publish(rec.handle);
       // with a token (and an address) it is checked at once, in the background
@@ -81,6 +82,7 @@ export function createCrud(
         tlsFingerprint: data.tlsFingerprint === undefined ? cur.tlsFingerprint : data.tlsFingerprint || null,
         agentId: data.agentId ?? cur.agentId,
         agentEmoji: data.agentEmoji === undefined ? cur.agentEmoji : data.agentEmoji,
+        tags: data.tags ?? cur.tags,
       };
       if (next.gatewayUrl) {
         const v = validateGatewayUrl(next.gatewayUrl, next.tlsFingerprint);
@@ -89,7 +91,8 @@ export function createCrud(
       } else if (next.tlsFingerprint) {
         throw new ApiError("VALIDATION_FAILED", "A TLS fingerprint needs a wss:// gateway URL");
       }
-      const fields = (["name", "displayName", "note", "gatewayUrl", "hostname", "tlsFingerprint", "agentId", "agentEmoji"] as const).filter((k) => next[k] !== cur[k]);
+      const fields = (["name", "displayName", "note", "gatewayUrl", "hostname", "tlsFingerprint", "agentId", "agentEmoji"] as const).filter((k) => next[k] !== cur[k]) as (keyof Editable)[];
+      if (next.tags.join(",") !== cur.tags.join(",")) fields.push("tags");
       if (!fields.length) return cur;
       const addressChanged = fields.includes("gatewayUrl") || fields.includes("tlsFingerprint") || fields.includes("agentId");
       // The device token was issued by the gateway at the old URL and grants this dashboard's
@@ -108,6 +111,7 @@ export function createCrud(
         handle: rec.handle,
         changed: fields,
         ...(fields.includes("gatewayUrl") ? { gatewayUrlBefore: cur.gatewayUrl, gatewayUrlAfter: rec.gatewayUrl } : {}),
+        ...(fields.includes("tags") ? { tagsBefore: cur.tags, tagsAfter: rec.tags } : {}),
         ...(dropDeviceToken ? { deviceTokenDropped: true } : {}),
       });
       publish(rec.handle);

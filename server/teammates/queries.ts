@@ -11,7 +11,7 @@ export type Row = typeof teammates.$inferSelect;
 export type StatusRow = Omit<typeof teammateStatus.$inferSelect, "scopes"> & { scopes: string | null };
 export type StatusWrite = Omit<typeof teammateStatus.$inferInsert, "scopes"> & { scopes: string | null };
 /** The fields a teammate's owner edits (everything but id, handle and the times). */
-export type Editable = Pick<Row, "name" | "displayName" | "note" | "gatewayUrl" | "hostname" | "tlsFingerprint"> & Partial<Pick<Row, "agentId" | "agentEmoji" | "credentialsFrom">>;
+export type Editable = Pick<Row, "name" | "displayName" | "note" | "gatewayUrl" | "hostname" | "tlsFingerprint" | "tags"> & Partial<Pick<Row, "agentId" | "agentEmoji" | "credentialsFrom">>;
 
 const statusColumns = { ...getTableColumns(teammateStatus), scopes: sql<string | null>`${teammateStatus.scopes}` };
 // stored as given (already JSON text), not encoded again by the json column
@@ -30,7 +30,7 @@ export function prepareQueries(db: Db) {
     byId: (id: number): Row | undefined => byId.get({ id }),
     /** Returns the new id. */
     insert: (row: typeof teammates.$inferInsert): number => Number(db.insert(teammates).values(row).run().lastInsertRowid),
-    update: (id: number, fields: Editable & { updatedAt: number }) => db.update(teammates).set(fields).where(eq(teammates.id, id)).run(),
+    update: (id: number, fields: Omit<Editable, "tags"> & { tags?: string[]; updatedAt: number }) => db.update(teammates).set(fields).where(eq(teammates.id, id)).run(),
     remove: (id: number) => db.delete(teammates).where(eq(teammates.id, id)).run(),
 
     status: (id: number): StatusRow | undefined => status.get({ id }),

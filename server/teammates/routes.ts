@@ -2,7 +2,7 @@
 // POST /teammates/{handle}/pair, /status and /ping belong to the messaging routes.
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { ImportReport, ImportRequest, SyncReport, Teammate, TeammateCreate, TeammateUpdate, TokenSet, Whoami, WhoamiSet } from "../../shared/api/teammates.ts";
+import { ImportReport, ImportRequest, SyncReport, Tag, Teammate, TeammateCreate, TeammateUpdate, TokenSet, Whoami, WhoamiSet } from "../../shared/api/teammates.ts";
 import { principalOf, requirePermission } from "../auth/middleware.ts";
 import { createRouter, errorResponses } from "../http/router.ts";
 import { ApiError } from "../errors.ts";
@@ -11,6 +11,7 @@ import type { MeshRegistry, Registry, TeammateRecord } from "./types.ts";
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 const HandleParam = z.object({ handle: z.string().min(1).max(200) });
+const ListQuery = z.object({ tag: Tag.optional() });
 const HistoryItem = z.object({ at: z.string(), state: z.string(), latencyMs: z.number().nullable(), errorCode: z.string().nullable() });
 
 export function teammatesRoutes(deps: { registry: Registry }) {
@@ -33,8 +34,20 @@ export function teammatesRoutes(deps: { registry: Registry }) {
 
   return createRouter()
     .openapi(
-      createRoute({ method: "get", path: "/teammates", tags: ["teammates"], middleware: [read], responses: { 200: json(z.object({ items: z.array(Teammate) }), "Teammates"), ...errorResponses(401, 403) } }),
-      (c) => c.json({ items: many(reg.list()).map((t) => Teammate.parse(t)) }, 200),
+      createRoute({
+        method: "get",
+        path: "/teammates",
+        tags: ["teammates"],
+        summary: "Every teammate; ?tag=backend: only those tagged so",
+        middleware: [read],
+        request: { query: ListQuery },
+        responses: { 200: json(z.object({ items: z.array(Teammate) }), "Teammates"), ...errorResponses(400, 401, 403) },
+      }),
+      (c) => {
+        const { tag } = c.req.valid("query");
+        const records = tag === undefined ? reg.list() : reg.list().filter((r) => r.tags.includes(tag));
+        return c.json({ items: many(records).map((t) => Teammate.parse(t)) }, 200);
+      },
     )
     .openapi(
       createRoute({

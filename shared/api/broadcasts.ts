@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Actor, Iso, Warning } from "./common.ts";
 import { DeliveryStatus, ErrorInfo, ReplyFullBytes, Session, TeammateRef } from "./messages.ts";
+import { Tag } from "./teammates.ts";
 import { TIMEOUT_SEC_DEFAULT, TIMEOUT_SEC_MAX } from "../limits.ts";
 
 export const BroadcastState = z.enum(["awaiting_confirmation", "sending", "completed", "cancelled", "expired"]);
@@ -17,6 +18,12 @@ export const BroadcastCreate = z.object({
   fallback: z.boolean().default(true),
   /** true: create it even though the secret scanner blocks the text (admins only; audited). */
   allowSecrets: z.boolean().default(false),
+  /**
+   * Only teammates with this tag (`backend` or `@backend`); `tags`: with any of these. Resolved to
+   * exact recipients at create time: the token and the confirmation screen name those, not the group.
+   */
+  group: Tag.optional(),
+  tags: z.array(Tag).min(1).max(20).optional(),
 });
 export type BroadcastCreate = z.input<typeof BroadcastCreate>;
 
@@ -47,6 +54,8 @@ export const Broadcast = z.object({
   skipped: z.array(Skipped),
   counts: z.record(z.string(), z.number().int()),
   warnings: z.array(Warning),
+  /** The tags the recipients were chosen by (null: everyone). */
+  group: z.array(z.string()).nullable(),
   createdBy: Actor,
   createdAt: Iso,
   expiresAt: Iso,
@@ -71,6 +80,7 @@ export const BroadcastPreview = z.object({
   recipients: z.array(TeammateRef),
   skipped: z.array(Skipped),
   warnings: z.array(Warning),
+  group: z.array(z.string()).nullable(),
 });
 export type BroadcastPreview = z.infer<typeof BroadcastPreview>;
 

@@ -37,6 +37,19 @@ export const AgentId = z
   .toLowerCase();
 export const DEFAULT_AGENT_ID = "main";
 const AgentEmoji = z.string().trim().min(1).max(32);
+/** A tag (group) name: lower-case letters, digits, "-" or "_", at most 32; a leading "@" is dropped. */
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+export const TAGS_MAX = 20;
+export const Tag = z
+  .string()
+  .trim()
+  .transform((t) => t.replace(/^@/, "").toLowerCase())
+  .pipe(z.string().regex(TAG_PATTERN, 'tag: 1-32 of a-z, 0-9, "-", "_", starting with a letter or digit (e.g. "backend")'));
+/** A teammate's tags: distinct, sorted. */
+export const Tags = z
+  .array(Tag)
+  .max(TAGS_MAX, `at most ${TAGS_MAX} tags`)
+  .transform((tags) => [...new Set(tags)].sort());
 
 /** A teammate as the API shows it. Credentials appear only as "set or not". */
 export const Teammate = z.object({
@@ -44,6 +57,8 @@ export const Teammate = z.object({
   name: z.string(),
   displayName: z.string().nullable(),
   note: z.string().nullable(),
+  /** Groups this teammate is in (`@backend`), for filtering and group broadcasts. */
+  tags: z.array(z.string()),
   gatewayUrl: z.string().nullable(),
   hostname: z.string().nullable(),
   tlsFingerprint: z.string().nullable(),
@@ -77,6 +92,7 @@ export const TeammateCreate = z.object({
   name: z.string().trim().min(1).max(200),
   displayName: z.string().trim().max(200).nullish(),
   note: z.string().max(2000).nullish(),
+  tags: Tags.optional(),
   gatewayUrl: GatewayUrl.nullish(),
   hostname: z.string().trim().max(253).nullish(),
   tlsFingerprint: Fingerprint.nullish(),

@@ -235,6 +235,7 @@ function parseCommandLine(argv) {
     case "whoami":
     case "mcp":
     case "list":
+      return { ...common, name, tag: str("tag") };
     case "sync":
       return { ...common, name };
     case "ping":
@@ -263,7 +264,8 @@ function parseCommandLine(argv) {
         dryRun: bool("dry-run"),
         yes: bool("yes"),
         fallback: !bool("no-fallback"),
-        allowSecrets: bool("allow-secret")
+        allowSecrets: bool("allow-secret"),
+        group: str("group")
       };
     case "import":
       return { ...common, name, registry: required(str("registry"), "registry", name), tokens: str("tokens") };
@@ -320,7 +322,7 @@ var init_args = __esm({
     SPECS = {
       whoami: { options: COMMON, positionals: 0 },
       mcp: { options: COMMON, positionals: 0 },
-      list: { options: COMMON, positionals: 0 },
+      list: { options: { ...COMMON, tag: { type: "string" } }, positionals: 0 },
       ping: { options: { ...COMMON, to: { type: "string" }, timeout: { type: "string" } }, positionals: 0 },
       send: {
         options: {
@@ -345,6 +347,7 @@ var init_args = __esm({
           timeout: { type: "string" },
           "dry-run": { type: "boolean", default: false },
           yes: { type: "boolean", short: "y", default: false },
+          group: { type: "string" },
           "no-fallback": { type: "boolean", default: false },
           "allow-secret": { type: "boolean", default: false }
         },
@@ -525,7 +528,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { randomUUID } from "node:crypto";
 
-// ../main/node_modules/hono/dist/client/utils.js
+// node_modules/hono/dist/client/utils.js
 var mergePath = (base, path) => {
   base = base.replace(/\/+$/, "");
   base = base + "/";
@@ -577,7 +580,7 @@ function deepMerge(target, source) {
   return merged;
 }
 
-// ../main/node_modules/hono/dist/utils/cookie.js
+// node_modules/hono/dist/utils/cookie.js
 var validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/;
 var _serialize = (name, value, opt = {}) => {
   if (!validCookieNameRegEx.test(name)) throw new Error("Invalid cookie name");
@@ -619,7 +622,7 @@ var serialize = (name, value, opt) => {
   return _serialize(name, value, opt);
 };
 
-// ../main/node_modules/hono/dist/client/client.js
+// node_modules/hono/dist/client/client.js
 var createProxy = (callback, path) => {
   return new Proxy(() => {
   }, {
@@ -856,10 +859,10 @@ init_exit_codes();
 var USAGE = {
   whoami: "team-mesh whoami [--json]\n  Which agent is mine (MESH_MY_EMAIL or the dashboard setting) and which key is calling.",
   mcp: "team-mesh mcp [--url URL]\n  An MCP server on standard input/output (for an MCP client's config): the Team Mesh tools, called as MESH_API_KEY.",
-  list: "team-mesh list [--json]\n  The registry: every teammate, its gateway, last known state and whether a token is set.",
+  list: "team-mesh list [--tag TAG] [--json]\n  The registry: every teammate, its gateway, tags, last known state and whether a token is set.\n  --tag backend (or @backend): only the teammates with that tag.",
   ping: "team-mesh ping [--to NAME] [--timeout SEC] [--json]\n  Probe gateways now (everyone, or one teammate). Exit 1 when --to's agent is not online.",
   send: "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--allow-secret] [--json]\n  Send to one teammate's agent and wait for its reply. --message - reads standard input.\n  --rounds 1-10 (default 1), --timeout 1-600 s per round (default 60), --session (default main).\n  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).\n  On a timeout it prints the message id and the command that fetches the late reply (`reply`).",
-  broadcast: "team-mesh broadcast --message TEXT|- [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--allow-secret] [--json]\n  Send to every teammate but yourself. Shows recipients and skipped teammates and asks y/N on a\n  terminal; without a terminal it needs --yes. With a requester key the broadcast waits for a human\n  to confirm it in the dashboard (exit 0, the broadcast id is printed).",
+  broadcast: "team-mesh broadcast --message TEXT|- [--group TAG] [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--allow-secret] [--json]\n  --group backend (or @backend): only the teammates with that tag, resolved to exact recipients now.\n  Send to every teammate but yourself. Shows recipients and skipped teammates and asks y/N on a\n  terminal; without a terminal it needs --yes. With a requester key the broadcast waits for a human\n  to confirm it in the dashboard (exit 0, the broadcast id is printed).",
   sync: "team-mesh sync [--json]\n  Re-read the registry source (MESH_REGISTRY_URL on the server) now.",
   import: "team-mesh import --registry registry.json [--tokens tokens.json] [--json]\n  Import agent-team-mesh's registry.json (and tokens.json). Re-importing updates, never duplicates.",
   audit: "team-mesh audit [--to NAME] [--limit N] [--json]\n  The newest audit entries (default 20, at most 500), optionally for one teammate.",
@@ -961,9 +964,10 @@ function formatTeammates(items, now) {
     t.status.state,
     t.gatewayUrl ?? "-",
     t.credential.set ? "set" : "missing",
+    t.tags.length ? t.tags.map((tag) => `@${tag}`).join(" ") : "-",
     ago(t.status.lastSeenAt, now)
   ]);
-  return table(["HANDLE", "NAME", "STATE", "GATEWAY", "TOKEN", "LAST SEEN"], rows);
+  return table(["HANDLE", "NAME", "STATE", "GATEWAY", "TOKEN", "TAGS", "LAST SEEN"], rows);
 }
 function formatPing(items) {
   if (items.length === 0) return "No teammates to ping.";
@@ -1036,7 +1040,8 @@ function formatAccepted(a) {
 Follow it with: team-mesh status ${a.id}`;
 }
 function formatRecipientsPreview(p) {
-  const lines = [`Recipients (${p.recipients.length}): ${p.recipients.map(who).join(", ") || "none"}`];
+  const group = p.group?.length ? ` in ${p.group.map((t) => `@${t}`).join(" or ")}` : "";
+  const lines = [`Recipients${group} (${p.recipients.length}): ${p.recipients.map(who).join(", ") || "none"}`];
   if (p.skipped.length) lines.push(`Skipped (${p.skipped.length}): ${p.skipped.map((s) => `${s.handle} (${s.reason.replace(/_/g, " ")})`).join(", ")}`);
   lines.push(`Message: ${p.messageBytes} bytes, session ${p.session}`);
   return lines.join("\n");
@@ -1128,7 +1133,7 @@ async function runApiCommand(cmd, ctx) {
       return EXIT.OK;
     }
     case "list": {
-      const r = await bodyOf(await api.teammates.$get({}, client.opts()));
+      const r = await bodyOf(await api.teammates.$get({ query: cmd.tag ? { tag: cmd.tag } : {} }, client.opts()));
       out(ctx, formatTeammates(r.items, io.now()), r);
       return EXIT.OK;
     }
@@ -1298,7 +1303,7 @@ async function runBroadcast(cmd, ctx) {
     throw new UsageError("--message - reads standard input, so the y/N question cannot be asked: add --yes (or --dry-run)", "broadcast");
   }
   const message = await resolveMessage(io, cmd.message, "broadcast");
-  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback, allowSecrets: cmd.allowSecrets };
+  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback, allowSecrets: cmd.allowSecrets, ...cmd.group ? { group: cmd.group } : {} };
   let preview = null;
   if (cmd.dryRun || interactive) {
     preview = await bodyOf(await api.broadcasts.$post({ json: { ...base, dryRun: true }, header: {} }, client.opts()));

@@ -62,7 +62,7 @@ export interface TestServer {
   keyFor(role: "admin" | "operator" | "requester" | "auditor"): Promise<string>;
   adminKey(): Promise<string>;
   /** Creates a teammate through the API (admin key). */
-  addTeammate(t: { handle: string; name?: string; displayName?: string | null; gatewayUrl?: string | null; token?: string }): Promise<void>;
+  addTeammate(t: { handle: string; name?: string; displayName?: string | null; gatewayUrl?: string | null; token?: string; tags?: string[] }): Promise<void>;
   /** Child only: send a signal; resolves with the exit code/signal. */
   kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Child only: start again on the same data dir (new port). */

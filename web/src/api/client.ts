@@ -11,6 +11,8 @@ import type { AgentsAdd, ImportRequest, TeammateCreate, TeammateUpdate } from ".
 import type { SendRequest } from "../../../shared/api/messages.ts";
 import type { BroadcastCreate } from "../../../shared/api/broadcasts.ts";
 import type { AuditQuery } from "../../../shared/api/audit.ts";
+import type { TemplateCreate } from "../../../shared/api/templates.ts";
+import type { ScheduleCreate } from "../../../shared/api/schedules.ts";
 
 export { ApiError, type ClientErrorCode } from "../../../shared/api/fetch.ts";
 
@@ -118,7 +120,7 @@ export const api = {
     await v1["api-keys"][":id"].$delete({ param: { id } }, o());
   },
 
-  teammates: async () => bodyOf(await v1.teammates.$get({}, o())),
+  teammates: async (tag?: string) => bodyOf(await v1.teammates.$get({ query: tag ? { tag } : {} }, o())),
   teammate: async (handle: string) => bodyOf(await v1.teammates[":handle"].$get({ param: { handle } }, o())),
   createTeammate: async (json: TeammateCreate) => bodyOf(await v1.teammates.$post({ json }, o())),
   updateTeammate: async (handle: string, json: TeammateUpdate) => bodyOf(await v1.teammates[":handle"].$patch({ param: { handle }, json }, o())),
@@ -159,6 +161,22 @@ export const api = {
   message: async (id: string) => bodyOf(await v1.messages[":id"].$get({ param: { id } }, o())),
   lateReply: async (id: string) => bodyOf(await v1.messages[":id"]["late-reply"].$post({ param: { id } }, o({ timeoutMs: 90_000 }))),
   cancelMessage: async (id: string) => bodyOf(await v1.messages[":id"].cancel.$post({ param: { id } }, o())),
+
+  templates: async () => bodyOf(await v1.templates.$get({}, o())),
+  createTemplate: async (json: TemplateCreate) => bodyOf(await v1.templates.$post({ json }, o())),
+  deleteTemplate: async (id: number): Promise<void> => {
+    await v1.templates[":id"].$delete({ param: { id: String(id) } }, o());
+  },
+  renderTemplate: async (id: number, json: { to?: string; vars: Record<string, string> }) =>
+    bodyOf(await v1.templates[":id"].render.$post({ param: { id: String(id) }, json }, o())),
+
+  schedules: async () => bodyOf(await v1.schedules.$get({}, o())),
+  createSchedule: async (json: ScheduleCreate) => bodyOf(await v1.schedules.$post({ json }, o())),
+  deleteSchedule: async (id: number): Promise<void> => {
+    await v1.schedules[":id"].$delete({ param: { id: String(id) } }, o());
+  },
+  approveSchedule: async (id: number) => bodyOf(await v1.schedules[":id"].approve.$post({ param: { id: String(id) } }, o())),
+  previewSchedule: async (cron: string, timezone: string) => bodyOf(await v1.schedules.preview.$post({ json: { cron, timezone, count: 5 } }, o())),
 
   previewBroadcast: async (json: BroadcastCreate) => bodyAt(await v1.broadcasts.$post({ json: { ...json, dryRun: true }, header: {} }, o()), 200),
   createBroadcast: async (json: BroadcastCreate) => bodyAt(await v1.broadcasts.$post({ json: { ...json, dryRun: false }, header: idem() }, o()), 201),

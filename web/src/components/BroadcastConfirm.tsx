@@ -85,6 +85,13 @@ export function BroadcastConfirm(props: {
       <div class="two-col">
         <div>
           <h3 id="recipients-title">Will receive it ({n()})</h3>
+          <Show when={b().group}>
+            {(g) => (
+              <p class="muted small" data-testid="group">
+                Chosen by group {g().map((t) => `@${t}`).join(" or ")} when the broadcast was created; exactly these teammates.
+              </p>
+            )}
+          </Show>
           <ul class="recipients" aria-labelledby="recipients-title" data-testid="recipients">
             <For each={b().recipients}>
               {(r) => (

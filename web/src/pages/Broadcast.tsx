@@ -11,10 +11,13 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { SchedulePanel } from "../components/SchedulePanel.tsx";
+import { TemplatePicker } from "../components/TemplatePicker.tsx";
 import { createAction } from "../lib/action.ts";
 import { firstLine, fmtTime } from "../lib/format.ts";
 import { broadcasts, loadBroadcasts, putBroadcast, refreshBroadcast } from "../stores/broadcasts.ts";
 import { session } from "../stores/session.ts";
+import { allTags, loadTeammates, teammates } from "../stores/teammates.ts";
 
 function Compose() {
   const cfg = session.config;
@@ -22,6 +25,11 @@ function Compose() {
   const [text, setText] = createSignal("");
   const [sess, setSess] = createSignal("main");
   const [timeoutSec, setTimeoutSec] = createSignal(cfg().timeoutSecDefault);
+  /** "" = everyone; else a tag, resolved by the server to exact recipients shown on the next screen. */
+  const [group, setGroup] = createSignal("");
+  onMount(() => {
+    if (!teammates.loaded()) void loadTeammates();
+  });
   const { busy, error, run } = createAction();
   const fe = () => fieldErrors(error());
   const over = () => byteLevel(utf8Bytes(text()), cfg().msgSoftLimit, cfg().msgHardLimit) === "over";
@@ -29,7 +37,7 @@ function Compose() {
     e.preventDefault();
     if (!text() || over()) return;
     await run(async () => {
-      const b = await api.createBroadcast({ message: text(), session: sess().trim() || "main", timeoutSec: timeoutSec() });
+      const b = await api.createBroadcast({ message: text(), session: sess().trim() || "main", timeoutSec: timeoutSec(), ...(group() ? { group: group() } : {}) });
       putBroadcast(b);
       setText("");
       navigate(`/broadcast/${encodeURIComponent(b.id)}`);
@@ -52,6 +60,12 @@ function Compose() {
             aria-describedby={`bc-bytes ${describedBy("bc-message", fe().message) ?? ""}`.trim()}
           />
         </Field>
+        <Field label="Send to" id="bc-group" error={fe().group} hint="a group: only the teammates with that tag">
+          <select id="bc-group" value={group()} onChange={(e) => setGroup(e.currentTarget.value)}>
+            <option value="">Everyone</option>
+            <For each={allTags()}>{(tag) => <option value={tag}>@{tag} ({teammates.items.filter((t) => t.tags.includes(tag)).length})</option>}</For>
+          </select>
+        </Field>
         <Field label="Session" id="bc-session" error={fe().session}>
           <input id="bc-session" value={sess()} spellcheck={false} onInput={(e) => setSess(e.currentTarget.value)} />
         </Field>
@@ -59,6 +73,7 @@ function Compose() {
           <NumberInput id="bc-timeout" max={cfg().timeoutSecMax} fallback={cfg().timeoutSecDefault} value={timeoutSec()} onChange={setTimeoutSec} />
         </Field>
       </div>
+      <TemplatePicker id="bc" mode="broadcast" text={text()} onFill={setText} />
       <ByteCounter id="bc-bytes" text={text()} soft={cfg().msgSoftLimit} hard={cfg().msgHardLimit} />
       <div class="actions">
         <button type="submit" disabled={busy() || !text() || over()}>
@@ -188,6 +203,9 @@ export default function BroadcastPage() {
               <Compose />
             </Show>
             <List />
+            <Show when={session.can("broadcast:create")}>
+              <SchedulePanel />
+            </Show>
           </>
         }
       >

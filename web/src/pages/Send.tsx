@@ -10,6 +10,7 @@ import { Field, TextField, describedBy } from "../components/Field.tsx";
 import { MessageView } from "../components/MessageView.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
 import { TeammatePicker } from "../components/TeammatePicker.tsx";
+import { TemplatePicker } from "../components/TemplatePicker.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { Warnings } from "../components/Warnings.tsx";
 import { createAction } from "../lib/action.ts";
@@ -114,6 +115,7 @@ export default function SendPage() {
             />
           </Field>
         </div>
+        <TemplatePicker id="send" mode="send" to={to()} text={text()} onFill={setText} />
         <ByteCounter id="send-bytes" text={text()} soft={cfg().msgSoftLimit} hard={cfg().msgHardLimit} />
         <Show when={rounds() > 1}>
           <p class="muted small">With more than one round, the same message is sent again after each reply.</p>

@@ -15,7 +15,7 @@ import { TESTED_GATEWAY_VERSIONS } from "../../../shared/gateway-versions.ts";
 import { createAction } from "../lib/action.ts";
 import { fmtAgo, fmtDate, fmtMs, fmtTime } from "../lib/format.ts";
 import { session } from "../stores/session.ts";
-import { loadTeammates, removeTeammate, teammates, upsertTeammate } from "../stores/teammates.ts";
+import { allTags, loadTeammates, removeTeammate, teammates, upsertTeammate } from "../stores/teammates.ts";
 import { TeammateForm } from "./TeammateForm.tsx";
 
 // loaded when a teammate's details open (keeps it out of the start-up bundle)
@@ -341,6 +341,8 @@ function ImportPanel(props: { onClose: () => void }) {
 
 export function TeamPage() {
   const [selected, setSelected] = createSignal<string | null>(null);
+  const [tagFilter, setTagFilter] = createSignal("");
+  const shown = () => (tagFilter() ? teammates.items.filter((t) => t.tags.includes(tagFilter())) : teammates.items);
   const [panel, setPanel] = createSignal<"none" | "add" | "import">("none");
   const [rowBusy, setRowBusy] = createSignal<Record<string, boolean>>({});
   const [rowError, setRowError] = createSignal<Record<string, unknown>>({});
@@ -447,9 +449,17 @@ export function TeamPage() {
       <Show when={teammates.loaded() && teammates.items.length === 0}>
         <p class="panel muted">No teammates yet.{canWrite() ? " Add one or import the old registry." : ""}</p>
       </Show>
+      <Show when={allTags().length > 0}>
+        <Field label="Group" id="team-tag-filter">
+          <select id="team-tag-filter" value={tagFilter()} onChange={(e) => setTagFilter(e.currentTarget.value)}>
+            <option value="">Everyone ({teammates.items.length})</option>
+            <For each={allTags()}>{(tag) => <option value={tag}>@{tag} ({teammates.items.filter((t) => t.tags.includes(tag)).length})</option>}</For>
+          </select>
+        </Field>
+      </Show>
       <Show when={teammates.items.length > 0}>
         <DataTable class="team-table" caption="Teammates and their live status" columns={["Teammate", "Status", "Latency", "Version", "Last seen", "Token"]} actions>
-          <For each={teammates.items}>
+          <For each={shown()}>
             {(t) => (
               <tr data-handle={t.handle} classList={{ selected: selected() === t.handle }}>
                 <td data-label="Teammate">
@@ -461,6 +471,11 @@ export function TeamPage() {
                   </span>
                   <Show when={t.isMe}>
                     <span class="tag">me</span>
+                  </Show>
+                  <Show when={t.tags.length}>
+                    <span class="block" data-testid="tags">
+                      <For each={t.tags}>{(tag) => <span class="tag tag-group">@{tag}</span>}</For>
+                    </span>
                   </Show>
                   <SharedGatewayNote handles={t.sharedGatewayWith} />
                 </td>

@@ -92,4 +92,29 @@ describe("teammate form", () => {
     await waitFor(() => expect(agent).toHaveAttribute("aria-invalid", "true"));
     expect(calls[0]?.body).toMatchObject({ handle: "rex", agentId: "-research" });
   });
+
+  it("tags: shown comma separated, sent as a list; a bad tag's message sits on the Tags field", async () => {
+    const t = teammate("alice", { tags: ["backend", "oncall"] });
+    const { calls } = mockFetch({
+      "PATCH /teammates/alice": {
+        status: 400,
+        body: {
+          error: {
+            code: "VALIDATION_FAILED",
+            message: "Invalid request json",
+            details: { target: "json", issues: [{ path: "tags.1", message: 'tag: 1-32 of a-z, 0-9, "-", "_"', code: "invalid_format" }] },
+          },
+        },
+      },
+    });
+    render(() => <TeammateForm teammate={t} onSaved={() => {}} onCancel={() => {}} />);
+    const tags = screen.getByLabelText("Tags (groups)") as HTMLInputElement;
+    expect(tags.value).toBe("backend, oncall");
+    fireEvent.input(tags, { target: { value: "backend  @qa,bad tag" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(tags).toHaveAttribute("aria-invalid", "true"));
+    expect(calls[0]?.body).toMatchObject({ tags: ["backend", "@qa", "bad", "tag"] });
+    const errId = tags.getAttribute("aria-describedby")?.split(" ").find((id) => id.endsWith("-err"));
+    expect(document.getElementById(errId!)).toHaveTextContent("tag: 1-32 of a-z");
+  });
 });

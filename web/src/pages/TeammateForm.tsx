@@ -7,7 +7,10 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, TextField } from "../components/Field.tsx";
 import { createAction } from "../lib/action.ts";
 
-type Key = "handle" | "name" | "displayName" | "gatewayUrl" | "agentId" | "hostname" | "tlsFingerprint" | "note" | "token";
+type Key = "handle" | "name" | "displayName" | "gatewayUrl" | "agentId" | "hostname" | "tlsFingerprint" | "note" | "token" | "tags";
+
+/** "backend, @oncall qa" → ["backend", "@oncall", "qa"]; the server normalises and validates each. */
+export const parseTags = (s: string): string[] => s.split(/[\s,]+/).filter(Boolean);
 
 export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate) => void; onCancel: () => void }) {
   const t = props.teammate;
@@ -21,11 +24,17 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
     hostname: t?.hostname ?? "",
     tlsFingerprint: t?.tlsFingerprint ?? "",
     note: t?.note ?? "",
+    tags: (t?.tags ?? []).join(", "),
     token: "",
   });
   const { busy, error, run } = createAction();
   const [local, setLocal] = createSignal<Partial<Record<Key, string>>>({});
-  const errs = () => ({ ...fieldErrors(error()), ...local() }) as Partial<Record<string, string>>;
+  const errs = () => {
+    const api = fieldErrors(error());
+    // a bad tag comes back as tags.N: shown on the one Tags field
+    const tagError = Object.entries(api).find(([k]) => k === "tags" || k.startsWith("tags."))?.[1];
+    return { ...api, ...(tagError ? { tags: tagError } : {}), ...local() } as Partial<Record<string, string>>;
+  };
   const set = (k: Key, value: string) => setV((o) => ({ ...o, [k]: value }));
   const idp = editing ? `tm-edit-${t.handle}` : "tm-new";
 
@@ -46,6 +55,7 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
       hostname: opt(val.hostname),
       tlsFingerprint: opt(val.tlsFingerprint),
       note: val.note.trim() === "" ? null : val.note,
+      tags: parseTags(val.tags),
     };
     await run(async () => {
       let saved: Teammate;
@@ -88,6 +98,7 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
       {input("agentId", "Agent id", { hint: "the OpenClaw agent on that gateway (main unless it has several)" })}
       {input("hostname", "Hostname")}
       {input("tlsFingerprint", "TLS fingerprint (SHA-256)", { hint: "optional pin of the gateway certificate" })}
+      {input("tags", "Tags (groups)", { placeholder: "backend, oncall", hint: "comma or space separated; a-z 0-9 - _ (e.g. backend)" })}
       <Field label="Note" id={`${idp}-note`} error={errs().note} class="wide">
         <textarea id={`${idp}-note`} rows="2" value={v().note} onInput={(e) => set("note", e.currentTarget.value)} />
       </Field>

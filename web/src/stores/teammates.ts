@@ -12,6 +12,9 @@ const [error, setError] = createSignal<ApiError | null>(null);
 
 export const teammates = { items, loading, loaded, error };
 
+/** Every tag (group) in use, sorted: the choices of the Team filter and the Broadcast group. */
+export const allTags = (): string[] => [...new Set(items.flatMap((t) => t.tags))].sort();
+
 export function upsertTeammate(t: Teammate): void {
   setItems(
     produce((list) => {
