@@ -12,6 +12,10 @@ const rec = (id: number, handle: string, gatewayUrl: string | null): TeammateRec
   gatewayUrl,
   hostname: null,
   tlsFingerprint: null,
+  agentId: "main",
+  agentEmoji: null,
+  credentialsFrom: null,
+  tags: [],
   createdAt: 0,
   updatedAt: 0,
 });

@@ -4,7 +4,7 @@ import type { Principal } from "../auth/types.ts";
 import { createSchedules, type SchedulesDeps } from "./service.ts";
 
 const admin: Principal = { kind: "user", id: "1", name: "ada", role: "admin", label: "user:ada" };
-const teammate = { id: 1, handle: "ann", name: "Ann", displayName: null, note: null, tags: [], gatewayUrl: "ws://x:1", hostname: null, tlsFingerprint: null, createdAt: 0, updatedAt: 0 };
+const teammate = { id: 1, handle: "ann", name: "Ann", displayName: null, note: null, tags: [], gatewayUrl: "ws://x:1", hostname: null, tlsFingerprint: null, agentId: "main", agentEmoji: null, credentialsFrom: null, createdAt: 0, updatedAt: 0 };
 
 function deps(db: TmpDb["db"], created: string[], clock: { t: number }, createDelayMs = 0): SchedulesDeps {
   let n = 0;

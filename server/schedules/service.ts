@@ -101,7 +101,7 @@ export function createSchedules(deps: SchedulesDeps) {
     // a schedule's creator had broadcast:create; an actor without a role (system) runs as requester: it may create, never confirm
     const principal: Principal = { kind: by.kind === "api_key" ? "api_key" : "user", id: `schedule:${r.id}`, name: by.name, role: by.role ?? "requester", label: `schedule:${r.id}` };
     try {
-      const out = deps.broadcasts.create({ message: r.message, session: r.session, timeoutSec: r.timeoutSec, dryRun: false, fallback: true, ...(r.groupTags ? { tags: r.groupTags } : {}) }, principal);
+      const out = await deps.broadcasts.create({ message: r.message, session: r.session, timeoutSec: r.timeoutSec, dryRun: false, fallback: true, ...(r.groupTags ? { tags: r.groupTags } : {}) }, principal);
       if (out.kind !== "created") throw new Error("a dry run came back");
       const b = out.broadcast;
       const handles = b.recipients.map((x) => x.handle).sort();

@@ -23,6 +23,7 @@ const editable = (r: TeammateRecord): Editable => ({
   gatewayUrl: r.gatewayUrl,
   hostname: r.hostname,
   tlsFingerprint: r.tlsFingerprint,
+  tags: r.tags,
 });
 
 export function createCrud(

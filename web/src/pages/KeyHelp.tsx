@@ -16,6 +16,8 @@ const PERMISSION_TEXT: Record<Permission, string> = {
   "users:manage": "manage users",
   "keys:manage": "manage API keys",
   "metrics:read": "read /metrics",
+  "secrets:override": "send a message the secret scanner blocks (audited)",
+  "templates:write": "create, edit and delete message templates",
 };
 
 /** What the role is for, in a few words. */
