@@ -95,7 +95,8 @@ export async function runApiCommand(cmd: ApiCommand, ctx: ApiContext): Promise<E
             dryRun: cmd.dryRun,
             wait: cmd.wait,
             fallback: cmd.fallback,
-            allowSecrets: cmd.allowSecrets,
+            // only when asked: an override needs a permission most keys do not have
+            ...(cmd.allowSecrets ? { allowSecrets: true } : {}),
           },
           header: { "idempotency-key": newIdempotencyKey() },
         },
@@ -254,7 +255,7 @@ async function runBroadcast(cmd: Extract<Command, { name: "broadcast" }>, ctx: A
     throw new UsageError("--message - reads standard input, so the y/N question cannot be asked: add --yes (or --dry-run)", "broadcast");
   }
   const message = await resolveMessage(io, cmd.message, "broadcast");
-  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback, allowSecrets: cmd.allowSecrets, ...(cmd.group ? { group: cmd.group } : {}) };
+  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback, ...(cmd.allowSecrets ? { allowSecrets: true } : {}), ...(cmd.group ? { group: cmd.group } : {}) };
 
   let preview: Api.BroadcastPreview | null = null;
   if (cmd.dryRun || interactive) {

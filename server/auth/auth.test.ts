@@ -41,7 +41,7 @@ describe("permissions table", () => {
   it("matches docs/api-routes.md", () => {
     expect(ALL_PERMISSIONS.every((p) => can("admin", p))).toBe(true);
     const table = {
-      operator: ["teammates:read", "ping", "send", "broadcast:create", "broadcast:confirm", "audit:read"],
+      operator: ["teammates:read", "ping", "send", "broadcast:create", "broadcast:confirm", "audit:read", "templates:write"],
       requester: ["teammates:read", "ping", "send", "broadcast:create"],
       auditor: ["teammates:read", "audit:read"],
     } as const;
@@ -50,6 +50,7 @@ describe("permissions table", () => {
     }
     expect(rolesWith("broadcast:confirm")).toEqual(["admin", "operator"]);
     expect(rolesWith("users:manage")).toEqual(["admin"]);
+    expect(rolesWith("secrets:override")).toEqual(["admin"]);
     expect(rolesWith("metrics:read")).toEqual(["admin"]);
     expect(can("nobody" as "admin", "send")).toBe(false);
   });
