@@ -263,7 +263,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { randomUUID } from "node:crypto";
 
-// ../main/node_modules/hono/dist/client/utils.js
+// node_modules/hono/dist/client/utils.js
 var mergePath = (base, path) => {
   base = base.replace(/\/+$/, "");
   base = base + "/";
@@ -315,7 +315,7 @@ function deepMerge(target, source) {
   return merged;
 }
 
-// ../main/node_modules/hono/dist/utils/cookie.js
+// node_modules/hono/dist/utils/cookie.js
 var validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/;
 var _serialize = (name, value, opt = {}) => {
   if (!validCookieNameRegEx.test(name)) throw new Error("Invalid cookie name");
@@ -357,7 +357,7 @@ var serialize = (name, value, opt) => {
   return _serialize(name, value, opt);
 };
 
-// ../main/node_modules/hono/dist/client/client.js
+// node_modules/hono/dist/client/client.js
 var createProxy = (callback, path) => {
   return new Proxy(() => {
   }, {
