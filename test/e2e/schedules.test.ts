@@ -42,7 +42,7 @@ describe("scheduled broadcasts", () => {
     await panel.getByLabel("Cron", { exact: true }).fill("30 8 * * 1");
     await next.waitFor();
     await panel.getByLabel("Schedule name", { exact: true }).fill("weekly backend sync");
-    await panel.getByLabel("Send to", { exact: true }).selectOption("backend");
+    await panel.getByLabel("Schedule for", { exact: true }).selectOption("backend");
     await panel.getByLabel("Scheduled message", { exact: true }).fill("Weekly sync: what is blocked?");
     await screenshot(page, "desktop-schedule-preview");
     await panel.getByRole("button", { name: "Create schedule" }).click();

@@ -66,7 +66,7 @@ export function SchedulePanel() {
         <Field label="Schedule name" id="sc-name" error={fe().name}>
           <input id="sc-name" value={name()} onInput={(e) => setName(e.currentTarget.value)} />
         </Field>
-        <Field label="Send to" id="sc-group">
+        <Field label="Schedule for" id="sc-group">
           <select id="sc-group" value={group()} onChange={(e) => setGroup(e.currentTarget.value)}>
             <option value="">Everyone</option>
             <For each={allTags()}>{(tag) => <option value={tag}>@{tag}</option>}</For>
