@@ -1159,7 +1159,8 @@ async function runApiCommand(cmd, ctx) {
             dryRun: cmd.dryRun,
             wait: cmd.wait,
             fallback: cmd.fallback,
-            allowSecrets: cmd.allowSecrets
+            // only when asked: an override needs a permission most keys do not have
+            ...cmd.allowSecrets ? { allowSecrets: true } : {}
           },
           header: { "idempotency-key": newIdempotencyKey() }
         },
@@ -1303,7 +1304,7 @@ async function runBroadcast(cmd, ctx) {
     throw new UsageError("--message - reads standard input, so the y/N question cannot be asked: add --yes (or --dry-run)", "broadcast");
   }
   const message = await resolveMessage(io, cmd.message, "broadcast");
-  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback, allowSecrets: cmd.allowSecrets, ...cmd.group ? { group: cmd.group } : {} };
+  const base = { message, session: cmd.session, timeoutSec: cmd.timeoutSec, fallback: cmd.fallback, ...cmd.allowSecrets ? { allowSecrets: true } : {}, ...cmd.group ? { group: cmd.group } : {} };
   let preview = null;
   if (cmd.dryRun || interactive) {
     preview = await bodyOf(await api.broadcasts.$post({ json: { ...base, dryRun: true }, header: {} }, client.opts()));
