@@ -8,7 +8,8 @@
 //
 // openclaw and Node 24 live in a cache outside the repo ($TEAM_MESH_CACHE or ~/.cache/team-mesh):
 // `ensureOpenClaw()` reuses them when present and installs them with npm when missing (CI runs on
-// a clean machine), under a lock so two test files never install at once.
+// a clean machine), under a lock so two test files never install at once. One directory per
+// version (openclaw-<version>), so the CI matrix (OPENCLAW_VERSION=…) installs each line once.
 //
 // A gateway can run inside a network namespace (`netns`, see netns.ts): it then binds "lan" and
 // the readiness check runs inside that namespace too.
@@ -20,7 +21,11 @@ import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const OPENCLAW_VERSION = "2026.9.6";
+export { OPENCLAW_RELEASE_LINES, NEWEST_OPENCLAW } from "./openclaw-release-lines.ts";
+import { resolveOpenClawVersion } from "./openclaw-release-lines.ts";
+
+/** The OpenClaw release the interop suite runs against: $OPENCLAW_VERSION, default the newest line. */
+export const OPENCLAW_VERSION = resolveOpenClawVersion(process.env.OPENCLAW_VERSION);
 export const NODE24_VERSION = "24.21.0";
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
