@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["server/**/*.test.ts", "shared/**/*.test.ts", "cli/**/*.test.ts", "test/support/**/*.test.ts", "test/fault/**/*.test.ts"],
+          include: ["server/**/*.test.ts", "shared/**/*.test.ts", "cli/**/*.test.ts", "test/support/**/*.test.ts", "scripts/**/*.test.ts", "test/fault/**/*.test.ts"],
           environment: "node",
           globals: true,
           testTimeout: 20_000,
