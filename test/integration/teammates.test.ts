@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startTestServer, type ApiResponse, type TestServer } from "../support/server.ts";
+import { startTestServer, until, type ApiResponse, type TestServer } from "../support/server.ts";
 
 const FIX = resolve(import.meta.dirname, "../fixtures/legacy");
 const registryJson = () => JSON.parse(readFileSync(join(FIX, "registry.json"), "utf8")) as { agents: Record<string, unknown>[] };
@@ -112,8 +112,10 @@ describe("teammates API", () => {
     expect(audit.body.items.map((e: { details: { action: string } }) => e.details.action)).toEqual(["remove", "set"]);
   });
 
-  it("history lists probe results (the app probes after a token change)", async () => {
+  it("history lists probe results (the app probes after a token change, and a new teammate with a token at once)", async () => {
     await api("POST", "/api/v1/teammates", { handle: "hist", name: "History", gatewayUrl: "ws://127.0.0.1:9", token: TOKEN });
+    // the create-time check lands first
+    await until(() => api("GET", "/api/v1/teammates/hist/history", undefined, auditor), (r) => r.body.items?.length === 1);
     srv.running!.services.registry.recordProbe(srv.running!.services.registry.byHandle("hist")!.id, {
       state: "unreachable",
       latencyMs: 3,
