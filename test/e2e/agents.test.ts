@@ -27,6 +27,9 @@ beforeAll(async () => {
   await page.getByLabel("Username", { exact: true }).fill("admin");
   await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
+  // signing in lands on the home page
+  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team", exact: true }).click();
   await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
 });
 
@@ -70,10 +73,20 @@ describe("agents on a gateway", () => {
 
   it("a gateway that refuses the token shows the error, not a spinner", async () => {
     await srv.addTeammate({ handle: "wrong", name: "Wrong", gatewayUrl: gw.url, token: "not-the-token" });
+    // the check on create finds the token refused
+    for (let i = 0; i < 200; i++) {
+      const t = await srv.api("GET", "/api/v1/teammates/wrong");
+      if (t.body.status?.state === "auth_failed") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await page.reload();
     await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
     await page.getByRole("button", { name: "Details for wrong" }).click();
     const panel = page.getByLabel("Agents on wrong's gateway");
+    // not asked again by itself: only Refresh tries, once
+    await panel.getByText("The gateway refused these credentials").waitFor();
+    await expect(panel.getByText("AUTH_FAILED").count()).resolves.toBe(0);
+    await panel.getByRole("button", { name: "Refresh" }).click();
     await panel.getByText("AUTH_FAILED").waitFor();
     await expect(panel.locator("li[data-agent]").count()).resolves.toBe(0);
   });

@@ -21,7 +21,12 @@ export function AgentsPanel(props: { t: Teammate }) {
       setFound(d);
       setChosen(Object.fromEntries(d.agents.filter((a) => !a.teammate).map((a) => [a.agentId, true])));
     });
-  onMount(() => void discover());
+  // A gateway that refused these credentials is not asked again by itself (OpenClaw locks an
+  // address out after repeated failures): discovery waits for a click on Refresh.
+  const refused = () => props.t.status.state === "auth_failed";
+  onMount(() => {
+    if (!refused()) void discover();
+  });
   const fresh = () => found()?.agents.filter((a) => !a.teammate) ?? [];
   const picked = () => fresh().filter((a) => chosen()[a.agentId]);
   const add = () =>
@@ -81,6 +86,9 @@ export function AgentsPanel(props: { t: Teammate }) {
           Refresh
         </button>
       </div>
+      <Show when={refused() && !found() && !error()}>
+        <p class="muted">The gateway refused these credentials, so its agents are not asked for until they change. Refresh asks once.</p>
+      </Show>
       <Show when={found() && fresh().length === 0}>
         <p class="muted">Every agent of this gateway has an entry.</p>
       </Show>
