@@ -30,7 +30,7 @@ export function answersMarkdown(
     const n = g.members.length;
     out.push(`## ${g.n}. ${n} ${n === 1 ? "answer" : "answers"}${g.kind === "similar" ? " (near-identical)" : ""}: ${who(g.members)}`, "", fenced(g.text), "");
     // near-identical answers are not the same text: each other wording is kept too
-    for (const m of g.members.slice(1)) {
+    for (const m of g.kind === "similar" ? g.members.slice(1) : []) {
       if (m.reply !== null && m.reply !== g.text) out.push(`@${m.handle} wrote:`, "", fenced(m.reply), "");
     }
   }
