@@ -52,6 +52,7 @@ function broadcast(): Broadcast {
     confirmedBy: null,
     confirmedAt: null,
     completedAt: null,
+    fallback: true,
     confirmationToken: "secret-token",
   };
 }

@@ -99,6 +99,7 @@ export function createBroadcastService(deps: MessagingDeps, opts: BroadcastOptio
       confirmedBy: row.confirmedBy ?? null,
       confirmedAt: isoOrNull(row.confirmedAt),
       completedAt: isoOrNull(row.completedAt),
+      fallback: row.fallback,
       confirmationToken: showToken ? tokenFor(row, recipients.map((r) => r.handle)) : null,
     });
   }

@@ -3,7 +3,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ErrorBody } from "../../shared/api/common.ts";
 import { Accepted, Message, MessageList, MessageListQuery, SendPreview, SendRequest } from "../../shared/api/messages.ts";
-import { Broadcast, BroadcastConfirm, BroadcastCreate, BroadcastPreview } from "../../shared/api/broadcasts.ts";
+import { AnswersQuery, Broadcast, BroadcastConfirm, BroadcastCreate, BroadcastPreview } from "../../shared/api/broadcasts.ts";
+import { answersFile } from "./broadcast-answers.ts";
 import { PingRequest, PingResult, Teammate } from "../../shared/api/teammates.ts";
 import { ApiError } from "../errors.ts";
 import { principalOf, type AuthKit } from "../http/auth-kit.ts";
@@ -237,6 +238,36 @@ export function messagingRoutes(deps: MessagingRoutesDeps) {
         responses: { 200: json(Broadcast, "The broadcast"), ...errors, 404: json(ErrorBody, "No such broadcast") },
       }),
       (c) => c.json(Broadcast.parse(deps.broadcasts.get(c.req.valid("param").id, principalOf(c))), 200),
+    )
+
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/broadcasts/{id}/answers",
+        tags: ["broadcasts"],
+        summary: "The recipients' answers, grouped by identical / near-identical reply, as CSV, NDJSON or Markdown",
+        security,
+        middleware: [auth.authenticate, auth.require("audit:read", "broadcast:create")] as const,
+        request: { params: IdParam, query: AnswersQuery },
+        responses: {
+          200: {
+            description: "The file (a download)",
+            content: { "text/csv": { schema: z.string() }, "application/x-ndjson": { schema: z.string() }, "text/markdown": { schema: z.string() } },
+          },
+          ...errors,
+          404: json(ErrorBody, "No such broadcast"),
+        },
+      }),
+      (c) => {
+        const { format, status } = c.req.valid("query");
+        const file = answersFile(deps.broadcasts.get(c.req.valid("param").id, principalOf(c)), format, status ?? []);
+        return c.body(file.body, 200, {
+          "Content-Type": file.contentType,
+          "Content-Disposition": `attachment; filename="${file.filename}"`,
+          "Cache-Control": "no-store",
+          "X-Content-Type-Options": "nosniff",
+        });
+      },
     )
 
     .openapi(

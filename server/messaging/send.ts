@@ -379,7 +379,10 @@ export function createMessageService(deps: MessagingDeps, opts: MessageServiceOp
         });
         if (found) {
           // a cancelled round stays cancelled_after_send (it was cancelled), with the reply shown
-          if (e.status === "timeout") e.status = "replied";
+          if (e.status === "timeout") {
+            e.status = "replied";
+            e.late = true;
+          }
           e.reply = result.reply ?? "";
           e.replyFullBytes = result.replyFullBytes ?? null;
           e.error = null;

@@ -62,6 +62,8 @@ export const Broadcast = z.object({
   confirmedBy: Actor.nullable(),
   confirmedAt: Iso.nullable(),
   completedAt: Iso.nullable(),
+  /** Whether the fallback webhook may be used for this broadcast (BroadcastCreate.fallback). */
+  fallback: z.boolean(),
   /**
    * Single-use token that confirms exactly this message to exactly these recipients
    * (an HMAC over id, message SHA-256, recipient handles and expiry). Present only while the
@@ -88,4 +90,15 @@ export const BroadcastConfirm = z.object({
   token: z.string().min(1),
   /** false: answer 202 at once; progress via polling or the event stream. */
   wait: z.boolean().default(false),
+});
+
+export const ANSWER_FORMATS = ["csv", "ndjson", "markdown"] as const;
+
+/** GET /broadcasts/{id}/answers: the recipients' answers, grouped (shared/answers/group.ts). */
+export const AnswersQuery = z.object({
+  format: z.enum(ANSWER_FORMATS).default("ndjson"),
+  /** Only recipients with one of these statuses, comma-separated (default: all). */
+  status: z
+    .preprocess((v) => (typeof v === "string" ? v.split(",").filter(Boolean) : v), z.array(DeliveryStatus))
+    .optional(),
 });

@@ -61,6 +61,11 @@ export const Exchange = z.object({
   latencyMs: z.number().nullable(),
   error: ErrorInfo.nullable(),
   auditId: z.number().int().nullable(),
+  /**
+   * true: the round timed out and its reply was fetched later (POST /messages/{id}/late-reply);
+   * `latencyMs` is then the time waited before the timeout, not when the reply came.
+   */
+  late: z.boolean().optional(),
 });
 export type Exchange = z.infer<typeof Exchange>;
 

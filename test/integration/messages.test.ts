@@ -229,6 +229,9 @@ describe("messages", () => {
       300,
     );
     expect(late.body.exchanges[0].reply).toBe("re: think hard");
+    // it stays marked late: its latency is the wait before the timeout, not the reply's
+    expect(late.body.exchanges[0]).toMatchObject({ status: "replied", late: true });
+    expect(res.body.exchanges[0].late).toBeUndefined();
     const audit = await srv.api("GET", `/api/v1/audit?messageId=${res.body.id}&kind=late_reply`, undefined, { key });
     expect(audit.body.items.some((e: { outcome: string }) => e.outcome === "replied")).toBe(true);
   });

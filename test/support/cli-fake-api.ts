@@ -184,6 +184,7 @@ export function broadcast(state: string, extra: Record<string, unknown> = {}) {
     confirmedBy: null,
     confirmedAt: null,
     completedAt: null,
+    fallback: true,
     confirmationToken: null,
     ...extra,
   };

@@ -185,6 +185,9 @@ export const api = {
   confirmBroadcast: async (id: string, token: string) =>
     bodyOf(await v1.broadcasts[":id"].confirm.$post({ param: { id }, json: { token, wait: false }, header: idem() }, o())),
   cancelBroadcast: async (id: string) => bodyOf(await v1.broadcasts[":id"].cancel.$post({ param: { id } }, o())),
+  /** The answers export (a download link): GET /broadcasts/{id}/answers. */
+  broadcastAnswersUrl: (id: string, format: "csv" | "ndjson" | "markdown", status: readonly string[] = []) =>
+    `${API_BASE}/broadcasts/${encodeURIComponent(id)}/answers${buildQuery({ format, status: [...status] })}`,
   retryBroadcast: async (id: string) => bodyOf(await v1.broadcasts[":id"].retry.$post({ param: { id }, query: {} }, o())),
 
   audit: async (q: AuditQuery, signal?: AbortSignal) =>

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@solidjs/testing-library";
 import { mockFetch } from "../lib/test-utils.ts";
-import { broadcast } from "../lib/fixtures.ts";
+import { broadcast, teammate } from "../lib/fixtures.ts";
+import { loadTeammates } from "../stores/teammates.ts";
 import { BroadcastConfirm, sendLabel } from "./BroadcastConfirm.tsx";
 
 describe("broadcast confirmation screen", () => {
@@ -36,9 +37,10 @@ describe("broadcast confirmation screen", () => {
     render(() => <BroadcastConfirm broadcast={broadcast()} onConfirmed={onConfirmed} onCancelled={onCancelled} />);
     fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
     await waitFor(() => expect(onCancelled).toHaveBeenCalled());
-    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(["POST /broadcasts/bc_1/cancel"]);
+    const posts = calls.filter((c) => c.method !== "GET"); // GET /teammates: the recipients' last status
+    expect(posts.map((c) => `${c.method} ${c.path}`)).toEqual(["POST /broadcasts/bc_1/cancel"]);
     expect(calls.some((c) => c.path.includes("confirm"))).toBe(false);
-    expect(calls[0]?.headers["X-Requested-With"]).toBe("team-mesh");
+    expect(posts[0]?.headers["X-Requested-With"]).toBe("team-mesh");
     expect(onConfirmed).not.toHaveBeenCalled();
   });
 
@@ -48,12 +50,13 @@ describe("broadcast confirmation screen", () => {
     });
     const onConfirmed = vi.fn();
     render(() => <BroadcastConfirm broadcast={broadcast()} onConfirmed={onConfirmed} onCancelled={() => {}} />);
-    expect(calls).toHaveLength(0); // nothing is sent by showing the screen
+    const posts = () => calls.filter((c) => c.method !== "GET");
+    expect(posts()).toHaveLength(0); // nothing is sent by showing the screen
     fireEvent.click(screen.getByRole("button", { name: "Send to 2 agents" }));
     await waitFor(() => expect(onConfirmed).toHaveBeenCalled());
-    expect(calls).toHaveLength(1);
-    expect(calls[0]?.body).toEqual({ token: "tok-123", wait: false });
-    expect(calls[0]?.headers["Idempotency-Key"]).toBeTruthy();
+    expect(posts()).toHaveLength(1);
+    expect(posts()[0]?.body).toEqual({ token: "tok-123", wait: false });
+    expect(posts()[0]?.headers["Idempotency-Key"]).toBeTruthy();
   });
 
   it("disables the send button once expired", () => {
@@ -81,5 +84,33 @@ describe("broadcast confirmation screen", () => {
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("BROADCAST_EXPIRED");
     expect(alert).toHaveTextContent(/confirmation window has passed/);
+  });
+
+  it("shows each recipient's last check, and warns about those whose last check failed", async () => {
+    const failedAt = "2026-01-02T03:04:05.000Z";
+    mockFetch({
+      "GET /teammates": {
+        body: {
+          items: [
+            teammate("alice"),
+            teammate("bob", {
+              status: { state: "unreachable", checkedAt: failedAt, lastSeenAt: null, latencyMs: null, version: null, scopes: null, error: { code: "GATEWAY_UNREACHABLE", message: "connection refused" }, pairing: null },
+            }),
+          ],
+        },
+      },
+    });
+    await loadTeammates();
+    render(() => <BroadcastConfirm broadcast={broadcast()} onConfirmed={() => {}} onCancelled={() => {}} />);
+    const rec = screen.getByTestId("recipients");
+    const bob = within(rec).getByText(/@bob/).closest("li")!;
+    await waitFor(() => expect(bob.dataset.lastStatus).toBe("unreachable"));
+    expect(within(bob).getByText("unreachable")).toHaveClass("bad");
+    expect(bob).toHaveTextContent("connection refused");
+    const alice = within(rec).getByText(/@alice/).closest("li")!;
+    expect(within(alice).getByText("online")).toHaveClass("good");
+    expect(screen.getByTestId("doubtful")).toHaveTextContent("1 recipient failed the last check (@bob: unreachable)");
+    // still the user's call: the send button stays enabled
+    expect(screen.getByRole("button", { name: "Send to 2 agents" })).toBeEnabled();
   });
 });

@@ -1,12 +1,15 @@
 // The confirmation screen of a broadcast: exactly who receives it, who is skipped and why, the
 // size and a short hash of the message, and a countdown to expiry. Nothing is sent until the
-// "Send to N agents" button is clicked; Cancel calls the cancel route and never confirm.
-import { For, Show, createSignal, onCleanup } from "solid-js";
+// "Send to N agents" button is clicked; Cancel calls the cancel route and never confirm. Each
+// recipient shows its last presence check, so one that failed is not mistaken for a healthy one.
+import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
 import type { Broadcast } from "../../../shared/api/broadcasts.ts";
 import { api, asApiError } from "../api/client.ts";
-import { countdown, fmtTime, shortHash, words } from "../lib/format.ts";
+import { countdown, fmtAgo, fmtTime, shortHash, words } from "../lib/format.ts";
+import { loadTeammates, teammates } from "../stores/teammates.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
 import { ReplyText } from "./ReplyText.tsx";
+import { StatusBadge } from "./StatusBadge.tsx";
 import { Warnings } from "./Warnings.tsx";
 
 export function sendLabel(n: number): string {
@@ -29,6 +32,15 @@ export function BroadcastConfirm(props: {
   const left = () => new Date(b().expiresAt).getTime() - now();
   const expired = () => left() <= 0 || b().state === "expired";
   const n = () => b().recipients.length;
+  onMount(() => {
+    if (!teammates.loaded() && !teammates.loading()) void loadTeammates();
+  });
+  const lastStatus = (handle: string) => teammates.items.find((t) => t.handle === handle)?.status;
+  /** Recipients whose last check did not find them online (never checked is not a failure). */
+  const doubtful = () => b().recipients.filter((r) => {
+    const st = lastStatus(r.handle)?.state;
+    return st !== undefined && st !== "online" && st !== "unknown";
+  });
 
   const confirm = async () => {
     const token = b().confirmationToken;
@@ -95,8 +107,19 @@ export function BroadcastConfirm(props: {
           <ul class="recipients" aria-labelledby="recipients-title" data-testid="recipients">
             <For each={b().recipients}>
               {(r) => (
-                <li data-handle={r.handle}>
-                  <strong>{r.displayName || r.name}</strong> <span class="muted">@{r.handle}</span>
+                <li data-handle={r.handle} data-last-status={lastStatus(r.handle)?.state ?? ""}>
+                  <strong>{r.displayName || r.name}</strong> <span class="muted">@{r.handle}</span>{" "}
+                  <Show when={lastStatus(r.handle)}>
+                    {(st) => (
+                      <span class="last-status">
+                        <StatusBadge status={st().state} />{" "}
+                        <span class="muted small">
+                          {st().checkedAt ? `checked ${fmtAgo(st().checkedAt)}` : "never checked"}
+                          <Show when={st().error}>{(e) => <> · {e().message}</>}</Show>
+                        </span>
+                      </span>
+                    )}
+                  </Show>
                 </li>
               )}
             </For>
@@ -118,6 +141,13 @@ export function BroadcastConfirm(props: {
           </Show>
         </div>
       </div>
+      <Show when={doubtful().length}>
+        <p class="banner warn" role="status" data-testid="doubtful">
+          {doubtful().length === 1 ? "1 recipient" : `${doubtful().length} recipients`} failed the last check (
+          {doubtful().map((r) => `@${r.handle}: ${words(lastStatus(r.handle)?.state ?? "")}`).join(", ")}): the message may not reach{" "}
+          {doubtful().length === 1 ? "it" : "them"}. Check the Team page, or send anyway.
+        </p>
+      </Show>
       <Warnings items={b().warnings} />
       <Show when={!b().confirmationToken && !expired()}>
         <p class="banner warn">Your role cannot confirm broadcasts; an operator or admin must confirm this one.</p>

@@ -7,10 +7,19 @@ import { createAction } from "../lib/action.ts";
 import { FINAL, fmtMs, fmtTime } from "../lib/format.ts";
 import { messages, putMessage } from "../stores/messages.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
+import { FallbackNote } from "./FallbackNote.tsx";
 import { ReplyCut } from "./ReplyCut.tsx";
 import { ReplyText } from "./ReplyText.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 import { Warnings } from "./Warnings.tsx";
+
+/**
+ * A round's latency. A late reply's latency is only the wait before the timeout, so it is shown
+ * as "late reply, after N s" (it came later than that), never as if the agent answered in N s.
+ */
+export function latencyText(x: { latencyMs: number | null; late?: boolean | undefined }, timeoutSec: number): string {
+  return x.late ? `late reply, after ${Math.round((x.latencyMs ?? timeoutSec * 1000) / 1000)} s` : fmtMs(x.latencyMs);
+}
 
 export function MessageView(props: { message: Message; stalledAfterMs?: number }) {
   const m = () => props.message;
@@ -27,6 +36,7 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
     });
   };
   const latency = () => m().exchanges.reduce((s, x) => s + (x.latencyMs ?? 0), 0);
+  const late = () => m().exchanges.some((x) => x.late);
   const timedOut = () => m().status === "timeout" || m().exchanges.some((x) => x.status === "timeout");
   const delta = (round: number) => messages.deltas[m().id]?.[round];
 
@@ -40,14 +50,14 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
       </div>
       <p class="muted small">
         id <code>{m().id}</code> · session {m().session} · sent {fmtTime(m().createdAt)}
-        <Show when={final() && m().exchanges.length}> · latency {fmtMs(latency())}</Show>
+        <Show when={final() && m().exchanges.length}> · {late() ? latencyText({ latencyMs: latency(), late: true }, m().timeoutSec * m().rounds) : `latency ${fmtMs(latency())}`}</Show>
       </p>
       <For each={m().exchanges}>
         {(x) => (
           <div class="exchange" data-round={x.round}>
             <Show when={m().rounds > 1}>
               <h4>
-                Round {x.round} <StatusBadge status={x.status} /> <span class="muted small">{fmtMs(x.latencyMs)}</span>
+                Round {x.round} <StatusBadge status={x.status} /> <span class="muted small">{latencyText(x, m().timeoutSec)}</span>
               </h4>
             </Show>
             <details>
@@ -59,7 +69,9 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
                 {x.reply != null
                   ? x.status === "cancelled_after_send"
                     ? "Reply (the agent answered after the cancel)"
-                    : "Reply"
+                    : x.late
+                      ? `Reply (late: it came after the ${m().timeoutSec} s timeout and was fetched later)`
+                      : "Reply"
                   : FINAL.has(x.status)
                     ? "Partial reply (before it stopped)"
                     : "Reply (arriving…)"}
@@ -107,11 +119,7 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
         </Show>
       </Show>
       <Warnings items={m().warnings} />
-      <Show when={m().fallback?.attempted}>
-        <p class="muted">
-          Fallback notification: {m().fallback?.ok ? "sent" : `failed (${m().fallback?.error ?? m().fallback?.reason})`}
-        </p>
-      </Show>
+      <FallbackNote fallback={m().fallback} handle={m().to.handle} />
       <Show when={stalled() && !final()}>
         <p class="banner warn" role="status">
           No final answer yet, longer than the timeout. The server may be busy or the connection lost.

@@ -68,6 +68,7 @@ export function broadcast(over: Partial<Broadcast> = {}): Broadcast {
     confirmedBy: null,
     confirmedAt: null,
     completedAt: null,
+    fallback: true,
     confirmationToken: "tok-123",
     ...over,
   };

@@ -43,3 +43,16 @@ export function mockFetch(routes: Record<string, Handler | { status?: number; bo
   vi.stubGlobal("fetch", fn);
   return { calls, fn };
 }
+
+/**
+ * Mock routes that sign the session store in as `role` with these config values; spread them into
+ * mockFetch({...}) and `await loadSession()` (with WebSocket stubbed away) before rendering.
+ */
+export function sessionRoutes(role: "admin" | "operator" | "requester" | "auditor", config: Record<string, unknown> = {}) {
+  return {
+    "GET /auth/me": { body: { kind: "user", name: role, role } },
+    "GET /config": {
+      body: { msgSoftLimit: 4096, msgHardLimit: 8192, roundsMax: 10, timeoutSecMax: 600, timeoutSecDefault: 60, syncConfigured: false, fallbackConfigured: false, version: "t", ...config },
+    },
+  };
+}

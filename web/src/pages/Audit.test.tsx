@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import type { AuditEntry } from "../../../shared/api/audit.ts";
 import { dispatch } from "../api/events.ts";
@@ -73,5 +74,16 @@ describe("audit page", () => {
     const banner = await screen.findByTestId("verify");
     expect(banner).toHaveTextContent("Chain BROKEN: 3 entries are pending but the head records 2");
     expect(banner).not.toHaveTextContent("#");
+  });
+
+  it("the date column does not wrap (issue 13)", async () => {
+    mockFetch({ "GET /audit": { body: { items: [entry(1)], nextCursor: null } } });
+    render(() => <AuditPage />);
+    await screen.findByText("message 1");
+    const cell = document.querySelector('td[data-label="At"]');
+    expect(cell).toHaveClass("at-cell");
+    // jsdom applies no stylesheet: the rule itself is checked (the e2e run checks the computed style)
+    const css = readFileSync(`${process.cwd()}/web/src/styles.css`, "utf8");
+    expect(css).toMatch(/\.audit-table td\.at-cell \{ white-space: nowrap; \}/);
   });
 });

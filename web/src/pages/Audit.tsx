@@ -187,7 +187,7 @@ export default function AuditPage() {
                   {e.id}
                 </button>
               </td>
-              <td data-label="At">{fmtTime(e.at)}</td>
+              <td data-label="At" class="at-cell">{fmtTime(e.at)}</td>
               <td data-label="Actor">{e.actor}</td>
               <td data-label="Kind">{words(e.kind)}</td>
               <td data-label="Teammate">{e.teammate ?? "—"}</td>

@@ -4,6 +4,7 @@ import { useNavigate, useParams } from "@solidjs/router";
 import { For, Show, createEffect, createSignal, on, onCleanup, onMount } from "solid-js";
 import { utf8Bytes } from "../../../shared/limits.ts";
 import { api, asApiError, fieldErrors } from "../api/client.ts";
+import { AnswersCompare } from "../components/AnswersCompare.tsx";
 import { BroadcastBoard } from "../components/BroadcastBoard.tsx";
 import { BroadcastConfirm } from "../components/BroadcastConfirm.tsx";
 import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
@@ -30,6 +31,7 @@ function Compose() {
   onMount(() => {
     if (!teammates.loaded()) void loadTeammates();
   });
+  const [fallback, setFallback] = createSignal(true);
   const { busy, error, run } = createAction();
   const fe = () => fieldErrors(error());
   const over = () => byteLevel(utf8Bytes(text()), cfg().msgSoftLimit, cfg().msgHardLimit) === "over";
@@ -37,7 +39,7 @@ function Compose() {
     e.preventDefault();
     if (!text() || over()) return;
     await run(async () => {
-      const b = await api.createBroadcast({ message: text(), session: sess().trim() || "main", timeoutSec: timeoutSec(), ...(group() ? { group: group() } : {}) });
+      const b = await api.createBroadcast({ message: text(), session: sess().trim() || "main", timeoutSec: timeoutSec(), fallback: fallback(), ...(group() ? { group: group() } : {}) });
       putBroadcast(b);
       setText("");
       navigate(`/broadcast/${encodeURIComponent(b.id)}`);
@@ -75,6 +77,12 @@ function Compose() {
       </div>
       <TemplatePicker id="bc" mode="broadcast" text={text()} onFill={setText} />
       <ByteCounter id="bc-bytes" text={text()} soft={cfg().msgSoftLimit} hard={cfg().msgHardLimit} />
+      <Show when={cfg().fallbackConfigured}>
+        <label class="check">
+          <input type="checkbox" checked={fallback()} onChange={(e) => setFallback(e.currentTarget.checked)} /> Notify the fallback webhook for
+          teammates it cannot reach (no address, no token, unreachable)
+        </label>
+      </Show>
       <div class="actions">
         <button type="submit" disabled={busy() || !text() || over()}>
           {busy() ? "Preparing…" : "Review recipients"}
@@ -131,7 +139,17 @@ function Detail(props: { id: string }) {
       <ErrorNote error={error()} />
       <Show when={b()} fallback={<Show when={!error()}><p class="muted" role="status">Loading broadcast…</p></Show>}>
         {(bc) => (
-          <Show when={bc().state === "awaiting_confirmation"} fallback={<BroadcastBoard broadcast={bc()} />}>
+          <Show
+            when={bc().state === "awaiting_confirmation"}
+            fallback={
+              <>
+                <BroadcastBoard broadcast={bc()} />
+                <Show when={bc().confirmedAt && bc().recipients.length}>
+                  <AnswersCompare broadcast={bc()} />
+                </Show>
+              </>
+            }
+          >
             <BroadcastConfirm
               broadcast={bc()}
               onConfirmed={(nb) => {

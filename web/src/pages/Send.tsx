@@ -6,6 +6,7 @@ import { utf8Bytes } from "../../../shared/limits.ts";
 import { api, fieldErrors } from "../api/client.ts";
 import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
+import { FallbackNote, fallbackOfError, handleOfError } from "../components/FallbackNote.tsx";
 import { Field, TextField, describedBy } from "../components/Field.tsx";
 import { MessageView } from "../components/MessageView.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
@@ -26,6 +27,7 @@ export default function SendPage() {
   const [rounds, setRounds] = createSignal(1);
   const [timeoutSec, setTimeoutSec] = createSignal(cfg().timeoutSecDefault);
   const [text, setText] = createSignal("");
+  const [fallback, setFallback] = createSignal(true);
   const { busy, error, run } = createAction();
   const [preview, setPreview] = createSignal<SendPreview | null>(null);
   const [currentId, setCurrentId] = createSignal<string | null>(null);
@@ -33,8 +35,8 @@ export default function SendPage() {
   let stopFollow: (() => void) | undefined;
   onCleanup(() => stopFollow?.());
 
-  onMount(() => {
-    if (!teammates.loaded()) void loadTeammates();
+  // on open and after each of your sends, so the list shows them
+  const loadRecent = () =>
     api
       .messages(10)
       .then((r) => {
@@ -42,12 +44,22 @@ export default function SendPage() {
         setRecent(r.items);
       })
       .catch(() => undefined);
+  onMount(() => {
+    if (!teammates.loaded()) void loadTeammates();
+    void loadRecent();
   });
 
   const bytes = () => utf8Bytes(text());
   const level = () => byteLevel(bytes(), cfg().msgSoftLimit, cfg().msgHardLimit);
   const fe = () => fieldErrors(error());
-  const req = () => ({ to: to().trim(), message: text(), session: sess().trim() || "main", rounds: rounds(), timeoutSec: timeoutSec() });
+  const req = () => ({
+    to: to().trim(),
+    message: text(),
+    session: sess().trim() || "main",
+    rounds: rounds(),
+    timeoutSec: timeoutSec(),
+    fallback: fallback(),
+  });
   const ready = () => !!to().trim() && text().length > 0 && level() !== "over" && !busy();
 
   const doPreview = async () => {
@@ -60,11 +72,14 @@ export default function SendPage() {
   const doSend = async (e: SubmitEvent) => {
     e.preventDefault();
     if (!ready()) return;
+    // the previous send's card goes now: under a new error it would look like this send's result
+    stopFollow?.();
+    stopFollow = undefined;
+    setCurrentId(null);
     await run(async () => {
       setPreview(null);
       const r = req();
       const acc = await api.send(r);
-      stopFollow?.();
       setCurrentId(acc.id);
       if (!messages.byId[acc.id]) {
         try {
@@ -74,6 +89,7 @@ export default function SendPage() {
         }
       }
       stopFollow = followMessage(acc.id, (r.timeoutSec * r.rounds + 60) * 1000);
+      void loadRecent();
     });
   };
 
@@ -118,7 +134,16 @@ export default function SendPage() {
         <TemplatePicker id="send" mode="send" to={to()} text={text()} onFill={setText} />
         <ByteCounter id="send-bytes" text={text()} soft={cfg().msgSoftLimit} hard={cfg().msgHardLimit} />
         <Show when={rounds() > 1}>
-          <p class="muted small">With more than one round, the same message is sent again after each reply.</p>
+          <p class="muted small" data-testid="rounds-hint">
+            With {rounds()} rounds, each reply is sent back to the agent as the next round's message (your message starts round 1);
+            it stops early at the first round that ends without a text reply.
+          </p>
+        </Show>
+        <Show when={cfg().fallbackConfigured}>
+          <label class="check">
+            <input type="checkbox" checked={fallback()} onChange={(e) => setFallback(e.currentTarget.checked)} /> Notify the fallback webhook if
+            the teammate cannot be reached (no address, no token, unreachable)
+          </label>
         </Show>
         <div class="actions">
           <button type="submit" disabled={!ready()}>
@@ -129,6 +154,7 @@ export default function SendPage() {
           </button>
         </div>
         <ErrorNote error={error()} />
+        <FallbackNote fallback={fallbackOfError(error())} handle={handleOfError(error()) ?? to().trim()} />
       </form>
 
       <Show when={preview()}>
