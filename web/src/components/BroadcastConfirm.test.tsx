@@ -94,7 +94,7 @@ describe("broadcast confirmation screen", () => {
           items: [
             teammate("alice"),
             teammate("bob", {
-              status: { state: "unreachable", checkedAt: failedAt, lastSeenAt: null, latencyMs: null, version: null, scopes: null, error: { code: "GATEWAY_UNREACHABLE", message: "connection refused" }, pairing: null },
+              status: { state: "unreachable", checkedAt: failedAt, lastSeenAt: null, latencyMs: null, version: null, scopes: null, error: { code: "GATEWAY_UNREACHABLE", message: "connection refused" }, pairing: null, protocol: null, versionTested: null, staleAt: null, autoCheck: "on", hint: null },
             }),
           ],
         },

@@ -7,7 +7,7 @@ import { loadSession } from "../stores/session.ts";
 import SendPage from "./Send.tsx";
 
 async function page(routes: Parameters<typeof mockFetch>[0], config: Record<string, unknown> = {}) {
-  const mock = mockFetch({ ...sessionRoutes("operator", config), "GET /teammates": { body: { items: [teammate("alice"), teammate("nobody", { gatewayUrl: null })] } }, ...routes });
+  const mock = mockFetch({ ...sessionRoutes("operator", config), "GET /templates": { body: { items: [] } }, "GET /teammates": { body: { items: [teammate("alice"), teammate("nobody", { gatewayUrl: null })] } }, ...routes });
   vi.stubGlobal("WebSocket", undefined);
   await loadSession();
   render(() => <SendPage />);
