@@ -2,7 +2,7 @@
 // fake model server). One gateway serves most tests; a second one joins for the parallel test.
 import { createGatewayConnector, createMemoryCredentialStore, type GatewayConnector } from "../../server/gateway/index.ts";
 import { startFakeModelServer, type FakeModelServer } from "../support/fake-model-server.ts";
-import { startOpenClawGateway, type RunningGateway } from "../support/openclaw-gateway.ts";
+import { OPENCLAW_VERSION, startOpenClawGateway, type RunningGateway } from "../support/openclaw-gateway.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,7 +34,7 @@ describe("connector ↔ real OpenClaw gateway", () => {
 
   it("probes: healthz + authenticated connect with write scope", async () => {
     const p = await connector.probe(t1());
-    expect(p).toMatchObject({ state: "online", version: "2026.9.6", paired: false });
+    expect(p).toMatchObject({ state: "online", version: OPENCLAW_VERSION, paired: false });
     expect(p.scopes).toEqual(expect.arrayContaining(["operator.read", "operator.write"]));
     expect(p.scopes).not.toContain("operator.admin");
   });

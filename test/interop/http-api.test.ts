@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeModelServer, type FakeModelServer } from "../support/fake-model-server.ts";
-import { startOpenClawGateway, type RunningGateway } from "../support/openclaw-gateway.ts";
+import { OPENCLAW_VERSION, startOpenClawGateway, type RunningGateway } from "../support/openclaw-gateway.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 describe("REST API ↔ real OpenClaw gateways", () => {
@@ -38,7 +38,7 @@ describe("REST API ↔ real OpenClaw gateways", () => {
     const res = await srv.api("POST", "/api/v1/ping", {}, { key });
     expect(res.status).toBe(200);
     const byHandle = Object.fromEntries(res.body.teammates.map((t: { handle: string }) => [t.handle, t]));
-    expect(byHandle.alice.status).toMatchObject({ state: "online", version: "2026.9.6" });
+    expect(byHandle.alice.status).toMatchObject({ state: "online", version: OPENCLAW_VERSION });
     expect(byHandle.alice.status.scopes).toEqual(expect.arrayContaining(["operator.write"]));
     expect(byHandle.bob.status.state).toBe("online");
     expect(byHandle.dave.status.state).toBe("no_address");

@@ -171,12 +171,17 @@ export interface RunningGateway {
 }
 
 /** agents.entries for "main" plus the extra agents (each its own workspace under the gateway's HOME). */
+/** Releases before 2026.8 know neither `models.catalogRefresh` nor `agents.entries` (they list agents in `agents.list`). */
+export const LEGACY_CONFIG = OPENCLAW_VERSION.localeCompare("2026.8.0", "en", { numeric: true }) < 0;
+
 function agentEntries(extra: NonNullable<StartGatewayOptions["extraAgents"]>): Record<string, unknown> {
   const entry = (a: { id: string; name?: string; emoji?: string }) => ({
     workspace: `~/.openclaw/workspace-${a.id}`,
     ...(a.name || a.emoji ? { identity: { ...(a.name ? { name: a.name } : {}), ...(a.emoji ? { emoji: a.emoji } : {}) } } : {}),
   });
-  return Object.fromEntries([{ id: "main" }, ...extra].map((a) => [a.id, entry(a)]));
+  const all = [{ id: "main" }, ...extra];
+  if (LEGACY_CONFIG) return { list: all.map((a) => ({ id: a.id, ...entry(a) })) };
+  return { entries: Object.fromEntries(all.map((a) => [a.id, entry(a)])) };
 }
 
 function buildConfig(o: { port: number; token: string; bind: string; modelBaseUrl: string; logFile: string; extra?: Record<string, unknown>; extraAgents?: StartGatewayOptions["extraAgents"] }) {
@@ -187,7 +192,7 @@ function buildConfig(o: { port: number; token: string; bind: string; modelBaseUr
     logging: { file: o.logFile },
     models: {
       mode: "merge",
-      catalogRefresh: { enabled: false },
+      ...(LEGACY_CONFIG ? {} : { catalogRefresh: { enabled: false } }),
       providers: {
         fake: {
           baseUrl: o.modelBaseUrl,
@@ -208,7 +213,7 @@ function buildConfig(o: { port: number; token: string; bind: string; modelBaseUr
         },
       },
     },
-    agents: { defaults: { model: { primary: "fake/echo-1" } }, ...(o.extraAgents?.length ? { entries: agentEntries(o.extraAgents) } : {}) },
+    agents: { defaults: { model: { primary: "fake/echo-1" } }, ...(o.extraAgents?.length ? agentEntries(o.extraAgents) : {}) },
     ...o.extra,
   };
 }
