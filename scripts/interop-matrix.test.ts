@@ -23,7 +23,9 @@ describe("interop matrix", () => {
   it("runs the newest by default, every release line newest first with MESH_OPENCLAW_MATRIX=all, or the one asked for", () => {
     expect(interopVersions({})).toEqual(["2026.9.6"]);
     expect(interopVersions({ OPENCLAW_VERSION: "2026.7.35" })).toEqual(["2026.7.35"]);
-    expect(interopVersions({ MESH_OPENCLAW_MATRIX: "all" })).toEqual(["2026.9.6", "2026.8.2", "2026.7.35", "2026.6.35"]);
+    expect(interopVersions({ MESH_OPENCLAW_MATRIX: "all" })).toEqual(["2026.9.6", "2026.8.2", "2026.7.35"]);
+    // a line left out of the matrix still runs when asked for by name
+    expect(interopVersions({ OPENCLAW_VERSION: "2026.6.35" })).toEqual(["2026.6.35"]);
   });
 
   it("counts per file; a file that failed to load counts as failed", () => {
@@ -36,12 +38,12 @@ describe("interop matrix", () => {
     const p = doc();
     writeMatrixRow("2026.8.2", report({ gateway: ["passed", "passed"] }), { doc: p, date: "2026-12-01" });
     writeMatrixRow("2026.9.6", report({ gateway: ["passed"], "multi-agent": ["failed"] }), { doc: p, date: "2026-12-02" });
-    writeMatrixRow("2026.8.2", report({ gateway: ["passed", "failed"], "multi-agent": ["passed"] }), { doc: p, date: "2026-12-03" });
+    writeMatrixRow("2026.8.2", report({ gateway: ["passed", "failed"], "multi-agent": ["passed", "skipped"] }), { doc: p, date: "2026-12-03" });
     const text = readFileSync(p, "utf8");
     const rows = text.split("\n").filter((l) => l.startsWith("| 2026"));
     expect(rows).toEqual([
       "| 2026.9.6 | 2026-12-02 | 1/1 ✓ | **1 failed** / 1: t0 |",
-      "| 2026.8.2 | 2026-12-03 | **1 failed** / 2: t1 | 1/1 ✓ |",
+      "| 2026.8.2 | 2026-12-03 | **1 failed** / 2: t1 | 1/1 ✓, 1 skipped |",
     ]);
     expect(text).toContain("| OpenClaw | run on | gateway | multi-agent |");
     expect(text.endsWith("<!-- interop-matrix:end -->\n\nafter\n")).toBe(true);

@@ -181,7 +181,8 @@ function agentEntries(extra: NonNullable<StartGatewayOptions["extraAgents"]>): R
   });
   const all = [{ id: "main" }, ...extra];
   if (LEGACY_CONFIG) return { list: all.map((a) => ({ id: a.id, ...entry(a) })) };
-  return { entries: Object.fromEntries(all.map((a) => [a.id, entry(a)])) };
+  // 2026.8 and later refuse a roster of several agents unless ownership is explicit
+  return { ownership: "explicit", entries: Object.fromEntries(all.map((a) => [a.id, entry(a)])) };
 }
 
 function buildConfig(o: { port: number; token: string; bind: string; modelBaseUrl: string; logFile: string; extra?: Record<string, unknown>; extraAgents?: StartGatewayOptions["extraAgents"] }) {
