@@ -7,8 +7,11 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 // Measured at the first full dashboard: initial 29.9 KiB gzip, all JS 45.8 KiB gzip. Budgets ≈ 20% above.
-const INITIAL_BUDGET = 36 * 1024;
-const TOTAL_BUDGET = 55 * 1024;
+// Raised from 36 / 55 KiB when issue 13 added the Home, Conversation and Users pages and the
+// templates, schedules and answers panels (measured 36.3 / 67.8 KiB): every page is lazy, so the
+// start-up budget grows only by the router entries and the navigation badge.
+const INITIAL_BUDGET = 38 * 1024;
+const TOTAL_BUDGET = 72 * 1024;
 
 const dist = "web/dist";
 if (!process.argv.includes("--no-build")) {
