@@ -41,6 +41,9 @@ beforeAll(async () => {
   await page.getByLabel("Username", { exact: true }).fill("admin");
   await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
+  // signing in lands on the home page
+  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team", exact: true }).click();
   await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
 });
 
