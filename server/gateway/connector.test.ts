@@ -82,6 +82,25 @@ describe("gateway connector on the fake gateway", () => {
     }
   });
 
+  it("a run whose end event comes before the run is over: the next send waits for the end, not steered into it", async () => {
+    // seen on OpenClaw 2026.7/2026.8 on a loaded machine: "final" (or "aborted") arrives, the session
+    // is still busy for a moment, and a send right then got delivered_no_reply
+    const slow = await startFakeGateway({ token: "tok-1", replyDelayMs: 40, reply: (m) => `echo: ${m}`, faults: { settleAfterFinalMs: 400 } });
+    const c = createGatewayConnector({ credentials: creds });
+    try {
+      const t = { teammateId: 1, url: slow.url };
+      const first = await c.send(t, { sessionKey: "settle", message: "one", timeoutMs: 10_000 });
+      const second = await c.send(t, { sessionKey: "settle", message: "two", timeoutMs: 10_000 });
+      expect([first, second]).toMatchObject([
+        { outcome: "replied", reply: "echo: one" },
+        { outcome: "replied", reply: "echo: two" },
+      ]);
+    } finally {
+      await c.close();
+      await slow.stop();
+    }
+  });
+
   it("runs different sessions in parallel", async () => {
     // Side by side means every session's chat.send was accepted before the first run ended;
     // serialized sends would accept the second only after the first reply.

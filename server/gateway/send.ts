@@ -59,6 +59,19 @@ function runErrorFrom(payload: Record<string, unknown>, runId: string, source: "
 // DOMException with a stack trace per run (~30 µs, 2.6 % of a 2000-recipient broadcast's CPU).
 const RUN_ENDED = Object.freeze(new Error("run ended"));
 
+/**
+ * How long a run that announced its end by a chat event may take to answer the agent.wait already
+ * out for it. OpenClaw can send "final"/"aborted" while the session is still busy; the session
+ * queue must not let the next message in before the run is over, or it is steered into it.
+ */
+const SETTLE_MS = 5000;
+
+/** `p` or `ms`, whichever first (never rejects). */
+function settled(p: Promise<unknown>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p.then(() => undefined, () => undefined), new Promise<void>((r) => (t = setTimeout(r, ms)))]).finally(() => clearTimeout(t));
+}
+
 /** Waits for the end of one run: chat events and agent.wait, whichever first, until the deadline. */
 export async function awaitRun(
   conn: GatewayConnection,
@@ -68,6 +81,7 @@ export async function awaitRun(
 ): Promise<RunEnd> {
   const stop = new AbortController();
   let streamed = "";
+  let endedByEvent = false;
   let resolveEnd!: (e: RunEnd) => void;
   const ended = new Promise<RunEnd>((r) => (resolveEnd = r));
 
@@ -87,10 +101,13 @@ export async function awaitRun(
         // the caller's callback must not break the wait
       }
     } else if (p.state === "final" && p.yielded !== true) {
+      endedByEvent = true;
       resolveEnd({ kind: "done", text: messageText(p.message) });
     } else if (p.state === "error") {
+      endedByEvent = true;
       resolveEnd({ kind: "run_error", error: runErrorFrom(p, p.runId, "event") });
     } else if (p.state === "aborted") {
+      endedByEvent = true;
       resolveEnd({ kind: "aborted", byCaller: false });
     }
   });
@@ -124,7 +141,10 @@ export async function awaitRun(
   })();
 
   try {
-    return await ended;
+    const end = await ended;
+    // the wait loop returns once agent.wait reports the run over (ok / error)
+    if (endedByEvent) await settled(waitLoop, Math.min(SETTLE_MS, Math.max(0, deadline - Date.now())));
+    return end;
   } finally {
     stop.abort(RUN_ENDED);
     clearTimeout(timer);

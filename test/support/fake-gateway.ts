@@ -75,6 +75,12 @@ export interface FakeGatewayFaults {
   holdRuns?: boolean;
   /** Answer chat.abort with aborted:false and let the run go on (it still answers). */
   ignoreAbort?: boolean;
+  /**
+   * The run's final/aborted chat event goes out this many ms before the run really ends (its
+   * session stays busy, so a send in between is steered into it; agent.wait answers at the end),
+   * as OpenClaw does on a busy machine.
+   */
+  settleAfterFinalMs?: number;
 }
 
 export interface FakeAgent {
@@ -142,6 +148,8 @@ interface Run {
   timer?: NodeJS.Timeout;
   waiters: Set<() => void>;
   pendingLeft: number;
+  /** its end event is out, the run itself not yet over (settleAfterFinalMs) */
+  finishing?: boolean;
 }
 
 const agentOf = (canonical: string): string => canonical.split(":")[1] ?? "main";
@@ -233,11 +241,21 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
     };
 
     const finishRun = (run: Run, status: Run["status"], text?: string) => {
-      if (run.done) return;
-      run.done = true;
-      run.status = status;
-      run.text = text;
-      if (activeRun.get(run.sessionKey) === run) activeRun.delete(run.sessionKey);
+      if (run.done || run.finishing) return;
+      const close = () => {
+        run.done = true;
+        run.status = status;
+        run.text = text;
+        if (activeRun.get(run.sessionKey) === run) activeRun.delete(run.sessionKey);
+        for (const w of run.waiters) w();
+        run.waiters.clear();
+      };
+      if (!faults.settleAfterFinalMs) {
+        run.done = true;
+        run.status = status;
+        run.text = text;
+        if (activeRun.get(run.sessionKey) === run) activeRun.delete(run.sessionKey);
+      } else run.finishing = true;
       const rows = sessions.get(run.sessionKey) ?? [];
       if (status === "ok" && text !== undefined && !faults.silentRuns) {
         rows.push({ role: "assistant", content: [{ type: "text", text }], timestamp: Date.now(), __openclaw: { runId: run.runId, seq: rows.length + 1 } });
@@ -248,8 +266,8 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
       } else if (status === "aborted") {
         chatEvent({ runId: run.runId, sessionKey: run.sessionKey, seq: 2, state: "aborted", stopReason: "aborted" });
       }
-      for (const w of run.waiters) w();
-      run.waiters.clear();
+      if (faults.settleAfterFinalMs) later(faults.settleAfterFinalMs, close);
+      else close();
     };
 
     const handlers: Record<string, (params: Record<string, unknown>, id: unknown) => void> = {
