@@ -89,3 +89,17 @@ export function ensureWebBuild(): void {
   });
   if (r.status !== 0) throw new Error(`web build failed (${r.status ?? r.signal})`);
 }
+
+/**
+ * Signs in as `username` on the page at `url` and opens the Team page (signing in lands on Home).
+ * The new-page e2e files share it; dashboard/flows keep their own sign-in, which tests the refusals too.
+ */
+export async function signInToTeam(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel("Username", { exact: true }).fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team", exact: true }).click();
+  await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
+}

@@ -4,7 +4,7 @@
 import type { Page } from "playwright-core";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, type Browser } from "./browser.ts";
+import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 const TOKEN = "gw-token-e2e-guard-77";
 // built at run time: no literal secret in the repository
@@ -24,14 +24,7 @@ beforeAll(async () => {
   await srv.addTeammate({ handle: "ann", name: "Ann", gatewayUrl: gw.url, token: TOKEN });
   browser = await launch();
   page = browser.page;
-  await page.goto(srv.url);
-  await page.getByLabel("Username", { exact: true }).fill("admin");
-  await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  // signing in lands on the home page
-  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team", exact: true }).click();
-  await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
+  await signInToTeam(page, srv.url, "admin", ADMIN_PASSWORD);
 });
 
 afterAll(async () => {

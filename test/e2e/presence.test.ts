@@ -4,7 +4,7 @@
 import type { Page } from "playwright-core";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
 import { ADMIN_PASSWORD, startTestServer, until, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, type Browser } from "./browser.ts";
+import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 const TOKEN = "tok-presence-e2e-4242";
 let srv: TestServer;
@@ -25,14 +25,7 @@ beforeAll(async () => {
   );
   browser = await launch();
   page = browser.page;
-  await page.goto(srv.url);
-  await page.getByLabel("Username", { exact: true }).fill("admin");
-  await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  // signing in lands on the home page
-  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team", exact: true }).click();
-  await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
+  await signInToTeam(page, srv.url, "admin", ADMIN_PASSWORD);
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
 // pre-approves it; a one-off run shows up as a broadcast awaiting confirmation.
 import type { Page } from "playwright-core";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, type Browser } from "./browser.ts";
+import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 let srv: TestServer;
 let browser: Browser;
@@ -15,14 +15,7 @@ beforeAll(async () => {
   await srv.addTeammate({ handle: "ann", name: "Ann", gatewayUrl: "ws://127.0.0.1:9", token: "tok-sched-e2e", tags: ["backend"] });
   browser = await launch();
   page = browser.page;
-  await page.goto(srv.url);
-  await page.getByLabel("Username", { exact: true }).fill("admin");
-  await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  // signing in lands on the home page
-  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team", exact: true }).click();
-  await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
+  await signInToTeam(page, srv.url, "admin", ADMIN_PASSWORD);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Broadcast", exact: true }).click();
 });
 

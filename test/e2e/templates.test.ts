@@ -3,7 +3,7 @@
 // recipient-independent templates can be chosen.
 import type { Page } from "playwright-core";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, type Browser } from "./browser.ts";
+import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 let srv: TestServer;
 let browser: Browser;
@@ -19,14 +19,7 @@ beforeAll(async () => {
   await srv.api("POST", "/api/v1/templates", { name: "freeze", body: "Deploy freeze from {{start}}" }, { key });
   browser = await launch();
   page = browser.page;
-  await page.goto(srv.url);
-  await page.getByLabel("Username", { exact: true }).fill("admin");
-  await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  // signing in lands on the home page
-  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team", exact: true }).click();
-  await page.getByRole("heading", { name: "Team", exact: true }).waitFor();
+  await signInToTeam(page, srv.url, "admin", ADMIN_PASSWORD);
 });
 
 afterAll(async () => {
