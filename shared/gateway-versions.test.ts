@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TESTED_GATEWAY_VERSIONS, versionTested } from "./gateway-versions.ts";
+import { MATRIX_EXCLUDED, OPENCLAW_RELEASE_LINES, TESTED_GATEWAY_VERSIONS, versionTested } from "./gateway-versions.ts";
 
 describe("versionTested", () => {
   it("accepts both ends of the tested range and what lies between", () => {
@@ -13,6 +13,11 @@ describe("versionTested", () => {
     expect(versionTested("2026.9.7")).toBe(false);
     expect(versionTested("2027.1.0")).toBe(false);
     expect(versionTested("dev")).toBe(false);
+  });
+  it("the range is what the CI matrix runs: a release line left out of it is not called tested", () => {
+    const run = OPENCLAW_RELEASE_LINES.filter((v) => !(v in MATRIX_EXCLUDED));
+    expect(TESTED_GATEWAY_VERSIONS).toEqual({ min: run[0], max: run.at(-1) });
+    for (const v of Object.keys(MATRIX_EXCLUDED)) if (v < TESTED_GATEWAY_VERSIONS.min) expect(versionTested(v)).toBe(false);
   });
   it("is null without a version", () => {
     expect(versionTested(null)).toBeNull();

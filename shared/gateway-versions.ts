@@ -1,6 +1,24 @@
-// The OpenClaw releases the interop suite runs against: the one place this range is written.
-// A gateway reporting a version outside it still works; the dashboard shows a warning.
-export const TESTED_GATEWAY_VERSIONS = { min: "2026.6.35", max: "2026.9.6" } as const;
+// The OpenClaw releases the interop suite runs against: the one place they are written (the test
+// support and scripts/test.mjs read them from here). A gateway reporting a version outside the
+// tested range still works; the dashboard shows a warning.
+// Plain erasable TypeScript: `node scripts/test.mjs` imports it without a build step.
+
+/** The latest stable release of every release line since gateway protocol v4 (`npm view openclaw versions`). */
+export const OPENCLAW_RELEASE_LINES: readonly string[] = ["2026.6.35", "2026.7.35", "2026.8.2", "2026.9.6"];
+
+/**
+ * Release lines the CI matrix leaves out for now, each with why (docs/gateway-connector.md's table
+ * keeps their last run). Run one by hand with OPENCLAW_VERSION=<version>.
+ */
+export const MATRIX_EXCLUDED: Readonly<Record<string, string>> = {
+  "2026.6.35":
+    "the replies come back, but the checks that the model got the exact message fail (the fake model server's record of the words differs: 6.35 wraps them differently), and so does the pairing scenario; not yet investigated",
+};
+
+const inMatrix = OPENCLAW_RELEASE_LINES.filter((v) => !(v in MATRIX_EXCLUDED));
+
+/** What CI proves: the oldest to the newest release line the matrix runs. */
+export const TESTED_GATEWAY_VERSIONS: { readonly min: string; readonly max: string } = { min: inMatrix[0]!, max: inMatrix[inMatrix.length - 1]! };
 
 /** "2026.9.6" (optionally "v…" and a "-beta.1"-style suffix) → [2026, 9, 6]; null when not numeric. */
 function parts(version: string): number[] | null {

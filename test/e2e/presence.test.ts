@@ -2,6 +2,7 @@
 // the status/latency timeline and gateway details of a teammate, the untested-version warning,
 // and a gateway that refused the token: guidance shown, automatic checks paused, status "stale".
 import type { Page } from "playwright-core";
+import { TESTED_GATEWAY_VERSIONS } from "../../shared/gateway-versions.ts";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
 import { ADMIN_PASSWORD, startTestServer, until, type TestServer } from "../support/server.ts";
 import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
@@ -42,7 +43,7 @@ describe("presence on the Team page", () => {
     // the sweep adds checks; the timeline reloads with each
     await details.locator('.timeline-bars .bar[data-state="online"]').nth(1).waitFor({ timeout: 15_000 });
     expect(await details.locator(".gateway-version").textContent()).toMatch(/fake-2026\.9, protocol \d+/);
-    expect(await details.locator(".gateway-version [role=note]").textContent()).toContain("Untested version: Team Mesh is tested with OpenClaw 2026.6.35 … 2026.9.6");
+    expect(await details.locator(".gateway-version [role=note]").textContent()).toContain(`Untested version: Team Mesh is tested with OpenClaw ${TESTED_GATEWAY_VERSIONS.min} … ${TESTED_GATEWAY_VERSIONS.max}`);
     expect(await details.textContent()).toContain("operator.write");
     expect(await page.locator('tr[data-handle="up"] .freshness').getAttribute("data-stale")).toBe("false");
     await screenshot(page, "desktop-presence-timeline");
