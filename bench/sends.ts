@@ -12,7 +12,8 @@
 // Baseline, same run, same gateways: a direct client (the server's gateway connector on
 // @openclaw/gateway-client, no HTTP/DB/audit) in the same shape (50 loops, one at a time; and
 // all sends at once with a session each).
-// Target (issue 9): ≥ 1,500 sends/s, ≤ 20 KB written per send.
+// Target (issue 9): ≥ 1,500 sends/s, ≤ 20 KB written per send. Also reported: the server's RSS
+// growth over the runs (memory kept per send).
 // Usage: node --expose-gc bench/sends.ts [sendsPerMode]   (default 3000)
 import { statSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -21,7 +22,7 @@ import Database from "better-sqlite3";
 import { createGatewayConnector, createMemoryCredentialStore } from "../server/gateway/index.ts";
 import { startFakeGateway, type FakeGateway } from "../test/support/fake-gateway.ts";
 import { startTestServer } from "../test/support/server.ts";
-import { procCpuMs, procWriteBytes, report, round, serverEnv, sleep } from "./lib.ts";
+import { mb, procCpuMs, procRss, procWriteBytes, report, round, serverEnv, sleep } from "./lib.ts";
 
 const N = Number(process.argv[2] ?? 3000);
 const CLIENTS = 50;
@@ -85,6 +86,7 @@ const reader = new Database(dbFile, { readonly: true, fileMustExist: true });
 const unfinished = reader.prepare("select count(*) n from messages where status in ('queued', 'sending')");
 const total = reader.prepare("select count(*) n from messages");
 await sleep(1000);
+const rss0 = procRss(pid);
 
 for (const mode of ["wait:true", "wait:false"] as const) {
   const before = (total.get() as { n: number }).n;
@@ -140,6 +142,11 @@ for (const mode of ["wait:true", "wait:false"] as const) {
     sends: N,
   });
 }
+// Memory kept per send (a leak shows as growth with N; secretlint's profiler was one): RSS after
+// the warm-up and after both runs, with the server idle again.
+await sleep(2000);
+const rss1 = procRss(pid);
+report({ bench: B, figure: `server RSS growth over ${2 * N} sends`, value: mb(rss1 - rss0), unit: "MB", target: "reported", pass: null, rssBeforeMb: mb(rss0), rssAfterMb: mb(rss1), sends: 2 * N });
 reader.close();
 await srv.stop();
 await Promise.all(gateways.map((g) => g.stop()));
