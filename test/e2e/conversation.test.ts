@@ -51,6 +51,10 @@ describe("conversations", () => {
     await page.waitForFunction(() => document.querySelectorAll(".conversation .message-view").length === 20);
     expect(await viewIds()).toEqual(seeded.slice(5));
     expect(await page.locator(".conversation .message-view").last().getByLabel("Reply", { exact: true }).textContent()).toBe("ivy: note 25");
+    // the sent message is shown in full like a chat bubble, not folded into a card
+    const sent = page.locator(".conversation .message-view").last().getByLabel("Message sent", { exact: true });
+    expect(await sent.isVisible()).toBe(true);
+    expect(await sent.textContent()).toBe("note 25");
     // scrolled to the bottom
     expect(await page.locator('[data-testid="history"]').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 5)).toBe(true);
     await screenshot(page, "desktop-conversation");

@@ -21,7 +21,8 @@ export function latencyText(x: { latencyMs: number | null; late?: boolean | unde
   return x.late ? `late reply, after ${Math.round((x.latencyMs ?? timeoutSec * 1000) / 1000)} s` : fmtMs(x.latencyMs);
 }
 
-export function MessageView(props: { message: Message; stalledAfterMs?: number }) {
+/** `chat`: the conversation view — the sent message shown in full as a bubble, not folded away. */
+export function MessageView(props: { message: Message; stalledAfterMs?: number; chat?: boolean }) {
   const m = () => props.message;
   const { busy, error, run } = createAction();
   const [stalled, setStalled] = createSignal(false);
@@ -41,7 +42,7 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
   const delta = (round: number) => messages.deltas[m().id]?.[round];
 
   return (
-    <section class="panel message-view" aria-label={`Message to ${m().to.handle}`} data-message-id={m().id} data-status={m().status}>
+    <section class={`panel message-view${props.chat ? " chat" : ""}`} aria-label={`Message to ${m().to.handle}`} data-message-id={m().id} data-status={m().status}>
       <div class="panel-head">
         <h3>
           To {m().to.displayName || m().to.name} <span class="muted">@{m().to.handle}</span>
@@ -60,10 +61,23 @@ export function MessageView(props: { message: Message; stalledAfterMs?: number }
                 Round {x.round} <StatusBadge status={x.status} /> <span class="muted small">{latencyText(x, m().timeoutSec)}</span>
               </h4>
             </Show>
-            <details>
-              <summary>Message ({x.messageBytes} bytes)</summary>
-              <ReplyText text={x.message} label="Message sent" />
-            </details>
+            {/* from round 2 on the message is the previous round's reply: it stays folded in a chat too */}
+            <Show
+              when={props.chat && x.round === 1}
+              fallback={
+                <details>
+                  <summary>Message ({x.messageBytes} bytes)</summary>
+                  <ReplyText text={x.message} label="Message sent" />
+                </details>
+              }
+            >
+              <div class="sent-bubble">
+                <h4 class="reply-label">
+                  Sent by {m().actor.name} <span class="muted small">({x.messageBytes} bytes)</span>
+                </h4>
+                <ReplyText text={x.message} label="Message sent" />
+              </div>
+            </Show>
             <Show when={x.reply != null || delta(x.round)}>
               <h4 class="reply-label">
                 {x.reply != null

@@ -11,6 +11,7 @@ import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
+import { SecretBlocked, secretBlock } from "../components/SecretBlocked.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { SchedulePanel } from "../components/SchedulePanel.tsx";
 import { TemplatePicker } from "../components/TemplatePicker.tsx";
@@ -35,11 +36,25 @@ function Compose() {
   const { busy, error, run } = createAction();
   const fe = () => fieldErrors(error());
   const over = () => byteLevel(utf8Bytes(text()), cfg().msgSoftLimit, cfg().msgHardLimit) === "over";
+  // the text the secret scanner refused: the override is offered for that text only
+  const [blockedText, setBlockedText] = createSignal<string | null>(null);
+  const findings = () => (blockedText() === text() ? secretBlock(error()) : null);
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     if (!text() || over()) return;
+    await create(false);
+  };
+  const create = async (allowSecrets: boolean) => {
     await run(async () => {
-      const b = await api.createBroadcast({ message: text(), session: sess().trim() || "main", timeoutSec: timeoutSec(), fallback: fallback(), ...(group() ? { group: group() } : {}) });
+      setBlockedText(text());
+      const b = await api.createBroadcast({
+        message: text(),
+        session: sess().trim() || "main",
+        timeoutSec: timeoutSec(),
+        fallback: fallback(),
+        ...(group() ? { group: group() } : {}),
+        ...(allowSecrets ? { allowSecrets: true } : {}),
+      });
       putBroadcast(b);
       setText("");
       navigate(`/broadcast/${encodeURIComponent(b.id)}`);
@@ -88,7 +103,17 @@ function Compose() {
           {busy() ? "Preparing…" : "Review recipients"}
         </button>
       </div>
-      <ErrorNote error={error()} />
+      <Show when={findings()} fallback={<ErrorNote error={error()} />}>
+        {(f) => (
+          <SecretBlocked
+            findings={f()}
+            overrideLabel="Continue anyway"
+            consequence="The broadcast is prepared with the text as it is, secret included (the override is recorded in the audit log); the next screen still asks you to confirm the recipients."
+            busy={busy()}
+            onOverride={() => void create(true)}
+          />
+        )}
+      </Show>
     </form>
   );
 }

@@ -135,7 +135,7 @@ export default function ConversationPage() {
         <Show when={loaded() && !ids().length}>
           <p class="muted">{search.q ? `Nothing matches “${search.q}”.` : "No messages with this teammate yet."}</p>
         </Show>
-        <For each={ids()}>{(id) => <Show when={messages.byId[id]}>{(m) => <MessageView message={m()} />}</Show>}</For>
+        <For each={ids()}>{(id) => <Show when={messages.byId[id]}>{(m) => <MessageView message={m()} chat />}</Show>}</For>
       </div>
       <ErrorNote error={loading.error()} />
       <Show when={auth.can("send")}>

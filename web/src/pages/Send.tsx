@@ -10,6 +10,7 @@ import { FallbackNote, fallbackOfError, handleOfError } from "../components/Fall
 import { Field, TextField, describedBy } from "../components/Field.tsx";
 import { MessageView } from "../components/MessageView.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
+import { SecretBlocked, secretBlock } from "../components/SecretBlocked.tsx";
 import { TeammatePicker } from "../components/TeammatePicker.tsx";
 import { TemplatePicker } from "../components/TemplatePicker.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
@@ -69,9 +70,17 @@ export default function SendPage() {
     });
   };
 
+  // the text the secret scanner refused: "Send anyway" is offered for that text only
+  const [blockedText, setBlockedText] = createSignal<string | null>(null);
+  const findings = () => (blockedText() === text() ? secretBlock(error()) : null);
+
   const doSend = async (e: SubmitEvent) => {
     e.preventDefault();
     if (!ready()) return;
+    await sendNow(false);
+  };
+
+  const sendNow = async (allowSecrets: boolean) => {
     // the previous send's card goes now: under a new error it would look like this send's result
     stopFollow?.();
     stopFollow = undefined;
@@ -79,7 +88,8 @@ export default function SendPage() {
     await run(async () => {
       setPreview(null);
       const r = req();
-      const acc = await api.send(r);
+      setBlockedText(r.message);
+      const acc = await api.send(allowSecrets ? { ...r, allowSecrets: true } : r);
       setCurrentId(acc.id);
       if (!messages.byId[acc.id]) {
         try {
@@ -153,7 +163,17 @@ export default function SendPage() {
             Preview (dry run)
           </button>
         </div>
-        <ErrorNote error={error()} />
+        <Show when={findings()} fallback={<ErrorNote error={error()} />}>
+          {(f) => (
+            <SecretBlocked
+              findings={f()}
+              overrideLabel="Send anyway"
+              consequence={`The message goes to @${to().trim()} as it is, secret included; the override is recorded in the audit log.`}
+              busy={busy()}
+              onOverride={() => void sendNow(true)}
+            />
+          )}
+        </Show>
         <FallbackNote fallback={fallbackOfError(error())} handle={handleOfError(error()) ?? to().trim()} />
       </form>
 
