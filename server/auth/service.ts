@@ -94,7 +94,10 @@ export interface AuthService {
    * Without a password, one is generated and returned this once (`oneTimePassword`). The user must
    * change it at first sign-in (mustChangePassword: default yes when generated, no when given).
    */
-  createUser(input: { username: string; password?: string | undefined; role: Role; mustChangePassword?: boolean | undefined }, actor: string): User & { oneTimePassword?: string };
+  createUser(
+    input: { username: string; password?: string | undefined; role: Role; mustChangePassword?: boolean | undefined },
+    actor: string,
+  ): User & { oneTimePassword?: string; mustChangePassword: boolean };
   /**
    * Replaces the password with a generated one, returned this once; ends the user's sessions
    * (their API keys stay: a forgotten password is no reason to break their scripts). The user
@@ -409,7 +412,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
         outcome: "ok",
         details: { action: "create", username: user.username, role: user.role, passwordGenerated: generated !== undefined, mustChangePassword: mustChange },
       });
-      return generated ? { ...toUser(user), oneTimePassword: generated } : toUser(user);
+      return generated ? { ...toUser(user), oneTimePassword: generated, mustChangePassword: mustChange } : { ...toUser(user), mustChangePassword: mustChange };
     },
     resetPassword(username, actor) {
       const password = oneTimePassword();

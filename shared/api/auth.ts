@@ -41,7 +41,7 @@ export const UserCreate = z.object({
   /** Must the user choose their own password at first sign-in? Default: yes for a generated password, no for a given one. */
   mustChangePassword: z.boolean().optional(),
 });
-export const UserCreated = User.extend({ oneTimePassword: z.string().optional() });
+export const UserCreated = User.extend({ oneTimePassword: z.string().optional(), mustChangePassword: z.boolean() });
 /** POST /users/{username}/reset-password: the new password, shown this once. */
 export const PasswordReset = z.object({ username: z.string(), oneTimePassword: z.string(), sessionsEnded: z.number().int() });
 /** POST /auth/password: the signed-in user replaces their password (the new one must differ). */

@@ -34,6 +34,7 @@ describe("must change a one-time password", () => {
   const create = async (username: string, extra: Record<string, unknown> = {}) => {
     const r = await srv.api("POST", "/api/v1/users", { username, role: "admin", ...extra }, { key: admin });
     expect(r.status).toBe(201);
+    expect(r.body.mustChangePassword).toBe(extra.mustChangePassword ?? !extra.password);
     return r.body.oneTimePassword as string;
   };
 
