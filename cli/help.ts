@@ -48,10 +48,12 @@ export const USAGE: Record<string, string> = {
     "team-mesh users list|create|role|disable|enable|reset-password|keys ... [--json]   (an admin key)\n" +
     "  users list                             every user, role, active/disabled\n" +
     "  users create USER --role ROLE [--password-stdin]\n" +
-    "                                         without --password-stdin a one-time password is generated and printed once\n" +
+    "                                         without --password-stdin a one-time password is generated and printed\n" +
+    "                                         once; the user must replace it at first sign-in (dashboard)\n" +
     "  users role USER ROLE                   admin, operator, requester or auditor (ends their sessions)\n" +
     "  users disable USER | enable USER       disabling stops their sessions and API keys at once\n" +
-    "  users reset-password USER              a new one-time password, printed once; signs them out\n" +
+    "  users reset-password USER              a new one-time password, printed once; signs them out; they\n" +
+    "                                         must choose a new one at the next sign-in (dashboard)\n" +
     "  users keys USER                        the API keys acting for USER\n" +
     "  The last active admin cannot be demoted or disabled (exit 1, LAST_ADMIN).",
   "reset-password":

@@ -37,10 +37,11 @@ export async function runUsersCommand(cmd: UsersCommand, ctx: { io: CliIO; clien
       }
       const json = { username: cmd.username, role: cmd.role as NonNullable<UsersCommand["role"]>, ...(password === undefined ? {} : { password }) };
       const u = await bodyOf(await api.users.$post({ json }, client.opts()));
+      const mustChange = u.mustChangePassword ? `\n${u.username} must choose a new password at first sign-in.` : "";
       out(
         u.oneTimePassword
-          ? `Created ${u.username} (${u.role}). One-time password, shown only now: ${u.oneTimePassword}\nGive it to ${u.username} over a private channel.`
-          : `Created ${u.username} (${u.role}).`,
+          ? `Created ${u.username} (${u.role}). One-time password, shown only now: ${u.oneTimePassword}\nGive it to ${u.username} over a private channel.${mustChange}`
+          : `Created ${u.username} (${u.role}).${mustChange}`,
         u,
       );
       return EXIT.OK;
@@ -58,7 +59,10 @@ export async function runUsersCommand(cmd: UsersCommand, ctx: { io: CliIO; clien
     }
     case "reset-password": {
       const r = await bodyOf(await api.users[":username"]["reset-password"].$post({ param }, client.opts()));
-      out(`New one-time password for ${r.username}, shown only now: ${r.oneTimePassword}\n${r.sessionsEnded} session(s) signed out.`, r);
+      out(
+        `New one-time password for ${r.username}, shown only now: ${r.oneTimePassword}\n${r.sessionsEnded} session(s) signed out. ${r.username} must choose a new password at the next sign-in.`,
+        r,
+      );
       return EXIT.OK;
     }
     case "keys": {

@@ -32,11 +32,15 @@ describe("team-mesh users", () => {
   });
 
   it("create without a password prints the generated one-time password once; --password-stdin sends one", async () => {
-    api.on("POST", "/api/v1/users", (req) => ({ status: 201, body: { ...user(req.body.username, req.body.role), ...(req.body.password ? {} : { oneTimePassword: "OneTimePw23456789abc" }) } }));
+    api.on("POST", "/api/v1/users", (req) => ({
+      status: 201,
+      body: { ...user(req.body.username, req.body.role), mustChangePassword: !req.body.password, ...(req.body.password ? {} : { oneTimePassword: "OneTimePw23456789abc" }) },
+    }));
     const r = await cli(["users", "create", "erin", "--role", "operator"]);
     expect(r.code).toBe(EXIT.OK);
     expect(api.requests.at(-1)?.body).toEqual({ username: "erin", role: "operator" });
     expect(r.out).toContain("One-time password, shown only now: OneTimePw23456789abc");
+    expect(r.out).toContain("\nerin must choose a new password at first sign-in.");
     const given = await cli(["users", "create", "fred", "--role", "auditor", "--password-stdin"], { stdin: "fred password 12\n" });
     expect(api.requests.at(-1)?.body).toEqual({ username: "fred", role: "auditor", password: "fred password 12" });
     expect(given.out).toBe("Created fred (auditor).");
@@ -57,7 +61,7 @@ describe("team-mesh users", () => {
   it("reset-password prints the one-time password; keys lists the user's keys", async () => {
     api.on("POST", "/api/v1/users/erin/reset-password", { status: 200, body: { username: "erin", oneTimePassword: "NewOneTime2345678abc", sessionsEnded: 2 } });
     const r = await cli(["users", "reset-password", "erin"]);
-    expect(r.out).toBe("New one-time password for erin, shown only now: NewOneTime2345678abc\n2 session(s) signed out.");
+    expect(r.out).toBe("New one-time password for erin, shown only now: NewOneTime2345678abc\n2 session(s) signed out. erin must choose a new password at the next sign-in.");
     const key = { id: "k1", name: "ci", role: "requester", prefix: "tm_abcdefg", createdBy: "user:erin", owner: "erin", createdAt: "2026-12-01T10:00:00.000Z", lastUsedAt: null, expiresAt: null, revokedAt: null };
     api.on("GET", "/api/v1/users/erin/api-keys", { status: 200, body: { items: [key] } });
     expect((await cli(["users", "keys", "erin"])).out).toMatch(/^ci\s+requester\s+tm_abcdefg…\s+active, last used never$/);

@@ -29,6 +29,12 @@ export const ERROR_STATUS = {
   LAST_ADMIN: 409,
   /** First-start setup with a code that is not the one the server printed. */
   SETUP_CODE_WRONG: 401,
+  /** A session signed in with a one-time password may only change it (POST /auth/password), sign out or ask /auth/me. */
+  PASSWORD_CHANGE_REQUIRED: 403,
+  /** POST /auth/password: the current password given is wrong. */
+  CURRENT_PASSWORD_WRONG: 403,
+  /** POST /auth/password: the new password is the current one. */
+  PASSWORD_UNCHANGED: 400,
   // registry
   TEAMMATE_NOT_FOUND: 404,
   AMBIGUOUS_TEAMMATE: 409,

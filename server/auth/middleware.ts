@@ -22,6 +22,13 @@ export function requiresAuth(path: string): boolean {
   return !PUBLIC_API_PATHS.has(path.replace(/\/+$/, ""));
 }
 
+/**
+ * What a session whose user must still replace a one-time password may call; every other API
+ * path answers 403 PASSWORD_CHANGE_REQUIRED. API keys are not limited: a user creates their own
+ * keys, which needs a session that already passed this step.
+ */
+export const PASSWORD_CHANGE_PATHS = new Set(["/api/v1/auth/password", "/api/v1/auth/logout", "/api/v1/auth/me"]);
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
@@ -91,6 +98,9 @@ export function authenticate(deps: AuthDeps, opts: { requiresAuth?: (path: strin
         c.set("authVia", "cookie");
         if (required && !SAFE_METHODS.has(c.req.method) && c.req.header(CSRF_HEADER) !== CSRF_VALUE) {
           throw new ApiError("CSRF_REJECTED", `State-changing requests with a session cookie must send the header ${CSRF_HEADER}: ${CSRF_VALUE}`);
+        }
+        if (required && principal.mustChangePassword && !PASSWORD_CHANGE_PATHS.has(c.req.path.replace(/\/+$/, ""))) {
+          throw new ApiError("PASSWORD_CHANGE_REQUIRED", "Choose a new password first: your password was set by an admin (POST /api/v1/auth/password with currentPassword and newPassword)");
         }
       }
     }

@@ -1,14 +1,15 @@
-// REST routes: /auth/setup, /auth/login, /auth/logout, /auth/me, /users, /api-keys.
+// REST routes: /auth/setup, /auth/login, /auth/logout, /auth/me, /auth/password, /users, /api-keys.
 // Paths are relative: the app mounts them under /api/v1.
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { ApiKey, ApiKeyCreate, ApiKeyCreated, LoginRequest, Me, PasswordReset, SetupRequest, SetupState, User, UserCreate, UserCreated, UserUpdate } from "../../shared/api/auth.ts";
+import { ApiKey, ApiKeyCreate, ApiKeyCreated, LoginRequest, Me, PasswordChange, PasswordReset, SetupRequest, SetupState, User, UserCreate, UserCreated, UserUpdate } from "../../shared/api/auth.ts";
 import { authServiceOf, type AuthDeps } from "./deps.ts";
 import type { AppEnv } from "./context.ts";
 import { clientIp, principalOf, requirePermission } from "./middleware.ts";
 import { createRouter, errorResponses } from "../http/router.ts";
+import { ApiError } from "../errors.ts";
 import { SESSION_COOKIE, SESSION_TTL_MS, type SignedIn } from "./service.ts";
 import type { Principal } from "./types.ts";
 
@@ -18,7 +19,13 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({ content
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 
 export function toMe(p: Principal): z.infer<typeof Me> {
-  return Me.parse({ kind: p.kind, name: p.name, role: p.role });
+  return Me.parse({ kind: p.kind, name: p.name, role: p.role, ...(p.kind === "user" ? { mustChangePassword: p.mustChangePassword === true } : {}) });
+}
+
+/** A rate-limit refusal carries its wait as Retry-After. */
+function retryAfter(c: Context<AppEnv>, err: unknown): void {
+  const wait = (err as { details?: { retryAfterSec?: number } }).details?.retryAfterSec;
+  if (wait) c.header("Retry-After", String(wait));
 }
 
 function signIn(c: Context<AppEnv>, deps: AuthRouteDeps, s: SignedIn) {
@@ -68,8 +75,30 @@ export function sessionRoutes(deps: AuthRouteDeps) {
         try {
           return c.json(signIn(c, deps, auth.login(username, password, clientIp(c, deps.config.trustProxy))), 200);
         } catch (err) {
-          const wait = (err as { details?: { retryAfterSec?: number } }).details?.retryAfterSec;
-          if (wait) c.header("Retry-After", String(wait));
+          retryAfter(c, err);
+          throw err;
+        }
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/auth/password",
+        tags: ["auth"],
+        summary:
+          "Replace your own password (signed-in users; the one call besides logout and me left to a session whose password an admin handed over). Ends your other sessions and sets a fresh session cookie",
+        request: body(PasswordChange),
+        responses: { 200: json(Me, "Changed; signed in with a new session"), ...errorResponses(400, 401, 403, 429) },
+      }),
+      (c) => {
+        const principal = principalOf(c);
+        if (principal.kind !== "user" || c.get("authVia") !== "cookie") {
+          throw new ApiError("FORBIDDEN", "Only a signed-in user (session cookie) changes their password; an API key cannot");
+        }
+        try {
+          return c.json(signIn(c, deps, auth.changePassword(principal, c.req.valid("json"), clientIp(c, deps.config.trustProxy))), 200);
+        } catch (err) {
+          retryAfter(c, err);
           throw err;
         }
       },

@@ -61,7 +61,7 @@ function toKey(r: KeyRow, owner: string | null): ApiKey {
 }
 
 function userPrincipal(r: UserRow): Principal {
-  return { kind: "user", id: String(r.id), name: r.username, role: r.role, label: `user:${r.username}` };
+  return { kind: "user", id: String(r.id), name: r.username, role: r.role, label: `user:${r.username}`, mustChangePassword: r.mustChangePassword };
 }
 
 export interface SignedIn {
@@ -90,17 +90,30 @@ export interface AuthService {
    */
   onRevoked(listener: (revocation: CredentialRevocation) => void): () => void;
   listUsers(): User[];
-  /** Without a password, one is generated and returned this once (`oneTimePassword`). */
-  createUser(input: { username: string; password?: string | undefined; role: Role }, actor: string): User & { oneTimePassword?: string };
+  /**
+   * Without a password, one is generated and returned this once (`oneTimePassword`). The user must
+   * change it at first sign-in (mustChangePassword: default yes when generated, no when given).
+   */
+  createUser(
+    input: { username: string; password?: string | undefined; role: Role; mustChangePassword?: boolean | undefined },
+    actor: string,
+  ): User & { oneTimePassword?: string; mustChangePassword: boolean };
   /**
    * Replaces the password with a generated one, returned this once; ends the user's sessions
-   * (their API keys stay: a forgotten password is no reason to break their scripts).
+   * (their API keys stay: a forgotten password is no reason to break their scripts). The user
+   * must change it at the next sign-in.
    */
   resetPassword(username: string, actor: string): { username: string; oneTimePassword: string; sessionsEnded: number };
   /** The API keys acting for a user (see keyOwner), newest first. */
   userKeys(username: string): ApiKey[];
   updateUser(username: string, patch: { password?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined }, actor: string): User;
   deleteUser(username: string, actor: string): void;
+  /**
+   * A signed-in user replaces their own password (current one required, the new one must differ)
+   * and clears mustChangePassword. Wrong current passwords count against the sign-in rate limit
+   * (same keys as login). Ends every session of the user and returns a fresh one for the caller.
+   */
+  changePassword(principal: Principal, input: { currentPassword: string; newPassword: string }, ip: string): SignedIn;
   listKeys(): ApiKey[];
   createKey(input: { name: string; role: Role; expiresAt?: string | null | undefined }, actor: string): ApiKey & { key: string };
   revokeKey(id: string, actor: string): void;
@@ -138,7 +151,14 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     users: db.select().from(users).orderBy(asc(users.username)).prepare(),
     insertUser: db
       .insert(users)
-      .values({ username: $("username"), passwordHash: $("passwordHash"), role: $("role"), disabled: false, createdAt: $("createdAt") })
+      .values({
+        username: $("username"),
+        passwordHash: $("passwordHash"),
+        role: $("role"),
+        disabled: false,
+        createdAt: $("createdAt"),
+        mustChangePassword: $("mustChangePassword"),
+      })
       .prepare(),
     activeAdmins: db
       .select({ n: count() })
@@ -223,7 +243,8 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     }
   }
   const userByName = (username: string): UserRow | undefined => q.userByName.get({ username: username.trim().toLowerCase() });
-  const insertUser = (username: string, password: string, role: Role) => q.insertUser.run({ username, passwordHash: hashPassword(password), role, createdAt: now() });
+  const insertUser = (username: string, password: string, role: Role, mustChangePassword = false) =>
+    q.insertUser.run({ username, passwordHash: hashPassword(password), role, createdAt: now(), mustChangePassword: mustChangePassword ? 1 : 0 });
 
   /** 20 characters of a 56-letter alphabet (~115 bits), no look-alikes, to read out or paste once. */
   function oneTimePassword(): string {
@@ -382,10 +403,16 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     createUser(input, actor) {
       if (userByName(input.username)) throw new ApiError("USERNAME_TAKEN", `A user named "${input.username}" exists already`);
       const generated = input.password ? undefined : oneTimePassword();
-      insertUser(input.username, input.password ?? (generated as string), input.role);
+      const mustChange = input.mustChangePassword ?? generated !== undefined;
+      insertUser(input.username, input.password ?? (generated as string), input.role, mustChange);
       const user = mustUser(input.username);
-      audit.append({ actor, kind: "user", outcome: "ok", details: { action: "create", username: user.username, role: user.role, passwordGenerated: generated !== undefined } });
-      return generated ? { ...toUser(user), oneTimePassword: generated } : toUser(user);
+      audit.append({
+        actor,
+        kind: "user",
+        outcome: "ok",
+        details: { action: "create", username: user.username, role: user.role, passwordGenerated: generated !== undefined, mustChangePassword: mustChange },
+      });
+      return generated ? { ...toUser(user), oneTimePassword: generated, mustChangePassword: mustChange } : { ...toUser(user), mustChangePassword: mustChange };
     },
     resetPassword(username, actor) {
       const password = oneTimePassword();
@@ -393,7 +420,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       const { user, ended } = db.transaction(
         () => {
           const user = mustUser(username);
-          db.update(users).set({ passwordHash: hash }).where(eq(users.id, user.id)).run();
+          db.update(users).set({ passwordHash: hash, mustChangePassword: true }).where(eq(users.id, user.id)).run();
           return { user, ended: q.deleteUserSessions.run({ userId: user.id }).changes };
         },
         { behavior: "immediate" },
@@ -456,6 +483,45 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       revoked({ kind: "user", userId: String(user.id), reason: "deleted" });
       auditOwnedKeysRevoked(keys, user.username, "owner_deleted", actor);
       audit.append({ actor, kind: "user", outcome: "ok", details: { action: "delete", username: user.username } });
+    },
+    changePassword(principal, input, ip) {
+      const user = principal.kind === "user" ? q.userById.get({ id: Number(principal.id) }) : undefined;
+      if (!user || user.disabled) throw new ApiError("UNAUTHENTICATED", "Sign in first");
+      const limitKey = `${user.username}|${ip}`;
+      const keyWait = limiter.retryAfterSec(limitKey);
+      const wait = Math.max(keyWait, ipLimiter.retryAfterSec(ip));
+      if (wait > 0) {
+        refusals.refused(keyWait > 0 ? user.username : "*", ip);
+        throw new ApiError("RATE_LIMITED", `Too many wrong passwords; try again in ${wait} s`, { retryAfterSec: wait });
+      }
+      if (!verifyPassword(input.currentPassword, user.passwordHash)) {
+        limiter.fail(limitKey);
+        ipLimiter.fail(ip);
+        audit.append({ actor: principal.label, kind: "login", outcome: "failed", details: { action: "change_password", ip, reason: "wrong_password" } });
+        throw new ApiError("CURRENT_PASSWORD_WRONG", "The current password is wrong; nothing changed");
+      }
+      limiter.reset(limitKey);
+      if (verifyPassword(input.newPassword, user.passwordHash)) {
+        throw new ApiError("PASSWORD_UNCHANGED", "The new password must differ from the current one", {
+          issues: [{ path: "newPassword", message: "must differ from the current password", code: "custom" }],
+        });
+      }
+      const hash = hashPassword(input.newPassword);
+      const ended = db.transaction(
+        () => {
+          db.update(users).set({ passwordHash: hash, mustChangePassword: false }).where(eq(users.id, user.id)).run();
+          return q.deleteUserSessions.run({ userId: user.id }).changes;
+        },
+        { behavior: "immediate" },
+      );
+      revoked({ kind: "user", userId: String(user.id), reason: "password" });
+      audit.append({
+        actor: principal.label,
+        kind: "user",
+        outcome: "ok",
+        details: { action: "change_password", username: user.username, wasRequired: user.mustChangePassword, sessionsEnded: ended, ip },
+      });
+      return newSession(q.userById.get({ id: user.id }) as UserRow);
     },
     listKeys: () => q.keys.all().map((r) => toKey(r, ownerOf(r))),
     createKey(input, actor) {

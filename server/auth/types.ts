@@ -8,6 +8,8 @@ export interface Principal {
   role: Role;
   /** "user:<name>" or "key:<name>", as written in the audit trail. */
   label: string;
+  /** Users only: a one-time password is still to be replaced (sessions may then only call PASSWORD_CHANGE_PATHS). */
+  mustChangePassword?: boolean;
 }
 
 /**

@@ -101,6 +101,8 @@ export const users = sqliteTable(
     role: text("role").notNull().$type<Role>(), // only Role values: the API validates them before they are written
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
+    /** Set for an admin-handed password (one-time password at create/reset); cleared when the user picks their own. */
+    mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [uniqueIndex("users_username_uq").on(t.username)],
 );

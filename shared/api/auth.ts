@@ -19,7 +19,11 @@ export const SetupRequest = z.object({
 export const SetupState = z.object({ setupRequired: z.boolean() });
 
 /** The caller as the server sees it. */
-export const Me = Actor.extend({ role: Role });
+export const Me = Actor.extend({
+  role: Role,
+  /** Users only: true while they must replace an admin-handed one-time password (POST /auth/password) before anything else. */
+  mustChangePassword: z.boolean().optional(),
+});
 export type Me = z.infer<typeof Me>;
 
 export const User = z.object({
@@ -30,10 +34,18 @@ export const User = z.object({
 });
 export type User = z.infer<typeof User>;
 /** Without a password the server generates one and returns it once (UserCreated.oneTimePassword). */
-export const UserCreate = z.object({ username: Username, password: Password.optional(), role: Role });
-export const UserCreated = User.extend({ oneTimePassword: z.string().optional() });
+export const UserCreate = z.object({
+  username: Username,
+  password: Password.optional(),
+  role: Role,
+  /** Must the user choose their own password at first sign-in? Default: yes for a generated password, no for a given one. */
+  mustChangePassword: z.boolean().optional(),
+});
+export const UserCreated = User.extend({ oneTimePassword: z.string().optional(), mustChangePassword: z.boolean() });
 /** POST /users/{username}/reset-password: the new password, shown this once. */
 export const PasswordReset = z.object({ username: z.string(), oneTimePassword: z.string(), sessionsEnded: z.number().int() });
+/** POST /auth/password: the signed-in user replaces their password (the new one must differ). */
+export const PasswordChange = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: Password });
 export const UserUpdate = z.object({ password: Password.optional(), role: Role.optional(), disabled: z.boolean().optional() });
 
 export const ApiKey = z.object({

@@ -478,9 +478,11 @@ async function runUsersCommand(cmd, ctx) {
       }
       const json = { username: cmd.username, role: cmd.role, ...password === void 0 ? {} : { password } };
       const u = await bodyOf(await api.users.$post({ json }, client.opts()));
+      const mustChange = u.mustChangePassword ? `
+${u.username} must choose a new password at first sign-in.` : "";
       out2(
         u.oneTimePassword ? `Created ${u.username} (${u.role}). One-time password, shown only now: ${u.oneTimePassword}
-Give it to ${u.username} over a private channel.` : `Created ${u.username} (${u.role}).`,
+Give it to ${u.username} over a private channel.${mustChange}` : `Created ${u.username} (${u.role}).${mustChange}`,
         u
       );
       return EXIT.OK;
@@ -498,8 +500,11 @@ Give it to ${u.username} over a private channel.` : `Created ${u.username} (${u.
     }
     case "reset-password": {
       const r = await bodyOf(await api.users[":username"]["reset-password"].$post({ param }, client.opts()));
-      out2(`New one-time password for ${r.username}, shown only now: ${r.oneTimePassword}
-${r.sessionsEnded} session(s) signed out.`, r);
+      out2(
+        `New one-time password for ${r.username}, shown only now: ${r.oneTimePassword}
+${r.sessionsEnded} session(s) signed out. ${r.username} must choose a new password at the next sign-in.`,
+        r
+      );
       return EXIT.OK;
     }
     case "keys": {
@@ -528,7 +533,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { randomUUID } from "node:crypto";
 
-// node_modules/hono/dist/client/utils.js
+// ../main/node_modules/hono/dist/client/utils.js
 var mergePath = (base, path) => {
   base = base.replace(/\/+$/, "");
   base = base + "/";
@@ -580,7 +585,7 @@ function deepMerge(target, source) {
   return merged;
 }
 
-// node_modules/hono/dist/utils/cookie.js
+// ../main/node_modules/hono/dist/utils/cookie.js
 var validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/;
 var _serialize = (name, value, opt = {}) => {
   if (!validCookieNameRegEx.test(name)) throw new Error("Invalid cookie name");
@@ -622,7 +627,7 @@ var serialize = (name, value, opt) => {
   return _serialize(name, value, opt);
 };
 
-// node_modules/hono/dist/client/client.js
+// ../main/node_modules/hono/dist/client/client.js
 var createProxy = (callback, path) => {
   return new Proxy(() => {
   }, {
@@ -873,7 +878,7 @@ var USAGE = {
   backup: "team-mesh backup [--out FILE] [--data-dir DIR] [--json]\n  Online backup of the database (safe while the server runs) into DIR/backups/team-mesh-<time>.db.\n  The backup is useless without the vault key; never store the key beside it.",
   restore: "team-mesh restore FILE [--data-dir DIR] [--json]\n  Replace the database with a backup. Stop the server first; it refuses while the database is in use.",
   "vault-rotate": "team-mesh vault rotate [--new-key BASE64|-] [--data-dir DIR] [--json]\n  Re-encrypt every stored credential under a new vault key (server stopped). Key-file setups: a new\n  vault.key is generated. MESH_VAULT_KEY setups: pass the new key (--new-key - reads it from stdin),\n  then set MESH_VAULT_KEY to it before starting the server.",
-  users: "team-mesh users list|create|role|disable|enable|reset-password|keys ... [--json]   (an admin key)\n  users list                             every user, role, active/disabled\n  users create USER --role ROLE [--password-stdin]\n                                         without --password-stdin a one-time password is generated and printed once\n  users role USER ROLE                   admin, operator, requester or auditor (ends their sessions)\n  users disable USER | enable USER       disabling stops their sessions and API keys at once\n  users reset-password USER              a new one-time password, printed once; signs them out\n  users keys USER                        the API keys acting for USER\n  The last active admin cannot be demoted or disabled (exit 1, LAST_ADMIN).",
+  users: "team-mesh users list|create|role|disable|enable|reset-password|keys ... [--json]   (an admin key)\n  users list                             every user, role, active/disabled\n  users create USER --role ROLE [--password-stdin]\n                                         without --password-stdin a one-time password is generated and printed\n                                         once; the user must replace it at first sign-in (dashboard)\n  users role USER ROLE                   admin, operator, requester or auditor (ends their sessions)\n  users disable USER | enable USER       disabling stops their sessions and API keys at once\n  users reset-password USER              a new one-time password, printed once; signs them out; they\n                                         must choose a new one at the next sign-in (dashboard)\n  users keys USER                        the API keys acting for USER\n  The last active admin cannot be demoted or disabled (exit 1, LAST_ADMIN).",
   "reset-password": "team-mesh admin reset-password USER [--password-stdin] [--data-dir DIR]\n  Set a new password for a user (asks twice on a terminal; --password-stdin reads one line) and\n  sign that user out everywhere. Works on the database directly."
 };
 var USERS_LINE = "  users list|create|role|...  manage users (admin key; `team-mesh help users`)\n";

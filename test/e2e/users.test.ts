@@ -1,6 +1,7 @@
 // The Users page and the API keys page's help in real Chromium against the real server: add a
 // user (one-time password that signs in), change a role, disable (their session ends), enable,
-// reset the password, the last-admin refusal; every role explained and how to use a key.
+// reset the password, the last-admin refusal; every role explained and how to use a key; a new
+// user forced to choose their own password before Home.
 import type { Page } from "playwright-core";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
 import { ensureWebBuild, launch, type Browser, signInToTeam } from "./browser.ts";
@@ -83,5 +84,41 @@ describe("Users page", () => {
     expect(await page.getByText(/MCP: point an MCP client/).textContent()).toContain(`${srv.url}/mcp`);
     // the key shown works as the help says
     expect((await srv.api("GET", "/api/v1/teammates", undefined, { key })).status).toBe(200);
+  });
+
+  // last: it signs the admin out of this page
+  it("a new user signs in with the one-time password, must choose a new one first, then lands on Home", async () => {
+    await nav("Users");
+    await page.getByLabel("Username", { exact: true }).fill("olga");
+    await page.getByLabel("Role", { exact: true }).selectOption("requester");
+    await page.getByRole("button", { name: "Add user" }).click();
+    const otp = (await page.getByTestId("one-time-password").textContent())!.trim();
+    await page.getByRole("button", { name: "Sign out" }).click();
+
+    await page.getByLabel("Username", { exact: true }).fill("olga");
+    await page.getByLabel("Password", { exact: true }).fill(otp);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
+    // nothing else of the dashboard: no navigation, no Home
+    expect(await page.getByRole("navigation", { name: "Main" }).count()).toBe(0);
+    expect(await page.getByRole("heading", { name: "Home", exact: true }).count()).toBe(0);
+
+    // the one-time password again is refused, in words with its code
+    await page.getByLabel("One-time password", { exact: true }).fill(otp);
+    await page.getByLabel("New password", { exact: true }).fill(otp);
+    await page.getByLabel("New password again", { exact: true }).fill(otp);
+    await page.getByRole("button", { name: "Change password and continue" }).click();
+    await page.getByText("must differ from the current password").waitFor();
+
+    await page.getByLabel("New password", { exact: true }).fill("olga's own password");
+    await page.getByLabel("New password again", { exact: true }).fill("olga's own password");
+    await page.getByRole("button", { name: "Change password and continue" }).click();
+    await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
+    expect(new URL(page.url()).hash).toBe("#/home");
+    expect(await page.locator(".who strong").textContent()).toBe("olga");
+    // the new password is the one that works now
+    await expect(srv.login("olga", otp)).rejects.toThrow();
+    const cookie = await srv.login("olga", "olga's own password");
+    expect((await srv.api("GET", "/api/v1/auth/me", undefined, { cookie })).body.mustChangePassword).toBe(false);
   });
 });

@@ -43,7 +43,7 @@ describe("auth API", () => {
   it("login sets a hardened session cookie and answers Me", async () => {
     const r = await post(srv, "/api/v1/auth/login", { username: "admin", password: ADMIN_PASSWORD });
     expect(r.res.status).toBe(200);
-    expect(r.body).toEqual({ kind: "user", name: "admin", role: "admin" });
+    expect(r.body).toEqual({ kind: "user", name: "admin", role: "admin", mustChangePassword: false });
     const cookie = r.res.headers.getSetCookie().find((c) => c.startsWith("mesh_session="))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
@@ -53,7 +53,7 @@ describe("auth API", () => {
     secrets.push(value.split("=")[1]!);
     const me = await api("GET", "/api/v1/auth/me", undefined, { cookie: value });
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ kind: "user", name: "admin", role: "admin" });
+    expect(me.body).toEqual({ kind: "user", name: "admin", role: "admin", mustChangePassword: false });
   });
 
   it("wrong credentials: 401 INVALID_CREDENTIALS; bad body: 400", async () => {
@@ -292,7 +292,7 @@ describe("first start without MESH_ADMIN_PASSWORD", () => {
     expect(weak.res.status).toBe(400);
     const ok = await post(srv, "/api/v1/auth/setup", { setupCode: code, username: "boss", password: "boss password 12" });
     expect(ok.res.status).toBe(200);
-    expect(ok.body).toEqual({ kind: "user", name: "boss", role: "admin" });
+    expect(ok.body).toEqual({ kind: "user", name: "boss", role: "admin", mustChangePassword: false });
     expect(ok.res.headers.getSetCookie().some((c) => c.startsWith("mesh_session="))).toBe(true);
     expect((await srv.api("GET", "/api/v1/auth/setup")).body).toEqual({ setupRequired: false });
     const again = await post(srv, "/api/v1/auth/setup", { setupCode: code, username: "boss2", password: "boss password 12" });

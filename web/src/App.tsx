@@ -16,6 +16,7 @@ const ApiKeysPage = lazy(() => import("./pages/ApiKeys.tsx"));
 const UsersPage = lazy(() => import("./pages/Users.tsx"));
 const HomePage = lazy(() => import("./pages/Home.tsx"));
 const ConversationPage = lazy(() => import("./pages/Conversation.tsx"));
+const ChangePasswordPage = lazy(() => import("./pages/ChangePassword.tsx"));
 
 interface NavItem {
   href: string;
@@ -134,6 +135,9 @@ export function App() {
       </Match>
       <Match when={session.state() === "signed-out"}>
         <SignIn />
+      </Match>
+      <Match when={session.state() === "must-change-password"}>
+        <ChangePasswordPage />
       </Match>
       <Match when={session.state() === "signed-in"}>
         <HashRouter root={Layout}>

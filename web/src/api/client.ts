@@ -108,6 +108,7 @@ export const api = {
     await v1.auth.logout.$post({}, o({ quiet401: true }));
   },
   me: async () => bodyOf(await v1.auth.me.$get({}, o({ quiet401: true }))),
+  changePassword: async (json: { currentPassword: string; newPassword: string }) => bodyOf(await v1.auth.password.$post({ json }, o())),
   config: async () => bodyOf(await v1.config.$get({}, o())),
 
   users: async () => bodyOf(await v1.users.$get({}, o())),

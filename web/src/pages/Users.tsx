@@ -94,6 +94,7 @@ export default function UsersPage() {
             <h2 id="otp-title">One-time password for {s().username}</h2>
             <p>
               <strong>Copy it now: it is shown only once.</strong> Give it to {s().username} over a private channel.
+              They must choose their own password when they first sign in with it.
             </p>
             <div class="command">
               <code data-testid="one-time-password">{s().password}</code>

@@ -6,7 +6,8 @@ import { ApiError, api, asApiError, onUnauthenticated, type MeshConfig } from ".
 import { connectEvents, disconnectEvents } from "../api/events.ts";
 import { roleCan, type Permission } from "../../../shared/permissions.ts";
 
-export type SessionState = "loading" | "signed-out" | "signed-in" | "error";
+/** "must-change-password": signed in with an admin-handed one-time password; only the new-password page is shown. */
+export type SessionState = "loading" | "signed-out" | "signed-in" | "must-change-password" | "error";
 
 const [state, setState] = createSignal<SessionState>("loading");
 const [me, setMe] = createSignal<Me | null>(null);
@@ -38,6 +39,11 @@ export const session = {
 async function signedIn(m: Me): Promise<void> {
   setMe(m);
   setExpired(false);
+  if (m.mustChangePassword) {
+    // the server answers nothing else (403 PASSWORD_CHANGE_REQUIRED) until the password is changed
+    setState("must-change-password");
+    return;
+  }
   try {
     // limits first, so forms never start with the wrong ones
     setConfig(await api.config());
@@ -55,7 +61,7 @@ function signedOut(): void {
 }
 
 onUnauthenticated(() => {
-  if (state() === "signed-in") {
+  if (state() === "signed-in" || state() === "must-change-password") {
     setExpired(true);
     signedOut();
   }
@@ -90,6 +96,13 @@ export async function login(username: string, password: string): Promise<void> {
 export async function setup(setupCode: string, username: string, password: string): Promise<void> {
   const m = await api.setup({ setupCode, username, password });
   setSetupRequired(false);
+  await signedIn(m);
+}
+
+/** Replaces the one-time (or current) password; the server sets a fresh session, and Home opens. */
+export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  const m = await api.changePassword({ currentPassword, newPassword });
+  window.location.hash = "#/home";
   await signedIn(m);
 }
 
