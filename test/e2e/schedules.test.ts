@@ -51,7 +51,7 @@ describe("scheduled broadcasts", () => {
     await item.getByText("pre-approved for ann by admin").waitFor();
   });
 
-  it("Edit fills the form and saves with PATCH: a new time keeps the pre-approval, a new text ends it", async () => {
+  it("Edit fills the form and saves with PATCH: a new time keeps the pre-approval, a new text ends it; Pause and Resume", async () => {
     const panel = page.getByRole("region", { name: "Scheduled broadcasts" });
     const item = panel.locator("[data-schedule-id]", { hasText: "weekly backend sync" });
     await item.getByRole("button", { name: "Edit" }).click();
@@ -72,6 +72,12 @@ describe("scheduled broadcasts", () => {
     const key = await srv.adminKey();
     const stored = (await srv.api("GET", "/api/v1/schedules", undefined, { key })).body.items.find((x: { name: string }) => x.name === "weekly backend sync");
     expect(stored).toMatchObject({ message: "Weekly sync: anything blocked?", cron: "0 10 * * 2", tags: ["backend"], approval: null });
+    await item.getByRole("button", { name: "Pause" }).click();
+    await item.getByText("next: none").waitFor();
+    expect(await item.textContent()).toContain("paused");
+    await item.getByRole("button", { name: "Resume" }).click();
+    await item.getByRole("button", { name: "Pause" }).waitFor();
+    expect(await item.textContent()).not.toContain("next: none");
   });
 
   it("a one-off schedule's run appears as a broadcast awaiting confirmation", async () => {

@@ -180,6 +180,9 @@ export function SchedulePanel() {
                 <button type="button" class="secondary small" disabled={busy()} onClick={() => startEdit(s)}>
                   Edit
                 </button>
+                <button type="button" class="secondary small" disabled={busy()} onClick={() => void run(async () => { const n = await api.updateSchedule(s.id, { enabled: !s.enabled }); setItems((l) => l.map((x) => (x.id === n.id ? n : x))); })}>
+                  {s.enabled ? "Pause" : "Resume"}
+                </button>
                 <button type="button" class="secondary small" disabled={busy()} onClick={() => void run(async () => { await api.deleteSchedule(s.id); setItems((l) => l.filter((x) => x.id !== s.id)); })}>
                   Delete
                 </button>
