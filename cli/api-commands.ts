@@ -27,7 +27,7 @@ import {
 } from "./format.ts";
 import type { CliIO } from "./io.ts";
 
-type ApiCommand = Exclude<Extract<Command, { url: string | undefined }>, { name: "mcp" | "users" }>;
+type ApiCommand = Exclude<Extract<Command, { url: string | undefined }>, { name: "mcp" | "users" | "templates" | "schedules" }>;
 
 export interface ApiContext {
   io: CliIO;

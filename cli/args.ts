@@ -53,6 +53,8 @@ export type Command =
   | (Common & { name: "audit-verify"; anchor: string | undefined })
   | (Common & { name: "audit-head" })
   | (Common & { name: "users"; action: UsersAction; username: string; role: Role | undefined; passwordStdin: boolean })
+  | (Common & { name: "templates"; action: TemplatesAction; /** ID or name ("" for list; the new name for create) */ ref: string; body: string | undefined; to: string | undefined; vars: Record<string, string> })
+  | (Common & { name: "schedules"; action: SchedulesAction; /** the schedule id ("" for list and create) */ ref: string; flags: ScheduleFlags })
   | (Local & { name: "backup"; out: string | undefined })
   | (Local & { name: "restore"; file: string })
   | (Local & { name: "vault-rotate"; newKey: string | undefined })
@@ -64,6 +66,30 @@ type Role = (typeof ROLES)[number];
 /** `team-mesh users ACTION ...` (admin keys): the positionals each action takes. */
 export const USERS_ACTIONS = { list: [], create: ["USER"], role: ["USER", "ROLE"], disable: ["USER"], enable: ["USER"], "reset-password": ["USER"], keys: ["USER"] } as const;
 export type UsersAction = keyof typeof USERS_ACTIONS;
+
+/** `team-mesh templates ACTION ...` and `team-mesh schedules ACTION ...`: the positionals each action takes. */
+export const TEMPLATES_ACTIONS = { list: [], show: ["ID"], create: ["NAME"], delete: ["ID"], render: ["ID"] } as const;
+export type TemplatesAction = keyof typeof TEMPLATES_ACTIONS;
+export const SCHEDULES_ACTIONS = { list: [], show: ["ID"], create: [], edit: ["ID"], delete: ["ID"], approve: ["ID"], revoke: ["ID"], pause: ["ID"], resume: ["ID"] } as const;
+export type SchedulesAction = keyof typeof SCHEDULES_ACTIONS;
+
+/** The flags of `schedules create|edit|resume`; undefined: not given (edit leaves that field alone). */
+export interface ScheduleFlags {
+  name?: string;
+  /** "-" means: read standard input. */
+  message?: string;
+  /** A template (id or name) filled for a broadcast with `vars`, instead of --message. */
+  template?: string;
+  vars: Record<string, string>;
+  cron?: string;
+  /** --at, as ISO. */
+  runAt?: string;
+  timezone?: string;
+  /** --group (repeatable); --everyone clears it (edit). */
+  tags?: string[] | null;
+  session?: string;
+  timeoutSec?: number;
+}
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -120,6 +146,24 @@ const SPECS: Record<string, { options: Options; positionals: number; local?: boo
   "audit-verify": { options: { ...COMMON, anchor: { type: "string" } }, positionals: 0 },
   "audit-head": { options: COMMON, positionals: 0 },
   users: { options: { ...COMMON, role: { type: "string" }, "password-stdin": { type: "boolean", default: false } }, positionals: 2 },
+  templates: { options: { ...COMMON, body: { type: "string" }, to: { type: "string" }, var: { type: "string", multiple: true } }, positionals: 1 },
+  schedules: {
+    options: {
+      ...COMMON,
+      name: { type: "string" },
+      message: { type: "string", short: "m" },
+      template: { type: "string" },
+      var: { type: "string", multiple: true },
+      cron: { type: "string" },
+      at: { type: "string" },
+      tz: { type: "string" },
+      group: { type: "string", multiple: true },
+      everyone: { type: "boolean", default: false },
+      session: { type: "string" },
+      timeout: { type: "string" },
+    },
+    positionals: 1,
+  },
   backup: { options: { ...LOCAL, out: { type: "string" } }, positionals: 0, local: true },
   restore: { options: LOCAL, positionals: 1, local: true },
   "vault-rotate": { options: { ...LOCAL, "new-key": { type: "string" } }, positionals: 0, local: true },
@@ -173,6 +217,15 @@ export function parseCommandLine(argv: readonly string[]): Command {
     usersAction = a as UsersAction;
     rest = rest.slice(1);
   }
+  let resourceAction: string | undefined;
+  if (first === "templates" || first === "schedules") {
+    const actions = first === "templates" ? TEMPLATES_ACTIONS : SCHEDULES_ACTIONS;
+    const a = rest[0];
+    if (a === "--help" || a === "-h" || a === undefined) return { name: "help", topic: first };
+    if (!Object.hasOwn(actions, a)) throw new UsageError(`unknown ${first} command ${JSON.stringify(a)} (try: ${first} ${Object.keys(actions).join("|")})`, first);
+    resourceAction = a;
+    rest = rest.slice(1);
+  }
   if (first === "audit" && (rest[0] === "verify" || rest[0] === "head")) {
     name = `audit-${rest[0]}`;
     rest = rest.slice(1);
@@ -182,7 +235,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (!spec || (direct && (name === "vault-rotate" || name === "reset-password" || name === "audit-verify" || name === "audit-head"))) {
     throw new UsageError(`unknown command ${JSON.stringify(first)}`);
   }
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: rest, options: spec.options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (err) {
@@ -191,7 +244,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const v = parsed.values;
   if (v.help) return { name: "help", topic: name };
   const pos = parsed.positionals;
-  if (usersAction) return usersCommand(usersAction, pos, v, { json: v.json === true, url: v.url as string | undefined });
+  if (usersAction) return usersCommand(usersAction, pos, v as Record<string, string | boolean | undefined>, { json: v.json === true, url: v.url as string | undefined });
+  if (resourceAction && first === "templates") return templatesCommand(resourceAction as TemplatesAction, pos, v, { json: v.json === true, url: v.url as string | undefined });
+  if (resourceAction) return schedulesCommand(resourceAction as SchedulesAction, pos, v, { json: v.json === true, url: v.url as string | undefined });
   if (pos.length > spec.positionals) throw new UsageError(`unexpected argument ${JSON.stringify(pos[spec.positionals])}`, name);
   if (pos.length < spec.positionals) throw new UsageError(`${name} needs ${spec.positionals === 1 ? "an argument" : "arguments"}`, name);
 
@@ -278,4 +333,88 @@ function usersCommand(action: UsersAction, pos: string[], v: Record<string, stri
   if (v.role !== undefined && action !== "create") throw new UsageError(`--role is for users create (users role USER ROLE changes a role)`, "users");
   if (v["password-stdin"] === true && action !== "create") throw new UsageError("--password-stdin is for users create", "users");
   return { ...common, name: "users", action, username: pos[0] ?? "", role: roleText as Role | undefined, passwordStdin: v["password-stdin"] === true };
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function positionalsFor(command: string, action: string, want: readonly string[], pos: string[]): void {
+  const usage = `${command} ${action}${want.map((w) => ` ${w}`).join("")}`;
+  if (pos.length !== want.length) throw new UsageError(`${usage}: ${pos.length < want.length ? `needs ${want.slice(pos.length).join(" and ")}` : `unexpected argument ${JSON.stringify(pos[want.length])}`}`, command);
+}
+
+function onlyFor(command: string, action: string, v: Values, flags: string[], allowed: readonly string[]): void {
+  for (const f of flags) {
+    const given = Array.isArray(v[f]) ? (v[f] as string[]).length > 0 : v[f] !== undefined && v[f] !== false;
+    if (given && !allowed.includes(action)) throw new UsageError(`--${f} is for ${command} ${allowed.join("|")}`, command);
+  }
+}
+
+/** --var key=value (repeatable) → { key: value }. */
+function varsOf(v: Values, command: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (v.var as string[] | undefined) ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq < 1) throw new UsageError(`--var needs key=value (got ${JSON.stringify(pair)})`, command);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+function scheduleId(action: string, ref: string | undefined): string {
+  if (ref === undefined) return "";
+  if (!/^[1-9]\d*$/.test(ref)) throw new UsageError(`schedules ${action}: ID must be a schedule's number (team-mesh schedules list), got ${JSON.stringify(ref)}`, "schedules");
+  return ref;
+}
+
+function templatesCommand(action: TemplatesAction, pos: string[], v: Values, common: Common): Command {
+  positionalsFor("templates", action, TEMPLATES_ACTIONS[action], pos);
+  onlyFor("templates", action, v, ["body"], ["create"]);
+  onlyFor("templates", action, v, ["to", "var"], ["render"]);
+  if (action === "create" && (v.body === undefined || v.body === "")) throw new UsageError("templates create needs --body TEXT (or --body - to read standard input)", "templates");
+  return { ...common, name: "templates", action, ref: pos[0] ?? "", body: v.body as string | undefined, to: v.to as string | undefined, vars: varsOf(v, "templates") };
+}
+
+const CHANGE_FLAGS = ["name", "message", "template", "var", "cron", "at", "tz", "group", "everyone", "session", "timeout"];
+
+function schedulesCommand(action: SchedulesAction, pos: string[], v: Values, common: Common): Command {
+  positionalsFor("schedules", action, SCHEDULES_ACTIONS[action], pos);
+  const str = (k: string) => v[k] as string | undefined;
+  onlyFor("schedules", action, v, CHANGE_FLAGS.filter((f) => f !== "at"), ["create", "edit"]);
+  onlyFor("schedules", action, v, ["at"], ["create", "edit", "resume"]);
+  if (str("message") !== undefined && str("template") !== undefined) throw new UsageError("give --message or --template, not both", "schedules");
+  if ((v.var as string[] | undefined)?.length && str("template") === undefined) throw new UsageError("--var fills a --template", "schedules");
+  if (str("cron") !== undefined && str("at") !== undefined) throw new UsageError("give --cron (recurring) or --at (once), not both", "schedules");
+  const groups = ((v.group as string[] | undefined) ?? []).map((g) => g.replace(/^@/, ""));
+  if (groups.length && v.everyone === true) throw new UsageError("give --group or --everyone, not both", "schedules");
+  let runAt: string | undefined;
+  const at = str("at");
+  if (at !== undefined) {
+    const t = Date.parse(at);
+    if (Number.isNaN(t)) throw new UsageError(`--at must be a date and time such as 2026-12-08T09:00 (local) or 2026-12-08T08:00:00Z (got ${JSON.stringify(at)})`, "schedules");
+    runAt = new Date(t).toISOString();
+  }
+  const session = str("session");
+  if (session !== undefined && !/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/.test(session)) throw new UsageError("--session: 1-128 of letters, digits, : . _ - (starting with a letter or digit)", "schedules");
+  const flags: ScheduleFlags = {
+    ...(str("name") !== undefined ? { name: str("name") } : {}),
+    ...(str("message") !== undefined ? { message: str("message") } : {}),
+    ...(str("template") !== undefined ? { template: str("template") } : {}),
+    vars: varsOf(v, "schedules"),
+    ...(str("cron") !== undefined ? { cron: str("cron") } : {}),
+    ...(runAt !== undefined ? { runAt } : {}),
+    ...(str("tz") !== undefined ? { timezone: str("tz") } : {}),
+    ...(groups.length ? { tags: groups } : v.everyone === true ? { tags: null } : {}),
+    ...(session !== undefined ? { session } : {}),
+    ...(str("timeout") !== undefined ? { timeoutSec: intFlag(str("timeout"), "timeout", 1, TIMEOUT_SEC_MAX, "schedules") } : {}),
+  };
+  if (action === "create") {
+    if (!flags.name) throw new UsageError("schedules create needs --name", "schedules");
+    if (flags.message === undefined && flags.template === undefined) throw new UsageError("schedules create needs --message TEXT|- or --template ID", "schedules");
+    if (flags.cron === undefined && flags.runAt === undefined) throw new UsageError("schedules create needs --cron EXPR (recurring) or --at TIME (once)", "schedules");
+    if (flags.tags === null) throw new UsageError("--everyone is for schedules edit (a new schedule without --group is for everyone)", "schedules");
+  }
+  if (action === "edit" && !CHANGE_FLAGS.concat("at").some((f) => (Array.isArray(v[f]) ? (v[f] as string[]).length > 0 : v[f] !== undefined && v[f] !== false))) {
+    throw new UsageError("schedules edit ID needs something to change (--name --message --template --cron --at --tz --group --everyone --session --timeout)", "schedules");
+  }
+  return { ...common, name: "schedules", action, ref: scheduleId(action, pos[0]), flags };
 }

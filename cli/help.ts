@@ -56,6 +56,30 @@ export const USAGE: Record<string, string> = {
     "                                         must choose a new one at the next sign-in (dashboard)\n" +
     "  users keys USER                        the API keys acting for USER\n" +
     "  The last active admin cannot be demoted or disabled (exit 1, LAST_ADMIN).",
+  templates:
+    "team-mesh templates list|show|create|delete|render ... [--json]\n" +
+    "  templates list                         every template: id, name, broadcast ok / send only, variables\n" +
+    "  templates show ID|NAME                 the body and its {{variables}}\n" +
+    "  templates create NAME --body TEXT|-    --body - reads standard input (an operator or admin key)\n" +
+    "  templates delete ID|NAME\n" +
+    "  templates render ID|NAME [--to NAME] [--var KEY=VALUE]...\n" +
+    "                                         print the filled text (sends nothing); without --to, for a\n" +
+    "                                         broadcast: {{name}} {{display_name}} {{handle}} are refused",
+  schedules:
+    "team-mesh schedules list|show|create|edit|delete|approve|revoke|pause|resume ... [--json]\n" +
+    "  schedules list | show ID               schedules, their next runs, pre-approval and last runs\n" +
+    "  schedules create --name N (--message TEXT|- | --template ID|NAME [--var K=V]...)\n" +
+    "                   (--cron EXPR | --at TIME) [--tz ZONE] [--group TAG]... [--session S] [--timeout SEC]\n" +
+    "                                         --cron: 5 or 6 fields, read in --tz (IANA, default UTC);\n" +
+    "                                         --at: once, e.g. 2026-12-08T09:00 (local) or ...Z; no --group: everyone\n" +
+    "  schedules edit ID [the create flags] [--everyone]\n" +
+    "                                         only what is given changes; a new text or group ends a\n" +
+    "                                         pre-approval, a new time or name keeps it\n" +
+    "  schedules pause ID | resume ID [--at TIME]   a one-off whose time passed needs --at to resume\n" +
+    "  schedules delete ID\n" +
+    "  schedules approve ID | revoke ID       pre-approve exactly this text and the recipients it resolves to\n" +
+    "                                         now, so runs need no confirmation (an admin key; not in the skill)\n" +
+    "  Each run is a broadcast awaiting confirmation in the dashboard unless pre-approved.",
   "reset-password":
     "team-mesh admin reset-password USER [--password-stdin] [--data-dir DIR]\n" +
     "  Set a new password for a user (asks twice on a terminal; --password-stdin reads one line) and\n" +
@@ -83,6 +107,8 @@ API commands (MESH_URL, default http://127.0.0.1:8790; MESH_API_KEY, an API key 
   status ID                   a message's or broadcast's state
   reply ID [--wait SEC]       fetch the late reply of a timed-out message
   mcp                         serve the Team Mesh tools to an MCP client over stdio
+  templates list|show|...     message templates (\`team-mesh help templates\`)
+  schedules list|show|...     scheduled broadcasts (\`team-mesh help schedules\`)
 ${admin ? USERS_LINE : ""}
 Local admin commands (open the database in MESH_DATA_DIR or --data-dir; no server needed):
   backup [--out FILE]         online backup of the database

@@ -88,6 +88,8 @@ export async function run(argv: readonly string[], io: CliIO, opts: RunOptions =
     const client = new ApiClient(cmd.url ?? io.env.MESH_URL ?? DEFAULT_URL, apiKey);
     if (cmd.name === "mcp") return await (await import("./mcp.ts")).runMcp(client, io);
     if (cmd.name === "users") return await (await import("./users-commands.ts")).runUsersCommand(cmd, { io, client, json });
+    if (cmd.name === "templates") return await (await import("./templates-commands.ts")).runTemplatesCommand(cmd, { io, client, json });
+    if (cmd.name === "schedules") return await (await import("./schedules-commands.ts")).runSchedulesCommand(cmd, { io, client, json, neverConfirm: opts.neverConfirm === true });
     return await runApiCommand(cmd, { io, client, json, neverConfirm: opts.neverConfirm === true });
   } catch (err) {
     if (err instanceof UsageError) return fail(io, json, EXIT.USAGE, "USAGE", err.message);

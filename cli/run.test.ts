@@ -421,7 +421,7 @@ describe("--json on every command", () => {
   it("every API command parses --json", async () => {
     const { parseCommandLine, COMMAND_NAMES } = await import("./args.ts");
     const needs: Record<string, string[]> = { send: ["--to", "a", "-m", "x"], broadcast: ["-m", "x"], import: ["--registry", "r.json"], status: ["id"], reply: ["id"], restore: ["f"], "reset-password": ["u"] };
-    const words: Record<string, string[]> = { "audit-verify": ["audit", "verify"], "audit-head": ["audit", "head"], "vault-rotate": ["vault", "rotate"], "reset-password": ["admin", "reset-password"], users: ["users", "list"] };
+    const words: Record<string, string[]> = { "audit-verify": ["audit", "verify"], "audit-head": ["audit", "head"], "vault-rotate": ["vault", "rotate"], "reset-password": ["admin", "reset-password"], users: ["users", "list"], templates: ["templates", "list"], schedules: ["schedules", "list"] };
     for (const name of COMMAND_NAMES) {
       const cmd = parseCommandLine([...(words[name] ?? [name]), ...(needs[name] ?? []), "--json"]);
       expect(cmd, name).toMatchObject({ name, json: true });

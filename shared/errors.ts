@@ -82,6 +82,7 @@ export const ERROR_STATUS = {
   TEMPLATE_RECIPIENT_VARIABLE: 400,
   // scheduled broadcasts
   SCHEDULE_NOT_FOUND: 404,
+  SCHEDULE_ENDED: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,8 +1,8 @@
-// REST routes /schedules (mounted under /api/v1): read with audit:read or broadcast:create, create
-// and delete with broadcast:create, pre-approve (and revoke) as an admin (users:manage).
+// REST routes /schedules (mounted under /api/v1): read with audit:read or broadcast:create, create,
+// edit and delete with broadcast:create, pre-approve (and revoke) as an admin (users:manage).
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { Schedule, ScheduleCreate, SchedulePreview, SchedulePreviewRequest } from "../../shared/api/schedules.ts";
+import { Schedule, ScheduleCreate, SchedulePreview, SchedulePreviewRequest, ScheduleUpdate } from "../../shared/api/schedules.ts";
 import { principalOf, requirePermission } from "../auth/middleware.ts";
 import { createRouter, errorResponses } from "../http/router.ts";
 import { humanTime, nextRuns } from "./cron.ts";
@@ -44,6 +44,18 @@ export function schedulesRoutes(deps: { schedules: SchedulesService }) {
     .openapi(
       createRoute({ method: "get", path: "/schedules/{id}", tags: ["schedules"], middleware: [use], request: { params: IdParam }, responses: { 200: json(Schedule, "The schedule and its runs"), ...errorResponses(400, 401, 403, 404) } }),
       (c) => c.json(svc.get(c.req.valid("param").id), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "patch",
+        path: "/schedules/{id}",
+        tags: ["schedules"],
+        summary: "Edit a schedule: a new text or group lapses a pre-approval (audited); timing, name and pausing keep it",
+        middleware: [use],
+        request: { params: IdParam, ...body(ScheduleUpdate) },
+        responses: { 200: json(Schedule, "Updated, with the next runs recomputed"), ...errorResponses(400, 401, 403, 404, 409) },
+      }),
+      (c) => c.json(svc.update(c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
     )
     .openapi(
       createRoute({ method: "delete", path: "/schedules/{id}", tags: ["schedules"], middleware: [use], request: { params: IdParam }, responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) } }),

@@ -81,4 +81,23 @@ describe("schedules service", () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(created).toEqual(["b1:tick"]);
   });
+
+  it("an edit that leaves the timing alone keeps a due run; a new cron recomputes from now; a paused schedule never fires", async () => {
+    const clock = { t: Date.parse("2026-12-07T08:00:00Z") };
+    const created: string[] = [];
+    const s = createSchedules(deps(t.db, created, clock));
+    const id = s.create({ name: "s", message: "hello", session: "main", timeoutSec: 5, cron: "0 9 * * *", timezone: "UTC" }, admin).id;
+    clock.t = Date.parse("2026-12-07T09:00:30Z"); // due, not yet claimed
+    expect(s.update(id, { name: "renamed", message: "edited" }, admin).nextRunAt).toBe("2026-12-07T09:00:00.000Z");
+    expect(await s.tick()).toBe(1);
+    expect(created).toEqual(["b1:edited"]);
+    clock.t = Date.parse("2026-12-08T09:00:30Z");
+    expect(s.update(id, { cron: "0 10 * * *" }, admin).nextRunAt).toBe("2026-12-08T10:00:00.000Z");
+    expect(await s.tick()).toBe(0);
+    expect(s.update(id, { enabled: false }, admin)).toMatchObject({ enabled: false, nextRunAt: null, nextRuns: [] });
+    clock.t = Date.parse("2026-12-09T11:00:00Z");
+    expect(await s.tick()).toBe(0);
+    expect(s.update(id, { enabled: true }, admin).nextRunAt).toBe("2026-12-10T10:00:00.000Z");
+    expect(created).toEqual(["b1:edited"]);
+  });
 });

@@ -6,7 +6,7 @@
 // pre-approval matches the text's SHA-256 and the recipients resolved now is it confirmed at once,
 // and a mismatch lapses the approval (audited).
 import { Schedule as ScheduleSchema, type Schedule } from "../../shared/api/schedules.ts";
-import type { ScheduleCreate as ScheduleCreateSchema } from "../../shared/api/schedules.ts";
+import type { ScheduleCreate as ScheduleCreateSchema, ScheduleUpdate as ScheduleUpdateSchema } from "../../shared/api/schedules.ts";
 import type { z } from "zod";
 import type { AuditLog } from "../audit/types.ts";
 import type { Principal } from "../auth/types.ts";
@@ -24,6 +24,7 @@ import { nextRuns } from "./cron.ts";
 
 type Row = typeof broadcastSchedules.$inferSelect;
 type Input = z.output<typeof ScheduleCreateSchema>;
+type Patch = z.output<typeof ScheduleUpdateSchema>;
 
 export interface SchedulesDeps {
   db: Db;
@@ -50,7 +51,7 @@ export function createSchedules(deps: SchedulesDeps) {
   };
   const toApi = (r: Row): Schedule => {
     const runs = db.select().from(scheduleRuns).where(eq(scheduleRuns.scheduleId, r.id)).orderBy(desc(scheduleRuns.fireTime)).limit(20).all();
-    const upcoming = r.cron && r.enabled ? nextRuns(r.cron, r.timezone, 5, now()) : r.nextRunAt !== null ? [r.nextRunAt] : [];
+    const upcoming = !r.enabled ? [] : r.cron ? nextRuns(r.cron, r.timezone, 5, now()) : r.nextRunAt !== null ? [r.nextRunAt] : [];
     return ScheduleSchema.parse({
       id: r.id,
       name: r.name,
@@ -74,20 +75,20 @@ export function createSchedules(deps: SchedulesDeps) {
       createdAt: iso(r.createdAt),
     });
   };
-  const lapse = (r: Row, reason: string) => {
+  const lapse = (r: Row, reason: string, actor = `schedule:${r.id}`) => {
     db.update(broadcastSchedules).set({ approvedSha256: null, approvedRecipients: null, approvedBy: null, approvedAt: null, updatedAt: now() }).where(eq(broadcastSchedules.id, r.id)).run();
-    audit.append({ actor: `schedule:${r.id}`, kind: "broadcast", outcome: "ok", teammate: null, gatewayUrl: null, details: { action: "schedule.approval_lapsed", scheduleId: r.id, reason } });
+    audit.append({ actor, kind: "broadcast", outcome: "ok", teammate: null, gatewayUrl: null, details: { action: "schedule.approval_lapsed", scheduleId: r.id, reason } });
   };
 
   /** Claims the run due at r.nextRunAt; false when another claim (another server, an earlier pass) has it. */
   function claim(r: Row, t: number): boolean {
     return db.$client
       .transaction(() => {
-        const fire = r.nextRunAt as number;
-        const inserted = db.insert(scheduleRuns).values({ scheduleId: r.id, fireTime: fire, claimedAt: t, outcome: "failed", error: "claimed; the broadcast was not created (crash?)" }).onConflictDoNothing().run();
-        // moves on either way: a run already claimed elsewhere must not be looked at again
-        db.update(broadcastSchedules).set({ nextRunAt: nextAfter(r, Math.max(fire, t)), updatedAt: t }).where(and(eq(broadcastSchedules.id, r.id), eq(broadcastSchedules.nextRunAt, fire))).run();
-        return inserted.changes === 1;
+          const fire = r.nextRunAt as number;
+          const inserted = db.insert(scheduleRuns).values({ scheduleId: r.id, fireTime: fire, claimedAt: t, outcome: "failed", error: "claimed; the broadcast was not created (crash?)" }).onConflictDoNothing().run();
+          // moves on either way: a run already claimed elsewhere must not be looked at again
+          db.update(broadcastSchedules).set({ nextRunAt: nextAfter(r, Math.max(fire, t)), updatedAt: t }).where(and(eq(broadcastSchedules.id, r.id), eq(broadcastSchedules.nextRunAt, fire))).run();
+          return inserted.changes === 1;
       })
       .immediate();
   }
@@ -135,6 +136,44 @@ export function createSchedules(deps: SchedulesDeps) {
           .run().lastInsertRowid,
       );
       audit.append({ actor: p.label, kind: "broadcast", outcome: "ok", teammate: null, gatewayUrl: null, message: input.message, details: { action: "schedule.created", scheduleId: id, cron: base.cron, runAt: iso(runAt), tags: input.tags ?? null } });
+      return toApi(row(id));
+    },
+    /**
+     * Changes the fields given. The next run is recomputed only when the timing or enabled changes
+     * (a due run not yet claimed is kept otherwise). A changed text or group lapses a pre-approval
+     * (audited like a lapse at run time); timing, name and pausing keep it.
+     */
+    update(id: number, patch: Patch, p: Principal): Schedule {
+      const t = now();
+      // one write transaction: a claim by the scheduler cannot fall between the read and the write
+      const { cur, message, when, enabled, textChanged, groupChanged } = db.$client
+        .transaction(() => {
+        const cur = row(id);
+        const runAt = patch.runAt !== undefined ? Date.parse(patch.runAt) : patch.cron !== undefined ? null : cur.runAt;
+        const when = { cron: patch.cron ?? (patch.runAt !== undefined ? null : cur.cron), runAt, timezone: patch.timezone ?? cur.timezone };
+        const enabled = patch.enabled ?? cur.enabled;
+        const timingChanged = when.cron !== cur.cron || when.runAt !== cur.runAt || when.timezone !== cur.timezone || enabled !== cur.enabled;
+        if (patch.runAt !== undefined && runAt !== null && runAt <= t) {
+          throw new ApiError("VALIDATION_FAILED", "runAt is in the past", { issues: [{ path: "runAt", message: "runAt is in the past", code: "custom" }] });
+        }
+        const next = timingChanged ? nextAfter(when, t) : cur.nextRunAt; // validates the cron expression and the zone
+        if (enabled && timingChanged && next === null) {
+          throw new ApiError("SCHEDULE_ENDED", `Schedule ${id} ran once at ${iso(cur.runAt)} and has no run left: give a new runAt (or a cron) to resume it`, { id, runAt: iso(cur.runAt) });
+        }
+        const message = patch.message ?? cur.message;
+        const tags = patch.tags !== undefined ? patch.tags : cur.groupTags;
+        const textChanged = sha256Hex(message) !== sha256Hex(cur.message);
+        const groupChanged = JSON.stringify(tags ? [...tags].sort() : null) !== JSON.stringify(cur.groupTags ? [...cur.groupTags].sort() : null);
+        db.update(broadcastSchedules)
+          .set({ name: patch.name ?? cur.name, message, session: patch.session ?? cur.session, timeoutSec: patch.timeoutSec ?? cur.timeoutSec, groupTags: tags, ...when, enabled, nextRunAt: enabled ? next : null, updatedAt: t })
+          .where(eq(broadcastSchedules.id, id))
+          .run();
+        return { cur, message, when, enabled, textChanged, groupChanged };
+        })
+        .immediate();
+      const changed = Object.keys(patch).sort();
+      audit.append({ actor: p.label, kind: "broadcast", outcome: "ok", teammate: null, gatewayUrl: null, ...(textChanged ? { message } : {}), details: { action: "schedule.updated", scheduleId: id, changed, cron: when.cron, runAt: iso(when.runAt), enabled } });
+      if (cur.approvedSha256 !== null && (textChanged || groupChanged)) lapse(cur, textChanged ? "the text was edited" : "the recipients were edited", p.label);
       return toApi(row(id));
     },
     remove(id: number, p: Principal): void {

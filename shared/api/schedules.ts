@@ -22,6 +22,29 @@ export const ScheduleCreate = z
   .refine((s) => (s.cron === undefined) !== (s.runAt === undefined), { message: "give either cron (recurring) or runAt (once)", path: ["cron"] });
 export type ScheduleCreate = z.input<typeof ScheduleCreate>;
 
+/**
+ * PATCH /schedules/{id}: only the fields given change. `cron` or `runAt` switches the schedule to
+ * that kind; `tags: null` means everyone; `enabled: false` pauses it. Changing `message` or `tags`
+ * lapses a pre-approval; timing, name and enabled keep it.
+ */
+export const ScheduleUpdate = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    message: z.string().min(1),
+    session: Session.unwrap(), // no default here: an edit leaves an unnamed field alone
+    timeoutSec: z.number().int().min(1).max(TIMEOUT_SEC_MAX),
+    tags: z.array(Tag).min(1).max(20).nullable(),
+    cron: z.string().trim().min(1).max(200),
+    runAt: Iso,
+    timezone: z.string().trim().min(1).max(64),
+    enabled: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .refine((s) => s.cron === undefined || s.runAt === undefined, { message: "give cron (recurring) or runAt (once), not both", path: ["cron"] })
+  .refine((s) => Object.keys(s).length > 0, { message: "nothing to change: give at least one field", path: [] });
+export type ScheduleUpdate = z.input<typeof ScheduleUpdate>;
+
 export const SchedulePreviewRequest = z.object({
   cron: z.string().trim().min(1).max(200),
   timezone: z.string().trim().min(1).max(64).default("UTC"),

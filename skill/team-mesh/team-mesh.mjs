@@ -16,6 +16,295 @@ var __export = (target, all) => {
     __defProp(target, name, { get: all[name], enumerable: true });
 };
 
+// ../main/node_modules/hono/dist/client/fetch-result-please.js
+var init_fetch_result_please = __esm({
+  "../main/node_modules/hono/dist/client/fetch-result-please.js"() {
+  }
+});
+
+// ../main/node_modules/hono/dist/client/utils.js
+function isObject(item) {
+  return typeof item === "object" && item !== null && !Array.isArray(item);
+}
+function deepMerge(target, source) {
+  if (!isObject(target) && !isObject(source)) return source;
+  const merged = { ...target };
+  for (const key in source) {
+    const value = source[key];
+    if (isObject(merged[key]) && isObject(value)) merged[key] = deepMerge(merged[key], value);
+    else merged[key] = value;
+  }
+  return merged;
+}
+var mergePath, replaceUrlParam, buildSearchParams, replaceUrlProtocol, removeIndexString;
+var init_utils = __esm({
+  "../main/node_modules/hono/dist/client/utils.js"() {
+    init_fetch_result_please();
+    mergePath = (base, path) => {
+      base = base.replace(/\/+$/, "");
+      base = base + "/";
+      path = path.replace(/^\/+/, "");
+      return base + path;
+    };
+    replaceUrlParam = (urlString, params) => {
+      for (const [k, v] of Object.entries(params)) {
+        const reg = new RegExp("/:" + k + "(?:{[^/]+})?\\??(?=/|$)");
+        urlString = urlString.replace(reg, () => v ? `/${v}` : "");
+      }
+      return urlString;
+    };
+    buildSearchParams = (query) => {
+      const searchParams = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) {
+        if (v === void 0) continue;
+        if (Array.isArray(v)) for (const v2 of v) {
+          if (v2 === void 0) continue;
+          searchParams.append(k, v2);
+        }
+        else searchParams.set(k, v);
+      }
+      return searchParams;
+    };
+    replaceUrlProtocol = (urlString, protocol) => {
+      switch (protocol) {
+        case "ws":
+          return urlString.replace(/^http/, "ws");
+        case "http":
+          return urlString.replace(/^ws/, "http");
+      }
+    };
+    removeIndexString = (urlString) => {
+      if (/^https?:\/\/[^\/]+?\/index(?=\?|$)/.test(urlString)) return urlString.replace(/\/index(?=\?|$)/, "/");
+      return urlString.replace(/\/index(?=\?|$)/, "");
+    };
+  }
+});
+
+// ../main/node_modules/hono/dist/utils/url.js
+var init_url = __esm({
+  "../main/node_modules/hono/dist/utils/url.js"() {
+  }
+});
+
+// ../main/node_modules/hono/dist/utils/cookie.js
+var validCookieNameRegEx, _serialize, serialize;
+var init_cookie = __esm({
+  "../main/node_modules/hono/dist/utils/cookie.js"() {
+    init_url();
+    validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/;
+    _serialize = (name, value, opt = {}) => {
+      if (!validCookieNameRegEx.test(name)) throw new Error("Invalid cookie name");
+      let cookie = `${name}=${value}`;
+      if (/^__secure-/i.test(name) && !opt.secure) throw new Error("__Secure- Cookie must have Secure attributes");
+      if (/^__host-/i.test(name)) {
+        if (!opt.secure) throw new Error("__Host- Cookie must have Secure attributes");
+        if (opt.path !== "/") throw new Error('__Host- Cookie must have Path attributes with "/"');
+        if (opt.domain) throw new Error("__Host- Cookie must not have Domain attributes");
+      }
+      for (const key of [
+        "domain",
+        "path",
+        "sameSite",
+        "priority"
+      ]) if (opt[key] && /[;\r\n]/.test(opt[key])) throw new Error(`${key} must not contain ";", "\\r", or "\\n"`);
+      if (opt && typeof opt.maxAge === "number" && opt.maxAge >= 0) {
+        if (opt.maxAge > 3456e4) throw new Error("Cookies Max-Age SHOULD NOT be greater than 400 days (34560000 seconds) in duration.");
+        cookie += `; Max-Age=${opt.maxAge | 0}`;
+      }
+      if (opt.domain && opt.prefix !== "host") cookie += `; Domain=${opt.domain}`;
+      if (opt.path) cookie += `; Path=${opt.path}`;
+      if (opt.expires) {
+        if (opt.expires.getTime() - Date.now() > 3456e7) throw new Error("Cookies Expires SHOULD NOT be greater than 400 days (34560000 seconds) in the future.");
+        cookie += `; Expires=${opt.expires.toUTCString()}`;
+      }
+      if (opt.httpOnly) cookie += "; HttpOnly";
+      if (opt.secure) cookie += "; Secure";
+      if (opt.sameSite) cookie += `; SameSite=${opt.sameSite.charAt(0).toUpperCase() + opt.sameSite.slice(1)}`;
+      if (opt.priority) cookie += `; Priority=${opt.priority.charAt(0).toUpperCase() + opt.priority.slice(1)}`;
+      if (opt.partitioned) {
+        if (!opt.secure) throw new Error("Partitioned Cookie must have Secure attributes");
+        cookie += "; Partitioned";
+      }
+      return cookie;
+    };
+    serialize = (name, value, opt) => {
+      value = encodeURIComponent(value);
+      return _serialize(name, value, opt);
+    };
+  }
+});
+
+// ../main/node_modules/hono/dist/client/client.js
+var createProxy, appendQueryParams, ClientRequestImpl, hc;
+var init_client = __esm({
+  "../main/node_modules/hono/dist/client/client.js"() {
+    init_cookie();
+    init_utils();
+    createProxy = (callback, path) => {
+      return new Proxy(() => {
+      }, {
+        get(_obj, key) {
+          if (typeof key !== "string" || key === "then") return;
+          return createProxy(callback, [...path, key]);
+        },
+        apply(_1, _2, args) {
+          return callback({
+            path,
+            args
+          });
+        }
+      });
+    };
+    appendQueryParams = (url, searchParams) => {
+      const queryString = searchParams.toString();
+      return queryString ? `${url}?${queryString}` : url;
+    };
+    ClientRequestImpl = class {
+      url;
+      method;
+      buildSearchParams;
+      queryParams = void 0;
+      pathParams = {};
+      rBody;
+      cType = void 0;
+      constructor(url, method, options) {
+        this.url = url;
+        this.method = method;
+        this.buildSearchParams = options.buildSearchParams;
+      }
+      fetch = async (args, opt) => {
+        if (args) {
+          if (args.query) this.queryParams = this.buildSearchParams(args.query);
+          if (args.form) {
+            const form = new FormData();
+            for (const [k, v] of Object.entries(args.form)) {
+              if (v === void 0) continue;
+              if (Array.isArray(v)) for (const v2 of v) {
+                if (v2 === void 0) continue;
+                form.append(k, v2);
+              }
+              else form.append(k, v);
+            }
+            this.rBody = form;
+          }
+          if (args.json !== void 0) {
+            this.rBody = JSON.stringify(args.json);
+            this.cType = "application/json";
+          }
+          if (args.param) this.pathParams = args.param;
+        }
+        let methodUpperCase = this.method.toUpperCase();
+        const headerValues = {
+          ...args?.header,
+          ...typeof opt?.headers === "function" ? await opt.headers() : opt?.headers
+        };
+        if (args?.cookie) {
+          const cookies = [];
+          for (const [key, value] of Object.entries(args.cookie)) {
+            if (value === void 0) continue;
+            cookies.push(serialize(key, value));
+          }
+          if (cookies.length > 0) headerValues["Cookie"] = cookies.join("; ");
+        }
+        if (this.cType) headerValues["Content-Type"] = this.cType;
+        const headers = new Headers();
+        for (const [key, value] of Object.entries(headerValues)) if (value !== void 0) headers.set(key, value);
+        let url = this.url;
+        url = removeIndexString(url);
+        url = replaceUrlParam(url, this.pathParams);
+        if (this.queryParams) url = appendQueryParams(url, this.queryParams);
+        methodUpperCase = this.method.toUpperCase();
+        const setBody = !(methodUpperCase === "GET" || methodUpperCase === "HEAD");
+        return (opt?.fetch || fetch)(url, {
+          body: setBody ? this.rBody : void 0,
+          method: methodUpperCase,
+          headers,
+          ...opt?.init
+        });
+      };
+    };
+    hc = (baseUrl, options) => createProxy(function proxyCallback(opts) {
+      const buildSearchParamsOption = options?.buildSearchParams ?? buildSearchParams;
+      const parts = [...opts.path];
+      const lastParts = parts.slice(-3).reverse();
+      if (lastParts[0] === "toString") {
+        if (lastParts[1] === "name") return lastParts[2] || "";
+        return proxyCallback.toString();
+      }
+      if (lastParts[0] === "valueOf") {
+        if (lastParts[1] === "name") return lastParts[2] || "";
+        return proxyCallback;
+      }
+      let method = "";
+      if (/^\$/.test(lastParts[0])) {
+        const last = parts.pop();
+        if (last) method = last.replace(/^\$/, "");
+      }
+      const path = parts.join("/");
+      const url = mergePath(baseUrl, path);
+      if (method === "url" || method === "path") {
+        let result = removeIndexString(url);
+        if (opts.args[0]) {
+          if (opts.args[0].param) result = replaceUrlParam(result, opts.args[0].param);
+          if (opts.args[0].query) result = appendQueryParams(result, buildSearchParamsOption(opts.args[0].query));
+        }
+        if (method === "url") return new URL(result);
+        return result.slice(baseUrl.replace(/\/+$/, "").length).replace(/^\/?/, "/");
+      }
+      if (method === "ws") {
+        const normalizedUrl = removeIndexString(url);
+        const webSocketUrl = replaceUrlProtocol(opts.args[0]?.param ? replaceUrlParam(normalizedUrl, opts.args[0].param) : normalizedUrl, "ws");
+        const targetUrl = new URL(webSocketUrl);
+        const queryParams = opts.args[0]?.query;
+        if (queryParams) buildSearchParamsOption(queryParams).forEach((value, key) => {
+          targetUrl.searchParams.append(key, value);
+        });
+        const establishWebSocket = (...args) => {
+          if (options?.webSocket !== void 0 && typeof options.webSocket === "function") return options.webSocket(...args);
+          return new WebSocket(...args);
+        };
+        return establishWebSocket(targetUrl.toString());
+      }
+      const req = new ClientRequestImpl(url, method, { buildSearchParams: buildSearchParamsOption });
+      if (method) {
+        options ??= {};
+        const reqOptions = { ...opts.args[1] };
+        const baseHeaders = options.headers;
+        const reqHeaders = reqOptions.headers;
+        if (baseHeaders && reqHeaders) reqOptions.headers = async () => ({
+          ...typeof baseHeaders === "function" ? await baseHeaders() : baseHeaders,
+          ...typeof reqHeaders === "function" ? await reqHeaders() : reqHeaders
+        });
+        const args = deepMerge(options, reqOptions);
+        return req.fetch(opts.args[0], args);
+      }
+      return req;
+    }, []);
+  }
+});
+
+// ../main/node_modules/hono/dist/client/index.js
+var init_client2 = __esm({
+  "../main/node_modules/hono/dist/client/index.js"() {
+    init_fetch_result_please();
+    init_utils();
+    init_client();
+  }
+});
+
+// shared/api/client.ts
+function createApiClient(base, fetch2, init) {
+  return typed(base, fetch2, init);
+}
+var typed;
+var init_client3 = __esm({
+  "shared/api/client.ts"() {
+    "use strict";
+    init_client2();
+    typed = (base, fetch2, init) => hc(base, { fetch: fetch2, ...init ? { init } : {} }).api.v1;
+  }
+});
+
 // shared/api/fetch.ts
 function defaultTransportError(_err, { timedOut }) {
   return timedOut ? new ApiError("REQUEST_TIMEOUT", "The server did not answer in time. Try again.", 0) : new ApiError("NETWORK_ERROR", "Cannot reach the Team Mesh server. Check your connection.", 0);
@@ -108,6 +397,96 @@ var init_fetch = __esm({
   }
 });
 
+// cli/client.ts
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { randomUUID } from "node:crypto";
+function nodeTransport(origin) {
+  return (input, init) => {
+    const url = new URL(input);
+    const payload = typeof init.body === "string" ? Buffer.from(init.body) : void 0;
+    const headers = { ...init.headers };
+    if (payload) headers["Content-Length"] = String(payload.length);
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { method: init.method ?? "GET", headers, ...init.signal ? { signal: init.signal } : {} }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("error", (err) => reject(new UnreachableError(`Connection to ${origin} broke: ${err.message}`)));
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) for (const one of Array.isArray(v) ? v : v === void 0 ? [] : [v]) h.append(k, one);
+          const noBody = status === 204 || status === 205 || status === 304;
+          resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, headers: h }));
+        });
+      });
+      req.on("error", reject);
+      if (payload) req.write(payload);
+      req.end();
+    });
+  };
+}
+function shownError(err) {
+  if (err.code !== "BAD_RESPONSE") return { code: err.code, message: err.message };
+  const body = err.body;
+  const message = body?.error?.message;
+  return { code: void 0, message: message ?? (typeof body === "string" && body ? body.slice(0, 200) : `HTTP ${err.status}`) };
+}
+function newIdempotencyKey() {
+  return `cli-${randomUUID()}`;
+}
+var DEFAULT_URL, DEFAULT_TIMEOUT_MS2, UnreachableError, ApiClient;
+var init_client4 = __esm({
+  "cli/client.ts"() {
+    "use strict";
+    init_client3();
+    init_fetch();
+    init_fetch();
+    DEFAULT_URL = "http://127.0.0.1:8790";
+    DEFAULT_TIMEOUT_MS2 = 6e4;
+    UnreachableError = class extends Error {
+    };
+    ApiClient = class {
+      baseUrl;
+      /** REST API v1, typed from the server's routes. */
+      api;
+      #apiKey;
+      constructor(baseUrl, apiKey) {
+        let url;
+        try {
+          url = new URL(baseUrl);
+        } catch {
+          throw new UnreachableError(`MESH_URL is not a valid URL: ${JSON.stringify(baseUrl)}`);
+        }
+        if (url.protocol !== "http:" && url.protocol !== "https:") throw new UnreachableError(`MESH_URL must be http(s): ${baseUrl}`);
+        this.baseUrl = url;
+        this.#apiKey = apiKey;
+        this.api = createApiClient(`${url.origin}${url.pathname.replace(/\/+$/, "")}`, this.#fetch());
+      }
+      /** Per-call options for `client.api...$get(args, client.opts({ timeoutMs }))`. */
+      opts(o = {}) {
+        return { fetch: this.#fetch(o.timeoutMs) };
+      }
+      #fetch(timeoutMs = DEFAULT_TIMEOUT_MS2) {
+        const origin = this.baseUrl.origin;
+        return createApiFetch({
+          transport: nodeTransport(origin),
+          headers: { Authorization: `Bearer ${this.#apiKey}`, "User-Agent": "team-mesh-cli" },
+          csrf: false,
+          timeoutMs,
+          transportError: (err, { timedOut }) => {
+            if (timedOut) return new UnreachableError(`No answer from ${origin} within ${Math.round(timeoutMs / 1e3)} s`);
+            if (err instanceof UnreachableError) return err;
+            const e = err;
+            return new UnreachableError(`Cannot reach the Team Mesh server at ${origin}: ${e.code ?? e.message}`);
+          }
+        });
+      }
+    };
+  }
+});
+
 // shared/api/enums.ts
 var ROLES, FINAL, DELIVERY_STATUSES, AUDIT_OUTCOMES;
 var init_enums = __esm({
@@ -190,6 +569,15 @@ function parseCommandLine(argv) {
     usersAction = a;
     rest = rest.slice(1);
   }
+  let resourceAction;
+  if (first === "templates" || first === "schedules") {
+    const actions = first === "templates" ? TEMPLATES_ACTIONS : SCHEDULES_ACTIONS;
+    const a = rest[0];
+    if (a === "--help" || a === "-h" || a === void 0) return { name: "help", topic: first };
+    if (!Object.hasOwn(actions, a)) throw new UsageError(`unknown ${first} command ${JSON.stringify(a)} (try: ${first} ${Object.keys(actions).join("|")})`, first);
+    resourceAction = a;
+    rest = rest.slice(1);
+  }
   if (first === "audit" && (rest[0] === "verify" || rest[0] === "head")) {
     name = `audit-${rest[0]}`;
     rest = rest.slice(1);
@@ -209,6 +597,8 @@ function parseCommandLine(argv) {
   if (v.help) return { name: "help", topic: name };
   const pos = parsed.positionals;
   if (usersAction) return usersCommand(usersAction, pos, v, { json: v.json === true, url: v.url });
+  if (resourceAction && first === "templates") return templatesCommand(resourceAction, pos, v, { json: v.json === true, url: v.url });
+  if (resourceAction) return schedulesCommand(resourceAction, pos, v, { json: v.json === true, url: v.url });
   if (pos.length > spec.positionals) throw new UsageError(`unexpected argument ${JSON.stringify(pos[spec.positionals])}`, name);
   if (pos.length < spec.positionals) throw new UsageError(`${name} needs ${spec.positionals === 1 ? "an argument" : "arguments"}`, name);
   const str = (k) => v[k];
@@ -294,7 +684,80 @@ function usersCommand(action, pos, v, common) {
   if (v["password-stdin"] === true && action !== "create") throw new UsageError("--password-stdin is for users create", "users");
   return { ...common, name: "users", action, username: pos[0] ?? "", role: roleText, passwordStdin: v["password-stdin"] === true };
 }
-var UsageError, USERS_ACTIONS, COMMON, LOCAL, SPECS, REPLY_WAIT_SEC_MAX, COMMAND_NAMES;
+function positionalsFor(command, action, want, pos) {
+  const usage = `${command} ${action}${want.map((w) => ` ${w}`).join("")}`;
+  if (pos.length !== want.length) throw new UsageError(`${usage}: ${pos.length < want.length ? `needs ${want.slice(pos.length).join(" and ")}` : `unexpected argument ${JSON.stringify(pos[want.length])}`}`, command);
+}
+function onlyFor(command, action, v, flags, allowed) {
+  for (const f of flags) {
+    const given = Array.isArray(v[f]) ? v[f].length > 0 : v[f] !== void 0 && v[f] !== false;
+    if (given && !allowed.includes(action)) throw new UsageError(`--${f} is for ${command} ${allowed.join("|")}`, command);
+  }
+}
+function varsOf(v, command) {
+  const out2 = {};
+  for (const pair of v.var ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq < 1) throw new UsageError(`--var needs key=value (got ${JSON.stringify(pair)})`, command);
+    out2[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out2;
+}
+function scheduleId(action, ref) {
+  if (ref === void 0) return "";
+  if (!/^[1-9]\d*$/.test(ref)) throw new UsageError(`schedules ${action}: ID must be a schedule's number (team-mesh schedules list), got ${JSON.stringify(ref)}`, "schedules");
+  return ref;
+}
+function templatesCommand(action, pos, v, common) {
+  positionalsFor("templates", action, TEMPLATES_ACTIONS[action], pos);
+  onlyFor("templates", action, v, ["body"], ["create"]);
+  onlyFor("templates", action, v, ["to", "var"], ["render"]);
+  if (action === "create" && (v.body === void 0 || v.body === "")) throw new UsageError("templates create needs --body TEXT (or --body - to read standard input)", "templates");
+  return { ...common, name: "templates", action, ref: pos[0] ?? "", body: v.body, to: v.to, vars: varsOf(v, "templates") };
+}
+function schedulesCommand(action, pos, v, common) {
+  positionalsFor("schedules", action, SCHEDULES_ACTIONS[action], pos);
+  const str = (k) => v[k];
+  onlyFor("schedules", action, v, CHANGE_FLAGS.filter((f) => f !== "at"), ["create", "edit"]);
+  onlyFor("schedules", action, v, ["at"], ["create", "edit", "resume"]);
+  if (str("message") !== void 0 && str("template") !== void 0) throw new UsageError("give --message or --template, not both", "schedules");
+  if (v.var?.length && str("template") === void 0) throw new UsageError("--var fills a --template", "schedules");
+  if (str("cron") !== void 0 && str("at") !== void 0) throw new UsageError("give --cron (recurring) or --at (once), not both", "schedules");
+  const groups = (v.group ?? []).map((g) => g.replace(/^@/, ""));
+  if (groups.length && v.everyone === true) throw new UsageError("give --group or --everyone, not both", "schedules");
+  let runAt;
+  const at = str("at");
+  if (at !== void 0) {
+    const t = Date.parse(at);
+    if (Number.isNaN(t)) throw new UsageError(`--at must be a date and time such as 2026-12-08T09:00 (local) or 2026-12-08T08:00:00Z (got ${JSON.stringify(at)})`, "schedules");
+    runAt = new Date(t).toISOString();
+  }
+  const session = str("session");
+  if (session !== void 0 && !/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/.test(session)) throw new UsageError("--session: 1-128 of letters, digits, : . _ - (starting with a letter or digit)", "schedules");
+  const flags = {
+    ...str("name") !== void 0 ? { name: str("name") } : {},
+    ...str("message") !== void 0 ? { message: str("message") } : {},
+    ...str("template") !== void 0 ? { template: str("template") } : {},
+    vars: varsOf(v, "schedules"),
+    ...str("cron") !== void 0 ? { cron: str("cron") } : {},
+    ...runAt !== void 0 ? { runAt } : {},
+    ...str("tz") !== void 0 ? { timezone: str("tz") } : {},
+    ...groups.length ? { tags: groups } : v.everyone === true ? { tags: null } : {},
+    ...session !== void 0 ? { session } : {},
+    ...str("timeout") !== void 0 ? { timeoutSec: intFlag(str("timeout"), "timeout", 1, TIMEOUT_SEC_MAX, "schedules") } : {}
+  };
+  if (action === "create") {
+    if (!flags.name) throw new UsageError("schedules create needs --name", "schedules");
+    if (flags.message === void 0 && flags.template === void 0) throw new UsageError("schedules create needs --message TEXT|- or --template ID", "schedules");
+    if (flags.cron === void 0 && flags.runAt === void 0) throw new UsageError("schedules create needs --cron EXPR (recurring) or --at TIME (once)", "schedules");
+    if (flags.tags === null) throw new UsageError("--everyone is for schedules edit (a new schedule without --group is for everyone)", "schedules");
+  }
+  if (action === "edit" && !CHANGE_FLAGS.concat("at").some((f) => Array.isArray(v[f]) ? v[f].length > 0 : v[f] !== void 0 && v[f] !== false)) {
+    throw new UsageError("schedules edit ID needs something to change (--name --message --template --cron --at --tz --group --everyone --session --timeout)", "schedules");
+  }
+  return { ...common, name: "schedules", action, ref: scheduleId(action, pos[0]), flags };
+}
+var UsageError, USERS_ACTIONS, TEMPLATES_ACTIONS, SCHEDULES_ACTIONS, COMMON, LOCAL, SPECS, REPLY_WAIT_SEC_MAX, COMMAND_NAMES, CHANGE_FLAGS;
 var init_args = __esm({
   "cli/args.ts"() {
     "use strict";
@@ -309,6 +772,8 @@ var init_args = __esm({
       }
     };
     USERS_ACTIONS = { list: [], create: ["USER"], role: ["USER", "ROLE"], disable: ["USER"], enable: ["USER"], "reset-password": ["USER"], keys: ["USER"] };
+    TEMPLATES_ACTIONS = { list: [], show: ["ID"], create: ["NAME"], delete: ["ID"], render: ["ID"] };
+    SCHEDULES_ACTIONS = { list: [], show: ["ID"], create: [], edit: ["ID"], delete: ["ID"], approve: ["ID"], revoke: ["ID"], pause: ["ID"], resume: ["ID"] };
     COMMON = {
       json: { type: "boolean", default: false },
       url: { type: "string" },
@@ -361,6 +826,24 @@ var init_args = __esm({
       "audit-verify": { options: { ...COMMON, anchor: { type: "string" } }, positionals: 0 },
       "audit-head": { options: COMMON, positionals: 0 },
       users: { options: { ...COMMON, role: { type: "string" }, "password-stdin": { type: "boolean", default: false } }, positionals: 2 },
+      templates: { options: { ...COMMON, body: { type: "string" }, to: { type: "string" }, var: { type: "string", multiple: true } }, positionals: 1 },
+      schedules: {
+        options: {
+          ...COMMON,
+          name: { type: "string" },
+          message: { type: "string", short: "m" },
+          template: { type: "string" },
+          var: { type: "string", multiple: true },
+          cron: { type: "string" },
+          at: { type: "string" },
+          tz: { type: "string" },
+          group: { type: "string", multiple: true },
+          everyone: { type: "boolean", default: false },
+          session: { type: "string" },
+          timeout: { type: "string" }
+        },
+        positionals: 1
+      },
       backup: { options: { ...LOCAL, out: { type: "string" } }, positionals: 0, local: true },
       restore: { options: LOCAL, positionals: 1, local: true },
       "vault-rotate": { options: { ...LOCAL, "new-key": { type: "string" } }, positionals: 0, local: true },
@@ -368,6 +851,7 @@ var init_args = __esm({
     };
     REPLY_WAIT_SEC_MAX = 3600;
     COMMAND_NAMES = Object.keys(SPECS);
+    CHANGE_FLAGS = ["name", "message", "template", "var", "cron", "at", "tz", "group", "everyone", "session", "timeout"];
   }
 });
 
@@ -419,516 +903,7 @@ var init_exit_codes = __esm({
   }
 });
 
-// skill-stub:local-commands
-var local_commands_exports = {};
-__export(local_commands_exports, {
-  runLocalCommand: () => runLocalCommand
-});
-async function runLocalCommand(cmd) {
-  throw new UsageError(cmd.name + " is a local admin command, not part of the skill: run team-mesh on the server's machine");
-}
-var init_local_commands = __esm({
-  "skill-stub:local-commands"() {
-    init_args();
-  }
-});
-
-// skill-stub-mcp:mcp
-var mcp_exports = {};
-__export(mcp_exports, {
-  runMcp: () => runMcp
-});
-async function runMcp() {
-  throw new UsageError("mcp is not part of the skill: run the team-mesh CLI (team-mesh mcp) as the MCP server");
-}
-var init_mcp = __esm({
-  "skill-stub-mcp:mcp"() {
-    init_args();
-  }
-});
-
-// cli/users-commands.ts
-var users_commands_exports = {};
-__export(users_commands_exports, {
-  runUsersCommand: () => runUsersCommand
-});
-function userLine(u) {
-  return `${u.username.padEnd(20)} ${u.role.padEnd(10)} ${u.disabled ? "disabled" : "active  "} since ${u.createdAt.slice(0, 10)}`;
-}
-function keyLine(k) {
-  const state = k.revokedAt ? `revoked ${k.revokedAt.slice(0, 10)}` : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? "expired" : "active";
-  return `${k.name.padEnd(24)} ${k.role.padEnd(10)} ${k.prefix}…  ${state}, last used ${k.lastUsedAt ? k.lastUsedAt.slice(0, 16).replace("T", " ") : "never"}`;
-}
-async function runUsersCommand(cmd, ctx) {
-  const { io, client } = ctx;
-  const api = client.api;
-  const out2 = (human, machine) => io.stdout(ctx.json ? JSON.stringify(machine, null, 2) : human);
-  const param = { username: cmd.username };
-  switch (cmd.action) {
-    case "list": {
-      const r = await bodyOf(await api.users.$get({}, client.opts()));
-      out2(r.items.length ? r.items.map(userLine).join("\n") : "No users.", r);
-      return EXIT.OK;
-    }
-    case "create": {
-      let password;
-      if (cmd.passwordStdin) {
-        password = (await io.readStdin()).replace(/\r?\n$/, "");
-        if (!password) throw new UsageError("--password-stdin: standard input was empty", "users");
-      }
-      const json = { username: cmd.username, role: cmd.role, ...password === void 0 ? {} : { password } };
-      const u = await bodyOf(await api.users.$post({ json }, client.opts()));
-      const mustChange = u.mustChangePassword ? `
-${u.username} must choose a new password at first sign-in.` : "";
-      out2(
-        u.oneTimePassword ? `Created ${u.username} (${u.role}). One-time password, shown only now: ${u.oneTimePassword}
-Give it to ${u.username} over a private channel.${mustChange}` : `Created ${u.username} (${u.role}).${mustChange}`,
-        u
-      );
-      return EXIT.OK;
-    }
-    case "role": {
-      const u = await bodyOf(await api.users[":username"].$patch({ param, json: { role: cmd.role } }, client.opts()));
-      out2(`${u.username} is now ${u.role}; their sessions were ended.`, u);
-      return EXIT.OK;
-    }
-    case "disable":
-    case "enable": {
-      const u = await bodyOf(await api.users[":username"].$patch({ param, json: { disabled: cmd.action === "disable" } }, client.opts()));
-      out2(u.disabled ? `${u.username} is disabled: their sessions and API keys stopped working.` : `${u.username} is enabled again (keys revoked when disabled stay revoked).`, u);
-      return EXIT.OK;
-    }
-    case "reset-password": {
-      const r = await bodyOf(await api.users[":username"]["reset-password"].$post({ param }, client.opts()));
-      out2(
-        `New one-time password for ${r.username}, shown only now: ${r.oneTimePassword}
-${r.sessionsEnded} session(s) signed out. ${r.username} must choose a new password at the next sign-in.`,
-        r
-      );
-      return EXIT.OK;
-    }
-    case "keys": {
-      const r = await bodyOf(await api.users[":username"]["api-keys"].$get({ param }, client.opts()));
-      out2(r.items.length ? r.items.map(keyLine).join("\n") : `${cmd.username} has no API keys.`, r);
-      return EXIT.OK;
-    }
-  }
-}
-var init_users_commands = __esm({
-  "cli/users-commands.ts"() {
-    "use strict";
-    init_fetch();
-    init_args();
-    init_exit_codes();
-  }
-});
-
-// cli/main.ts
-import { readFileSync as readFileSync2 } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
-
-// cli/client.ts
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-import { randomUUID } from "node:crypto";
-
-// ../main/node_modules/hono/dist/client/utils.js
-var mergePath = (base, path) => {
-  base = base.replace(/\/+$/, "");
-  base = base + "/";
-  path = path.replace(/^\/+/, "");
-  return base + path;
-};
-var replaceUrlParam = (urlString, params) => {
-  for (const [k, v] of Object.entries(params)) {
-    const reg = new RegExp("/:" + k + "(?:{[^/]+})?\\??(?=/|$)");
-    urlString = urlString.replace(reg, () => v ? `/${v}` : "");
-  }
-  return urlString;
-};
-var buildSearchParams = (query) => {
-  const searchParams = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) {
-    if (v === void 0) continue;
-    if (Array.isArray(v)) for (const v2 of v) {
-      if (v2 === void 0) continue;
-      searchParams.append(k, v2);
-    }
-    else searchParams.set(k, v);
-  }
-  return searchParams;
-};
-var replaceUrlProtocol = (urlString, protocol) => {
-  switch (protocol) {
-    case "ws":
-      return urlString.replace(/^http/, "ws");
-    case "http":
-      return urlString.replace(/^ws/, "http");
-  }
-};
-var removeIndexString = (urlString) => {
-  if (/^https?:\/\/[^\/]+?\/index(?=\?|$)/.test(urlString)) return urlString.replace(/\/index(?=\?|$)/, "/");
-  return urlString.replace(/\/index(?=\?|$)/, "");
-};
-function isObject(item) {
-  return typeof item === "object" && item !== null && !Array.isArray(item);
-}
-function deepMerge(target, source) {
-  if (!isObject(target) && !isObject(source)) return source;
-  const merged = { ...target };
-  for (const key in source) {
-    const value = source[key];
-    if (isObject(merged[key]) && isObject(value)) merged[key] = deepMerge(merged[key], value);
-    else merged[key] = value;
-  }
-  return merged;
-}
-
-// ../main/node_modules/hono/dist/utils/cookie.js
-var validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/;
-var _serialize = (name, value, opt = {}) => {
-  if (!validCookieNameRegEx.test(name)) throw new Error("Invalid cookie name");
-  let cookie = `${name}=${value}`;
-  if (/^__secure-/i.test(name) && !opt.secure) throw new Error("__Secure- Cookie must have Secure attributes");
-  if (/^__host-/i.test(name)) {
-    if (!opt.secure) throw new Error("__Host- Cookie must have Secure attributes");
-    if (opt.path !== "/") throw new Error('__Host- Cookie must have Path attributes with "/"');
-    if (opt.domain) throw new Error("__Host- Cookie must not have Domain attributes");
-  }
-  for (const key of [
-    "domain",
-    "path",
-    "sameSite",
-    "priority"
-  ]) if (opt[key] && /[;\r\n]/.test(opt[key])) throw new Error(`${key} must not contain ";", "\\r", or "\\n"`);
-  if (opt && typeof opt.maxAge === "number" && opt.maxAge >= 0) {
-    if (opt.maxAge > 3456e4) throw new Error("Cookies Max-Age SHOULD NOT be greater than 400 days (34560000 seconds) in duration.");
-    cookie += `; Max-Age=${opt.maxAge | 0}`;
-  }
-  if (opt.domain && opt.prefix !== "host") cookie += `; Domain=${opt.domain}`;
-  if (opt.path) cookie += `; Path=${opt.path}`;
-  if (opt.expires) {
-    if (opt.expires.getTime() - Date.now() > 3456e7) throw new Error("Cookies Expires SHOULD NOT be greater than 400 days (34560000 seconds) in the future.");
-    cookie += `; Expires=${opt.expires.toUTCString()}`;
-  }
-  if (opt.httpOnly) cookie += "; HttpOnly";
-  if (opt.secure) cookie += "; Secure";
-  if (opt.sameSite) cookie += `; SameSite=${opt.sameSite.charAt(0).toUpperCase() + opt.sameSite.slice(1)}`;
-  if (opt.priority) cookie += `; Priority=${opt.priority.charAt(0).toUpperCase() + opt.priority.slice(1)}`;
-  if (opt.partitioned) {
-    if (!opt.secure) throw new Error("Partitioned Cookie must have Secure attributes");
-    cookie += "; Partitioned";
-  }
-  return cookie;
-};
-var serialize = (name, value, opt) => {
-  value = encodeURIComponent(value);
-  return _serialize(name, value, opt);
-};
-
-// ../main/node_modules/hono/dist/client/client.js
-var createProxy = (callback, path) => {
-  return new Proxy(() => {
-  }, {
-    get(_obj, key) {
-      if (typeof key !== "string" || key === "then") return;
-      return createProxy(callback, [...path, key]);
-    },
-    apply(_1, _2, args) {
-      return callback({
-        path,
-        args
-      });
-    }
-  });
-};
-var appendQueryParams = (url, searchParams) => {
-  const queryString = searchParams.toString();
-  return queryString ? `${url}?${queryString}` : url;
-};
-var ClientRequestImpl = class {
-  url;
-  method;
-  buildSearchParams;
-  queryParams = void 0;
-  pathParams = {};
-  rBody;
-  cType = void 0;
-  constructor(url, method, options) {
-    this.url = url;
-    this.method = method;
-    this.buildSearchParams = options.buildSearchParams;
-  }
-  fetch = async (args, opt) => {
-    if (args) {
-      if (args.query) this.queryParams = this.buildSearchParams(args.query);
-      if (args.form) {
-        const form = new FormData();
-        for (const [k, v] of Object.entries(args.form)) {
-          if (v === void 0) continue;
-          if (Array.isArray(v)) for (const v2 of v) {
-            if (v2 === void 0) continue;
-            form.append(k, v2);
-          }
-          else form.append(k, v);
-        }
-        this.rBody = form;
-      }
-      if (args.json !== void 0) {
-        this.rBody = JSON.stringify(args.json);
-        this.cType = "application/json";
-      }
-      if (args.param) this.pathParams = args.param;
-    }
-    let methodUpperCase = this.method.toUpperCase();
-    const headerValues = {
-      ...args?.header,
-      ...typeof opt?.headers === "function" ? await opt.headers() : opt?.headers
-    };
-    if (args?.cookie) {
-      const cookies = [];
-      for (const [key, value] of Object.entries(args.cookie)) {
-        if (value === void 0) continue;
-        cookies.push(serialize(key, value));
-      }
-      if (cookies.length > 0) headerValues["Cookie"] = cookies.join("; ");
-    }
-    if (this.cType) headerValues["Content-Type"] = this.cType;
-    const headers = new Headers();
-    for (const [key, value] of Object.entries(headerValues)) if (value !== void 0) headers.set(key, value);
-    let url = this.url;
-    url = removeIndexString(url);
-    url = replaceUrlParam(url, this.pathParams);
-    if (this.queryParams) url = appendQueryParams(url, this.queryParams);
-    methodUpperCase = this.method.toUpperCase();
-    const setBody = !(methodUpperCase === "GET" || methodUpperCase === "HEAD");
-    return (opt?.fetch || fetch)(url, {
-      body: setBody ? this.rBody : void 0,
-      method: methodUpperCase,
-      headers,
-      ...opt?.init
-    });
-  };
-};
-var hc = (baseUrl, options) => createProxy(function proxyCallback(opts) {
-  const buildSearchParamsOption = options?.buildSearchParams ?? buildSearchParams;
-  const parts = [...opts.path];
-  const lastParts = parts.slice(-3).reverse();
-  if (lastParts[0] === "toString") {
-    if (lastParts[1] === "name") return lastParts[2] || "";
-    return proxyCallback.toString();
-  }
-  if (lastParts[0] === "valueOf") {
-    if (lastParts[1] === "name") return lastParts[2] || "";
-    return proxyCallback;
-  }
-  let method = "";
-  if (/^\$/.test(lastParts[0])) {
-    const last = parts.pop();
-    if (last) method = last.replace(/^\$/, "");
-  }
-  const path = parts.join("/");
-  const url = mergePath(baseUrl, path);
-  if (method === "url" || method === "path") {
-    let result = removeIndexString(url);
-    if (opts.args[0]) {
-      if (opts.args[0].param) result = replaceUrlParam(result, opts.args[0].param);
-      if (opts.args[0].query) result = appendQueryParams(result, buildSearchParamsOption(opts.args[0].query));
-    }
-    if (method === "url") return new URL(result);
-    return result.slice(baseUrl.replace(/\/+$/, "").length).replace(/^\/?/, "/");
-  }
-  if (method === "ws") {
-    const normalizedUrl = removeIndexString(url);
-    const webSocketUrl = replaceUrlProtocol(opts.args[0]?.param ? replaceUrlParam(normalizedUrl, opts.args[0].param) : normalizedUrl, "ws");
-    const targetUrl = new URL(webSocketUrl);
-    const queryParams = opts.args[0]?.query;
-    if (queryParams) buildSearchParamsOption(queryParams).forEach((value, key) => {
-      targetUrl.searchParams.append(key, value);
-    });
-    const establishWebSocket = (...args) => {
-      if (options?.webSocket !== void 0 && typeof options.webSocket === "function") return options.webSocket(...args);
-      return new WebSocket(...args);
-    };
-    return establishWebSocket(targetUrl.toString());
-  }
-  const req = new ClientRequestImpl(url, method, { buildSearchParams: buildSearchParamsOption });
-  if (method) {
-    options ??= {};
-    const reqOptions = { ...opts.args[1] };
-    const baseHeaders = options.headers;
-    const reqHeaders = reqOptions.headers;
-    if (baseHeaders && reqHeaders) reqOptions.headers = async () => ({
-      ...typeof baseHeaders === "function" ? await baseHeaders() : baseHeaders,
-      ...typeof reqHeaders === "function" ? await reqHeaders() : reqHeaders
-    });
-    const args = deepMerge(options, reqOptions);
-    return req.fetch(opts.args[0], args);
-  }
-  return req;
-}, []);
-
-// shared/api/client.ts
-var typed = (base, fetch2, init) => hc(base, { fetch: fetch2, ...init ? { init } : {} }).api.v1;
-function createApiClient(base, fetch2, init) {
-  return typed(base, fetch2, init);
-}
-
-// cli/client.ts
-init_fetch();
-init_fetch();
-var DEFAULT_URL = "http://127.0.0.1:8790";
-var DEFAULT_TIMEOUT_MS2 = 6e4;
-var UnreachableError = class extends Error {
-};
-function nodeTransport(origin) {
-  return (input, init) => {
-    const url = new URL(input);
-    const payload = typeof init.body === "string" ? Buffer.from(init.body) : void 0;
-    const headers = { ...init.headers };
-    if (payload) headers["Content-Length"] = String(payload.length);
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(url, { method: init.method ?? "GET", headers, ...init.signal ? { signal: init.signal } : {} }, (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("error", (err) => reject(new UnreachableError(`Connection to ${origin} broke: ${err.message}`)));
-        res.on("end", () => {
-          const status = res.statusCode ?? 0;
-          const h = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) for (const one of Array.isArray(v) ? v : v === void 0 ? [] : [v]) h.append(k, one);
-          const noBody = status === 204 || status === 205 || status === 304;
-          resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, headers: h }));
-        });
-      });
-      req.on("error", reject);
-      if (payload) req.write(payload);
-      req.end();
-    });
-  };
-}
-var ApiClient = class {
-  baseUrl;
-  /** REST API v1, typed from the server's routes. */
-  api;
-  #apiKey;
-  constructor(baseUrl, apiKey) {
-    let url;
-    try {
-      url = new URL(baseUrl);
-    } catch {
-      throw new UnreachableError(`MESH_URL is not a valid URL: ${JSON.stringify(baseUrl)}`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new UnreachableError(`MESH_URL must be http(s): ${baseUrl}`);
-    this.baseUrl = url;
-    this.#apiKey = apiKey;
-    this.api = createApiClient(`${url.origin}${url.pathname.replace(/\/+$/, "")}`, this.#fetch());
-  }
-  /** Per-call options for `client.api...$get(args, client.opts({ timeoutMs }))`. */
-  opts(o = {}) {
-    return { fetch: this.#fetch(o.timeoutMs) };
-  }
-  #fetch(timeoutMs = DEFAULT_TIMEOUT_MS2) {
-    const origin = this.baseUrl.origin;
-    return createApiFetch({
-      transport: nodeTransport(origin),
-      headers: { Authorization: `Bearer ${this.#apiKey}`, "User-Agent": "team-mesh-cli" },
-      csrf: false,
-      timeoutMs,
-      transportError: (err, { timedOut }) => {
-        if (timedOut) return new UnreachableError(`No answer from ${origin} within ${Math.round(timeoutMs / 1e3)} s`);
-        if (err instanceof UnreachableError) return err;
-        const e = err;
-        return new UnreachableError(`Cannot reach the Team Mesh server at ${origin}: ${e.code ?? e.message}`);
-      }
-    });
-  }
-};
-function shownError(err) {
-  if (err.code !== "BAD_RESPONSE") return { code: err.code, message: err.message };
-  const body = err.body;
-  const message = body?.error?.message;
-  return { code: void 0, message: message ?? (typeof body === "string" && body ? body.slice(0, 200) : `HTTP ${err.status}`) };
-}
-function newIdempotencyKey() {
-  return `cli-${randomUUID()}`;
-}
-
-// cli/main.ts
-init_args();
-init_exit_codes();
-
-// cli/help.ts
-init_exit_codes();
-var USAGE = {
-  whoami: "team-mesh whoami [--json]\n  Which agent is mine (MESH_MY_EMAIL or the dashboard setting) and which key is calling.",
-  mcp: "team-mesh mcp [--url URL]\n  An MCP server on standard input/output (for an MCP client's config): the Team Mesh tools, called as MESH_API_KEY.",
-  list: "team-mesh list [--tag TAG] [--json]\n  The registry: every teammate, its gateway, tags, last known state and whether a token is set.\n  --tag backend (or @backend): only the teammates with that tag.",
-  ping: "team-mesh ping [--to NAME] [--timeout SEC] [--json]\n  Probe gateways now (everyone, or one teammate). Exit 1 when --to's agent is not online.",
-  send: "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--allow-secret] [--json]\n  Send to one teammate's agent and wait for its reply. --message - reads standard input.\n  --rounds 1-10 (default 1), --timeout 1-600 s per round (default 60), --session (default main).\n  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).\n  On a timeout it prints the message id and the command that fetches the late reply (`reply`).",
-  broadcast: "team-mesh broadcast --message TEXT|- [--group TAG] [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--allow-secret] [--json]\n  --group backend (or @backend): only the teammates with that tag, resolved to exact recipients now.\n  Send to every teammate but yourself. Shows recipients and skipped teammates and asks y/N on a\n  terminal; without a terminal it needs --yes. With a requester key the broadcast waits for a human\n  to confirm it in the dashboard (exit 0, the broadcast id is printed).",
-  sync: "team-mesh sync [--json]\n  Re-read the registry source (MESH_REGISTRY_URL on the server) now.",
-  import: "team-mesh import --registry registry.json [--tokens tokens.json] [--json]\n  Import agent-team-mesh's registry.json (and tokens.json). Re-importing updates, never duplicates.",
-  audit: "team-mesh audit [--to NAME] [--limit N] [--json]\n  The newest audit entries (default 20, at most 500), optionally for one teammate.",
-  "audit-verify": "team-mesh audit verify [--anchor FILE] [--json]\n  Walk the audit hash chain. With --anchor (a file saved from `audit head`), also prove the trail still\n  holds that entry unchanged. Exit 1 when the chain or the anchor does not hold.",
-  "audit-head": "team-mesh audit head\n  The trail's head (count + newest hash), signed, as JSON: keep it where the server cannot write.",
-  status: "team-mesh status MESSAGE_ID|BROADCAST_ID [--json]\n  Where a message or broadcast stands. Exit 1 when it ended in a failure, 4 when neither exists.",
-  reply: "team-mesh reply MESSAGE_ID [--wait SEC] [--json]\n  Fetch the late reply of a message whose rounds timed out (asks the agent's gateway again).\n  --wait 0-3600 keeps asking for that long (default 0: ask once). Exit 0 with the reply,\n  1 when there is none yet (or the message failed), 4 for an unknown message id.",
-  backup: "team-mesh backup [--out FILE] [--data-dir DIR] [--json]\n  Online backup of the database (safe while the server runs) into DIR/backups/team-mesh-<time>.db.\n  The backup is useless without the vault key; never store the key beside it.",
-  restore: "team-mesh restore FILE [--data-dir DIR] [--json]\n  Replace the database with a backup. Stop the server first; it refuses while the database is in use.",
-  "vault-rotate": "team-mesh vault rotate [--new-key BASE64|-] [--data-dir DIR] [--json]\n  Re-encrypt every stored credential under a new vault key (server stopped). Key-file setups: a new\n  vault.key is generated. MESH_VAULT_KEY setups: pass the new key (--new-key - reads it from stdin),\n  then set MESH_VAULT_KEY to it before starting the server.",
-  users: "team-mesh users list|create|role|disable|enable|reset-password|keys ... [--json]   (an admin key)\n  users list                             every user, role, active/disabled\n  users create USER --role ROLE [--password-stdin]\n                                         without --password-stdin a one-time password is generated and printed\n                                         once; the user must replace it at first sign-in (dashboard)\n  users role USER ROLE                   admin, operator, requester or auditor (ends their sessions)\n  users disable USER | enable USER       disabling stops their sessions and API keys at once\n  users reset-password USER              a new one-time password, printed once; signs them out; they\n                                         must choose a new one at the next sign-in (dashboard)\n  users keys USER                        the API keys acting for USER\n  The last active admin cannot be demoted or disabled (exit 1, LAST_ADMIN).",
-  "reset-password": "team-mesh admin reset-password USER [--password-stdin] [--data-dir DIR]\n  Set a new password for a user (asks twice on a terminal; --password-stdin reads one line) and\n  sign that user out everywhere. Works on the database directly."
-};
-var USERS_LINE = "  users list|create|role|...  manage users (admin key; `team-mesh help users`)\n";
-function mainUsage(admin = true) {
-  return `team-mesh: talk to your teammates' OpenClaw agents through a Team Mesh server
-
-Usage: team-mesh <command> [flags]
-
-API commands (MESH_URL, default http://127.0.0.1:8790; MESH_API_KEY, an API key from the dashboard):
-  whoami                      my agent and the calling key
-  list                        teammates, gateways, state
-  ping [--to NAME]            probe gateways now
-  send --to NAME --message M  send and wait for the reply (--session --rounds --timeout --dry-run --no-wait)
-  broadcast --message M       send to everyone but me, after confirmation (--dry-run --yes --timeout)
-  sync                        re-read the registry source
-  import --registry FILE      import agent-team-mesh's registry.json [--tokens tokens.json]
-  audit [--to NAME]           recent audit entries [--limit N]
-  audit verify [--anchor F]   check the audit hash chain (and an anchor kept elsewhere)
-  audit head                  the signed head of the trail, to keep as an anchor
-  status ID                   a message's or broadcast's state
-  reply ID [--wait SEC]       fetch the late reply of a timed-out message
-  mcp                         serve the Team Mesh tools to an MCP client over stdio
-${admin ? USERS_LINE : ""}
-Local admin commands (open the database in MESH_DATA_DIR or --data-dir; no server needed):
-  backup [--out FILE]         online backup of the database
-  restore FILE                restore a backup (server stopped)
-  vault rotate [--new-key K]  re-encrypt credentials under a new vault key (server stopped)
-  admin reset-password USER   set a user's password
-
-Every API command takes --json (machine output) and --url URL (instead of MESH_URL).
-\`team-mesh help <command>\` or \`team-mesh <command> --help\` shows a command's flags.
-
-Exit codes: ${EXIT.OK} ok, ${EXIT.FAILED} failed (agent timeout/unreachable/...), ${EXIT.USAGE} usage error, ${EXIT.AUTH} auth error (401/403, no key),
-${EXIT.NOT_FOUND} not found or ambiguous, ${EXIT.UNREACHABLE} server unreachable, ${EXIT.TOO_LARGE} message too large.`;
-}
-function usageFor(topic, admin = true) {
-  if (!topic || topic === "users" && !admin) return mainUsage(admin);
-  const key = topic === "vault" ? "vault-rotate" : topic === "admin" ? "reset-password" : topic;
-  return USAGE[key] ?? mainUsage(admin);
-}
-
-// cli/api-commands.ts
-init_fetch();
-import { readFileSync, statSync } from "node:fs";
-init_args();
-init_exit_codes();
-
 // cli/format.ts
-var OK_STATUSES = /* @__PURE__ */ new Set(["replied", "delivered_no_reply"]);
-var PENDING_STATUSES = /* @__PURE__ */ new Set(["queued", "sending"]);
 function oneLine(text) {
   return (text ?? "").replace(/\s+/g, " ").trim();
 }
@@ -1111,8 +1086,17 @@ function broadcastExitCode(b) {
   if (b.state === "cancelled" || b.state === "expired") return 1;
   return b.recipients.every((r) => OK_STATUSES.has(r.status) || PENDING_STATUSES.has(r.status)) ? 0 : 1;
 }
+var OK_STATUSES, PENDING_STATUSES;
+var init_format = __esm({
+  "cli/format.ts"() {
+    "use strict";
+    OK_STATUSES = /* @__PURE__ */ new Set(["replied", "delivered_no_reply"]);
+    PENDING_STATUSES = /* @__PURE__ */ new Set(["queued", "sending"]);
+  }
+});
 
 // cli/api-commands.ts
+import { readFileSync, statSync } from "node:fs";
 function out(ctx, human, machine) {
   ctx.io.stdout(ctx.json ? JSON.stringify(machine, null, 2) : human);
 }
@@ -1249,9 +1233,6 @@ async function runApiCommand(cmd, ctx) {
     }
   }
 }
-var sleep = (ms2) => new Promise((r) => setTimeout(r, ms2));
-var READ_POLL_MS = 1e3;
-var ASK_POLL_MS = 3e3;
 async function runReply(cmd, ctx) {
   const { client, io } = ctx;
   const param = { id: cmd.id };
@@ -1297,7 +1278,6 @@ function readJsonFile(path, flag) {
     throw new UsageError(`${flag}: ${path} is not valid JSON: ${err.message}`);
   }
 }
-var sameRecipients = (a, b) => a.map((r) => r.handle).sort().join(",") === b.map((r) => r.handle).sort().join(",");
 async function runBroadcast(cmd, ctx) {
   const { client, io } = ctx;
   const api = client.api;
@@ -1379,6 +1359,397 @@ async function confirm(io, question) {
   const answer = (await io.prompt(question)).trim().toLowerCase();
   return answer === "y" || answer === "yes";
 }
+var sleep, READ_POLL_MS, ASK_POLL_MS, sameRecipients;
+var init_api_commands = __esm({
+  "cli/api-commands.ts"() {
+    "use strict";
+    init_fetch();
+    init_client4();
+    init_args();
+    init_exit_codes();
+    init_format();
+    sleep = (ms2) => new Promise((r) => setTimeout(r, ms2));
+    READ_POLL_MS = 1e3;
+    ASK_POLL_MS = 3e3;
+    sameRecipients = (a, b) => a.map((r) => r.handle).sort().join(",") === b.map((r) => r.handle).sort().join(",");
+  }
+});
+
+// skill-stub:local-commands
+var local_commands_exports = {};
+__export(local_commands_exports, {
+  runLocalCommand: () => runLocalCommand
+});
+async function runLocalCommand(cmd) {
+  throw new UsageError(cmd.name + " is a local admin command, not part of the skill: run team-mesh on the server's machine");
+}
+var init_local_commands = __esm({
+  "skill-stub:local-commands"() {
+    init_args();
+  }
+});
+
+// skill-stub-mcp:mcp
+var mcp_exports = {};
+__export(mcp_exports, {
+  runMcp: () => runMcp
+});
+async function runMcp() {
+  throw new UsageError("mcp is not part of the skill: run the team-mesh CLI (team-mesh mcp) as the MCP server");
+}
+var init_mcp = __esm({
+  "skill-stub-mcp:mcp"() {
+    init_args();
+  }
+});
+
+// cli/users-commands.ts
+var users_commands_exports = {};
+__export(users_commands_exports, {
+  runUsersCommand: () => runUsersCommand
+});
+function userLine(u) {
+  return `${u.username.padEnd(20)} ${u.role.padEnd(10)} ${u.disabled ? "disabled" : "active  "} since ${u.createdAt.slice(0, 10)}`;
+}
+function keyLine(k) {
+  const state = k.revokedAt ? `revoked ${k.revokedAt.slice(0, 10)}` : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? "expired" : "active";
+  return `${k.name.padEnd(24)} ${k.role.padEnd(10)} ${k.prefix}…  ${state}, last used ${k.lastUsedAt ? k.lastUsedAt.slice(0, 16).replace("T", " ") : "never"}`;
+}
+async function runUsersCommand(cmd, ctx) {
+  const { io, client } = ctx;
+  const api = client.api;
+  const out2 = (human, machine) => io.stdout(ctx.json ? JSON.stringify(machine, null, 2) : human);
+  const param = { username: cmd.username };
+  switch (cmd.action) {
+    case "list": {
+      const r = await bodyOf(await api.users.$get({}, client.opts()));
+      out2(r.items.length ? r.items.map(userLine).join("\n") : "No users.", r);
+      return EXIT.OK;
+    }
+    case "create": {
+      let password;
+      if (cmd.passwordStdin) {
+        password = (await io.readStdin()).replace(/\r?\n$/, "");
+        if (!password) throw new UsageError("--password-stdin: standard input was empty", "users");
+      }
+      const json = { username: cmd.username, role: cmd.role, ...password === void 0 ? {} : { password } };
+      const u = await bodyOf(await api.users.$post({ json }, client.opts()));
+      out2(
+        u.oneTimePassword ? `Created ${u.username} (${u.role}). One-time password, shown only now: ${u.oneTimePassword}
+Give it to ${u.username} over a private channel.` : `Created ${u.username} (${u.role}).`,
+        u
+      );
+      return EXIT.OK;
+    }
+    case "role": {
+      const u = await bodyOf(await api.users[":username"].$patch({ param, json: { role: cmd.role } }, client.opts()));
+      out2(`${u.username} is now ${u.role}; their sessions were ended.`, u);
+      return EXIT.OK;
+    }
+    case "disable":
+    case "enable": {
+      const u = await bodyOf(await api.users[":username"].$patch({ param, json: { disabled: cmd.action === "disable" } }, client.opts()));
+      out2(u.disabled ? `${u.username} is disabled: their sessions and API keys stopped working.` : `${u.username} is enabled again (keys revoked when disabled stay revoked).`, u);
+      return EXIT.OK;
+    }
+    case "reset-password": {
+      const r = await bodyOf(await api.users[":username"]["reset-password"].$post({ param }, client.opts()));
+      out2(`New one-time password for ${r.username}, shown only now: ${r.oneTimePassword}
+${r.sessionsEnded} session(s) signed out.`, r);
+      return EXIT.OK;
+    }
+    case "keys": {
+      const r = await bodyOf(await api.users[":username"]["api-keys"].$get({ param }, client.opts()));
+      out2(r.items.length ? r.items.map(keyLine).join("\n") : `${cmd.username} has no API keys.`, r);
+      return EXIT.OK;
+    }
+  }
+}
+var init_users_commands = __esm({
+  "cli/users-commands.ts"() {
+    "use strict";
+    init_fetch();
+    init_args();
+    init_exit_codes();
+  }
+});
+
+// cli/templates-commands.ts
+var templates_commands_exports = {};
+__export(templates_commands_exports, {
+  renderForBroadcast: () => renderForBroadcast,
+  runTemplatesCommand: () => runTemplatesCommand,
+  templateIdOf: () => templateIdOf,
+  templateLine: () => templateLine
+});
+function templateLine(t) {
+  const vars = t.variables.length ? t.variables.map((v) => `{{${v}}}`).join(" ") : "no variables";
+  return `${String(t.id).padStart(4)}  ${t.name.padEnd(24)} ${t.broadcastable ? "broadcast ok" : "send only   "}  ${vars}`;
+}
+function templateDetail(t) {
+  return [
+    `Template ${t.id}: ${t.name}`,
+    `Variables: ${t.variables.length ? t.variables.map((v) => `{{${v}}}`).join(", ") : "none"}`,
+    `Broadcast: ${t.broadcastable ? "yes" : "no (uses recipient variables: Send only)"}`,
+    `By ${t.createdBy.name}, updated ${t.updatedAt.slice(0, 16).replace("T", " ")}`,
+    "",
+    t.body
+  ].join("\n");
+}
+async function templateIdOf(client, ref) {
+  if (/^[1-9]\d*$/.test(ref)) return Number(ref);
+  const { items } = await bodyOf(await client.api.templates.$get({}, client.opts()));
+  const hit = items.find((t) => t.name === ref);
+  if (!hit) throw new ApiError("TEMPLATE_NOT_FOUND", `No template named ${JSON.stringify(ref)} (team-mesh templates list)`, 404);
+  return hit.id;
+}
+async function renderForBroadcast(client, ref, vars) {
+  const id = await templateIdOf(client, ref);
+  const r = await bodyOf(await client.api.templates[":id"].render.$post({ param: { id: String(id) }, json: { vars } }, client.opts()));
+  return r.message;
+}
+async function runTemplatesCommand(cmd, ctx) {
+  const { io, client } = ctx;
+  const api = client.api;
+  const out2 = (human, machine) => io.stdout(ctx.json ? JSON.stringify(machine, null, 2) : human);
+  const param = async () => ({ id: String(await templateIdOf(client, cmd.ref)) });
+  switch (cmd.action) {
+    case "list": {
+      const r = await bodyOf(await api.templates.$get({}, client.opts()));
+      out2(r.items.length ? r.items.map(templateLine).join("\n") : "No templates.", r);
+      return EXIT.OK;
+    }
+    case "show": {
+      const t = await bodyOf(await api.templates[":id"].$get({ param: await param() }, client.opts()));
+      out2(templateDetail(t), t);
+      return EXIT.OK;
+    }
+    case "create": {
+      let body = cmd.body;
+      if (body === "-") {
+        body = (await io.readStdin()).replace(/\r?\n$/, "");
+        if (!body) throw new UsageError("--body -: standard input was empty", "templates");
+      }
+      const t = await bodyOf(await api.templates.$post({ json: { name: cmd.ref, body } }, client.opts()));
+      out2(`Created template ${t.id} (${t.name}); variables: ${t.variables.length ? t.variables.map((v) => `{{${v}}}`).join(", ") : "none"}.`, t);
+      return EXIT.OK;
+    }
+    case "delete": {
+      const p = await param();
+      await api.templates[":id"].$delete({ param: p }, client.opts()).then(bodyOf);
+      out2(`Deleted template ${p.id}.`, { deleted: Number(p.id) });
+      return EXIT.OK;
+    }
+    case "render": {
+      const json = { vars: cmd.vars, ...cmd.to !== void 0 ? { to: cmd.to } : {} };
+      const r = await bodyOf(await api.templates[":id"].render.$post({ param: await param(), json }, client.opts()));
+      out2(r.message, r);
+      return EXIT.OK;
+    }
+  }
+}
+var init_templates_commands = __esm({
+  "cli/templates-commands.ts"() {
+    "use strict";
+    init_fetch();
+    init_args();
+    init_client4();
+    init_exit_codes();
+  }
+});
+
+// cli/schedules-commands.ts
+var schedules_commands_exports = {};
+__export(schedules_commands_exports, {
+  runSchedulesCommand: () => runSchedulesCommand,
+  scheduleLine: () => scheduleLine
+});
+function scheduleLine(s) {
+  const state = !s.enabled ? "paused" : s.approval ? "pre-approved" : "needs confirmation";
+  return `${String(s.id).padStart(4)}  ${s.name.padEnd(24)} ${when(s)} · ${who2(s)} · next ${s.nextRunAt ?? "none"} · ${state}`;
+}
+function scheduleDetail(s) {
+  const lines = [
+    `Schedule ${s.id}: ${s.name}${s.enabled ? "" : " (paused)"}`,
+    `When: ${when(s)}`,
+    `For: ${who2(s)} (resolved at each run); session ${s.session}, timeout ${s.timeoutSec} s`,
+    `Next runs: ${s.nextRuns.length ? s.nextRuns.join(", ") : "none"}`,
+    s.approval ? `Pre-approved by ${s.approval.by.name} at ${s.approval.at} for ${s.approval.recipients.join(", ")} (sha256 ${s.approval.sha256.slice(0, 12)}…)` : "Not pre-approved: each run waits for confirmation in the dashboard",
+    `Text (sha256 ${s.sha256.slice(0, 12)}…):`,
+    s.message
+  ];
+  if (s.runs.length) lines.push("", "Last runs:", ...s.runs.map((r) => `  ${r.fireTime}  ${r.outcome}${r.broadcastId ? `  broadcast ${r.broadcastId}` : ""}${r.error ? `  ${r.error}` : ""}`));
+  return lines.join("\n");
+}
+async function runSchedulesCommand(cmd, ctx) {
+  const { io, client } = ctx;
+  const api = client.api;
+  const out2 = (human, machine) => io.stdout(ctx.json ? JSON.stringify(machine, null, 2) : human);
+  const param = { id: cmd.ref };
+  const f = cmd.flags;
+  const text = async () => {
+    if (f.template !== void 0) return renderForBroadcast(client, f.template, f.vars);
+    return f.message === void 0 ? void 0 : resolveMessage(io, f.message, "schedules");
+  };
+  const patch = async (json, done) => {
+    const s = await bodyOf(await api.schedules[":id"].$patch({ param, json }, client.opts()));
+    out2(done(s), s);
+    return EXIT.OK;
+  };
+  switch (cmd.action) {
+    case "list": {
+      const r = await bodyOf(await api.schedules.$get({}, client.opts()));
+      out2(r.items.length ? r.items.map(scheduleLine).join("\n") : "No schedules.", r);
+      return EXIT.OK;
+    }
+    case "show": {
+      const s = await bodyOf(await api.schedules[":id"].$get({ param }, client.opts()));
+      out2(scheduleDetail(s), s);
+      return EXIT.OK;
+    }
+    case "create": {
+      const json = {
+        name: f.name,
+        message: await text(),
+        ...f.cron !== void 0 ? { cron: f.cron } : { runAt: f.runAt },
+        ...f.timezone !== void 0 ? { timezone: f.timezone } : {},
+        ...f.tags ? { tags: f.tags } : {},
+        ...f.session !== void 0 ? { session: f.session } : {},
+        ...f.timeoutSec !== void 0 ? { timeoutSec: f.timeoutSec } : {}
+      };
+      const s = await bodyOf(await api.schedules.$post({ json }, client.opts()));
+      out2(`Created schedule ${s.id} (${s.name}): ${when(s)}, for ${who2(s)}; next run ${s.nextRunAt ?? "none"}.
+Each run waits for confirmation unless an admin pre-approves it (team-mesh schedules approve ${s.id}).`, s);
+      return EXIT.OK;
+    }
+    case "edit": {
+      const message = await text();
+      const json = {
+        ...f.name !== void 0 ? { name: f.name } : {},
+        ...message !== void 0 ? { message } : {},
+        ...f.cron !== void 0 ? { cron: f.cron } : {},
+        ...f.runAt !== void 0 ? { runAt: f.runAt } : {},
+        ...f.timezone !== void 0 ? { timezone: f.timezone } : {},
+        ...f.tags !== void 0 ? { tags: f.tags } : {},
+        ...f.session !== void 0 ? { session: f.session } : {},
+        ...f.timeoutSec !== void 0 ? { timeoutSec: f.timeoutSec } : {}
+      };
+      return patch(json, (s) => `Updated schedule ${s.id} (${s.name}): ${when(s)}, for ${who2(s)}; next run ${s.nextRunAt ?? "none"}.${s.approval ? "" : " Not pre-approved: each run waits for confirmation."}`);
+    }
+    case "pause":
+      return patch({ enabled: false }, (s) => `Paused schedule ${s.id} (${s.name}): no run until it is resumed.`);
+    case "resume":
+      return patch({ enabled: true, ...f.runAt !== void 0 ? { runAt: f.runAt } : {} }, (s) => `Resumed schedule ${s.id} (${s.name}); next run ${s.nextRunAt ?? "none"}.`);
+    case "delete": {
+      await api.schedules[":id"].$delete({ param }, client.opts()).then(bodyOf);
+      out2(`Deleted schedule ${cmd.ref}.`, { deleted: Number(cmd.ref) });
+      return EXIT.OK;
+    }
+    case "approve": {
+      if (ctx.neverConfirm) {
+        throw new UsageError("schedules approve is not part of the skill: a pre-approval sends runs without a person confirming them; an admin approves in the dashboard or with the team-mesh CLI", "schedules");
+      }
+      const s = await bodyOf(await api.schedules[":id"].approve.$post({ param }, client.opts()));
+      const a = s.approval;
+      out2(`Pre-approved schedule ${s.id} (${s.name}) for ${a ? a.recipients.join(", ") : "?"}: runs with exactly this text and these recipients are confirmed at once; any change ends the approval.`, s);
+      return EXIT.OK;
+    }
+    case "revoke": {
+      const s = await bodyOf(await api.schedules[":id"].approve.$delete({ param }, client.opts()));
+      out2(`Revoked the pre-approval of schedule ${s.id} (${s.name}): each run waits for confirmation again.`, s);
+      return EXIT.OK;
+    }
+  }
+}
+var when, who2;
+var init_schedules_commands = __esm({
+  "cli/schedules-commands.ts"() {
+    "use strict";
+    init_fetch();
+    init_args();
+    init_exit_codes();
+    init_api_commands();
+    init_templates_commands();
+    when = (s) => s.cron ? `cron ${s.cron} (${s.timezone})` : `once at ${s.runAt ?? "?"}`;
+    who2 = (s) => s.tags ? s.tags.map((t) => `@${t}`).join(" ") : "everyone";
+  }
+});
+
+// cli/main.ts
+init_client4();
+init_args();
+init_exit_codes();
+import { readFileSync as readFileSync2 } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+// cli/help.ts
+init_exit_codes();
+var USAGE = {
+  whoami: "team-mesh whoami [--json]\n  Which agent is mine (MESH_MY_EMAIL or the dashboard setting) and which key is calling.",
+  mcp: "team-mesh mcp [--url URL]\n  An MCP server on standard input/output (for an MCP client's config): the Team Mesh tools, called as MESH_API_KEY.",
+  list: "team-mesh list [--tag TAG] [--json]\n  The registry: every teammate, its gateway, tags, last known state and whether a token is set.\n  --tag backend (or @backend): only the teammates with that tag.",
+  ping: "team-mesh ping [--to NAME] [--timeout SEC] [--json]\n  Probe gateways now (everyone, or one teammate). Exit 1 when --to's agent is not online.",
+  send: "team-mesh send --to NAME --message TEXT|- [--session S] [--rounds N] [--timeout SEC] [--dry-run] [--no-wait] [--no-fallback] [--allow-secret] [--json]\n  Send to one teammate's agent and wait for its reply. --message - reads standard input.\n  --rounds 1-10 (default 1), --timeout 1-600 s per round (default 60), --session (default main).\n  --dry-run shows what would be sent; --no-wait returns the message id at once (see `status`).\n  On a timeout it prints the message id and the command that fetches the late reply (`reply`).",
+  broadcast: "team-mesh broadcast --message TEXT|- [--group TAG] [--timeout SEC] [--session S] [--dry-run] [--yes] [--no-fallback] [--allow-secret] [--json]\n  --group backend (or @backend): only the teammates with that tag, resolved to exact recipients now.\n  Send to every teammate but yourself. Shows recipients and skipped teammates and asks y/N on a\n  terminal; without a terminal it needs --yes. With a requester key the broadcast waits for a human\n  to confirm it in the dashboard (exit 0, the broadcast id is printed).",
+  sync: "team-mesh sync [--json]\n  Re-read the registry source (MESH_REGISTRY_URL on the server) now.",
+  import: "team-mesh import --registry registry.json [--tokens tokens.json] [--json]\n  Import agent-team-mesh's registry.json (and tokens.json). Re-importing updates, never duplicates.",
+  audit: "team-mesh audit [--to NAME] [--limit N] [--json]\n  The newest audit entries (default 20, at most 500), optionally for one teammate.",
+  "audit-verify": "team-mesh audit verify [--anchor FILE] [--json]\n  Walk the audit hash chain. With --anchor (a file saved from `audit head`), also prove the trail still\n  holds that entry unchanged. Exit 1 when the chain or the anchor does not hold.",
+  "audit-head": "team-mesh audit head\n  The trail's head (count + newest hash), signed, as JSON: keep it where the server cannot write.",
+  status: "team-mesh status MESSAGE_ID|BROADCAST_ID [--json]\n  Where a message or broadcast stands. Exit 1 when it ended in a failure, 4 when neither exists.",
+  reply: "team-mesh reply MESSAGE_ID [--wait SEC] [--json]\n  Fetch the late reply of a message whose rounds timed out (asks the agent's gateway again).\n  --wait 0-3600 keeps asking for that long (default 0: ask once). Exit 0 with the reply,\n  1 when there is none yet (or the message failed), 4 for an unknown message id.",
+  backup: "team-mesh backup [--out FILE] [--data-dir DIR] [--json]\n  Online backup of the database (safe while the server runs) into DIR/backups/team-mesh-<time>.db.\n  The backup is useless without the vault key; never store the key beside it.",
+  restore: "team-mesh restore FILE [--data-dir DIR] [--json]\n  Replace the database with a backup. Stop the server first; it refuses while the database is in use.",
+  "vault-rotate": "team-mesh vault rotate [--new-key BASE64|-] [--data-dir DIR] [--json]\n  Re-encrypt every stored credential under a new vault key (server stopped). Key-file setups: a new\n  vault.key is generated. MESH_VAULT_KEY setups: pass the new key (--new-key - reads it from stdin),\n  then set MESH_VAULT_KEY to it before starting the server.",
+  users: "team-mesh users list|create|role|disable|enable|reset-password|keys ... [--json]   (an admin key)\n  users list                             every user, role, active/disabled\n  users create USER --role ROLE [--password-stdin]\n                                         without --password-stdin a one-time password is generated and printed once\n  users role USER ROLE                   admin, operator, requester or auditor (ends their sessions)\n  users disable USER | enable USER       disabling stops their sessions and API keys at once\n  users reset-password USER              a new one-time password, printed once; signs them out\n  users keys USER                        the API keys acting for USER\n  The last active admin cannot be demoted or disabled (exit 1, LAST_ADMIN).",
+  templates: "team-mesh templates list|show|create|delete|render ... [--json]\n  templates list                         every template: id, name, broadcast ok / send only, variables\n  templates show ID|NAME                 the body and its {{variables}}\n  templates create NAME --body TEXT|-    --body - reads standard input (an operator or admin key)\n  templates delete ID|NAME\n  templates render ID|NAME [--to NAME] [--var KEY=VALUE]...\n                                         print the filled text (sends nothing); without --to, for a\n                                         broadcast: {{name}} {{display_name}} {{handle}} are refused",
+  schedules: "team-mesh schedules list|show|create|edit|delete|approve|revoke|pause|resume ... [--json]\n  schedules list | show ID               schedules, their next runs, pre-approval and last runs\n  schedules create --name N (--message TEXT|- | --template ID|NAME [--var K=V]...)\n                   (--cron EXPR | --at TIME) [--tz ZONE] [--group TAG]... [--session S] [--timeout SEC]\n                                         --cron: 5 or 6 fields, read in --tz (IANA, default UTC);\n                                         --at: once, e.g. 2026-12-08T09:00 (local) or ...Z; no --group: everyone\n  schedules edit ID [the create flags] [--everyone]\n                                         only what is given changes; a new text or group ends a\n                                         pre-approval, a new time or name keeps it\n  schedules pause ID | resume ID [--at TIME]   a one-off whose time passed needs --at to resume\n  schedules delete ID\n  schedules approve ID | revoke ID       pre-approve exactly this text and the recipients it resolves to\n                                         now, so runs need no confirmation (an admin key; not in the skill)\n  Each run is a broadcast awaiting confirmation in the dashboard unless pre-approved.",
+  "reset-password": "team-mesh admin reset-password USER [--password-stdin] [--data-dir DIR]\n  Set a new password for a user (asks twice on a terminal; --password-stdin reads one line) and\n  sign that user out everywhere. Works on the database directly."
+};
+var USERS_LINE = "  users list|create|role|...  manage users (admin key; `team-mesh help users`)\n";
+function mainUsage(admin = true) {
+  return `team-mesh: talk to your teammates' OpenClaw agents through a Team Mesh server
+
+Usage: team-mesh <command> [flags]
+
+API commands (MESH_URL, default http://127.0.0.1:8790; MESH_API_KEY, an API key from the dashboard):
+  whoami                      my agent and the calling key
+  list                        teammates, gateways, state
+  ping [--to NAME]            probe gateways now
+  send --to NAME --message M  send and wait for the reply (--session --rounds --timeout --dry-run --no-wait)
+  broadcast --message M       send to everyone but me, after confirmation (--dry-run --yes --timeout)
+  sync                        re-read the registry source
+  import --registry FILE      import agent-team-mesh's registry.json [--tokens tokens.json]
+  audit [--to NAME]           recent audit entries [--limit N]
+  audit verify [--anchor F]   check the audit hash chain (and an anchor kept elsewhere)
+  audit head                  the signed head of the trail, to keep as an anchor
+  status ID                   a message's or broadcast's state
+  reply ID [--wait SEC]       fetch the late reply of a timed-out message
+  mcp                         serve the Team Mesh tools to an MCP client over stdio
+  templates list|show|...     message templates (\`team-mesh help templates\`)
+  schedules list|show|...     scheduled broadcasts (\`team-mesh help schedules\`)
+${admin ? USERS_LINE : ""}
+Local admin commands (open the database in MESH_DATA_DIR or --data-dir; no server needed):
+  backup [--out FILE]         online backup of the database
+  restore FILE                restore a backup (server stopped)
+  vault rotate [--new-key K]  re-encrypt credentials under a new vault key (server stopped)
+  admin reset-password USER   set a user's password
+
+Every API command takes --json (machine output) and --url URL (instead of MESH_URL).
+\`team-mesh help <command>\` or \`team-mesh <command> --help\` shows a command's flags.
+
+Exit codes: ${EXIT.OK} ok, ${EXIT.FAILED} failed (agent timeout/unreachable/...), ${EXIT.USAGE} usage error, ${EXIT.AUTH} auth error (401/403, no key),
+${EXIT.NOT_FOUND} not found or ambiguous, ${EXIT.UNREACHABLE} server unreachable, ${EXIT.TOO_LARGE} message too large.`;
+}
+function usageFor(topic, admin = true) {
+  if (!topic || topic === "users" && !admin) return mainUsage(admin);
+  const key = topic === "vault" ? "vault-rotate" : topic === "admin" ? "reset-password" : topic;
+  return USAGE[key] ?? mainUsage(admin);
+}
+
+// cli/main.ts
+init_api_commands();
 
 // cli/errors.ts
 var LocalError = class extends Error {
@@ -1489,6 +1860,8 @@ ${usageFor(err.command, opts.adminCommands !== false)}`);
     const client = new ApiClient(cmd.url ?? io.env.MESH_URL ?? DEFAULT_URL, apiKey);
     if (cmd.name === "mcp") return await (await Promise.resolve().then(() => (init_mcp(), mcp_exports))).runMcp(client, io);
     if (cmd.name === "users") return await (await Promise.resolve().then(() => (init_users_commands(), users_commands_exports))).runUsersCommand(cmd, { io, client, json });
+    if (cmd.name === "templates") return await (await Promise.resolve().then(() => (init_templates_commands(), templates_commands_exports))).runTemplatesCommand(cmd, { io, client, json });
+    if (cmd.name === "schedules") return await (await Promise.resolve().then(() => (init_schedules_commands(), schedules_commands_exports))).runSchedulesCommand(cmd, { io, client, json, neverConfirm: opts.neverConfirm === true });
     return await runApiCommand(cmd, { io, client, json, neverConfirm: opts.neverConfirm === true });
   } catch (err) {
     if (err instanceof UsageError) return fail(io, json, EXIT.USAGE, "USAGE", err.message);

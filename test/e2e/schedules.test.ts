@@ -1,6 +1,7 @@
 // Scheduled broadcasts in real Chromium against the real server: the next-runs preview follows the
 // cron field (and names a bad expression), a schedule is created for a group, an admin
-// pre-approves it; a one-off run shows up as a broadcast awaiting confirmation.
+// pre-approves it; Edit fills the form and saves (a new time keeps the pre-approval, a new text
+// ends it); a one-off run shows up as a broadcast awaiting confirmation.
 import type { Page } from "playwright-core";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
 import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
@@ -48,6 +49,35 @@ describe("scheduled broadcasts", () => {
     expect(await item.textContent()).toContain("each run needs confirmation");
     await item.getByRole("button", { name: "Pre-approve" }).click();
     await item.getByText("pre-approved for ann by admin").waitFor();
+  });
+
+  it("Edit fills the form and saves with PATCH: a new time keeps the pre-approval, a new text ends it; Pause and Resume", async () => {
+    const panel = page.getByRole("region", { name: "Scheduled broadcasts" });
+    const item = panel.locator("[data-schedule-id]", { hasText: "weekly backend sync" });
+    await item.getByRole("button", { name: "Edit" }).click();
+    const form = panel.getByRole("form", { name: "Edit scheduled broadcast" });
+    await form.waitFor();
+    expect(await form.getByLabel("Scheduled message", { exact: true }).inputValue()).toBe("Weekly sync: what is blocked?");
+    expect(await form.getByLabel("Cron", { exact: true }).inputValue()).toBe("30 8 * * 1");
+    expect(await form.getByLabel("Time zone", { exact: true }).inputValue()).toBe("Europe/Berlin");
+    await form.getByLabel("Cron", { exact: true }).fill("0 10 * * 2");
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await item.getByText("cron 0 10 * * 2 (Europe/Berlin)").waitFor();
+    expect(await item.textContent()).toContain("pre-approved for ann by admin");
+    await panel.getByRole("form", { name: "New scheduled broadcast" }).waitFor();
+    await item.getByRole("button", { name: "Edit" }).click();
+    await form.getByLabel("Scheduled message", { exact: true }).fill("Weekly sync: anything blocked?");
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await item.getByText("each run needs confirmation").waitFor();
+    const key = await srv.adminKey();
+    const stored = (await srv.api("GET", "/api/v1/schedules", undefined, { key })).body.items.find((x: { name: string }) => x.name === "weekly backend sync");
+    expect(stored).toMatchObject({ message: "Weekly sync: anything blocked?", cron: "0 10 * * 2", tags: ["backend"], approval: null });
+    await item.getByRole("button", { name: "Pause" }).click();
+    await item.getByText("next: none").waitFor();
+    expect(await item.textContent()).toContain("paused");
+    await item.getByRole("button", { name: "Resume" }).click();
+    await item.getByRole("button", { name: "Pause" }).waitFor();
+    expect(await item.textContent()).not.toContain("next: none");
   });
 
   it("a one-off schedule's run appears as a broadcast awaiting confirmation", async () => {

@@ -12,7 +12,7 @@ import type { SendRequest } from "../../../shared/api/messages.ts";
 import type { BroadcastCreate } from "../../../shared/api/broadcasts.ts";
 import type { AuditQuery } from "../../../shared/api/audit.ts";
 import type { TemplateCreate } from "../../../shared/api/templates.ts";
-import type { ScheduleCreate } from "../../../shared/api/schedules.ts";
+import type { ScheduleCreate, ScheduleUpdate } from "../../../shared/api/schedules.ts";
 
 export { ApiError, type ClientErrorCode } from "../../../shared/api/fetch.ts";
 
@@ -173,6 +173,7 @@ export const api = {
 
   schedules: async () => bodyOf(await v1.schedules.$get({}, o())),
   createSchedule: async (json: ScheduleCreate) => bodyOf(await v1.schedules.$post({ json }, o())),
+  updateSchedule: async (id: number, json: ScheduleUpdate) => bodyOf(await v1.schedules[":id"].$patch({ param: { id: String(id) }, json }, o())),
   deleteSchedule: async (id: number): Promise<void> => {
     await v1.schedules[":id"].$delete({ param: { id: String(id) } }, o());
   },

@@ -1,8 +1,9 @@
 // Scheduled broadcasts: create one (once at a time, or repeating by cron with a preview of the
 // next runs in words), list them with their next run and last runs; an admin may pre-approve the
 // exact text and recipients so runs need no confirmation (the approval lapses if either changes).
+// Edit fills the form with a schedule and saves only what changed (PATCH).
 import { For, Show, createSignal, onCleanup, onMount } from "solid-js";
-import type { Schedule, SchedulePreview } from "../../../shared/api/schedules.ts";
+import type { Schedule, SchedulePreview, ScheduleUpdate } from "../../../shared/api/schedules.ts";
 import { api, asApiError, fieldErrors } from "../api/client.ts";
 import { createAction } from "../lib/action.ts";
 import { fmtTime } from "../lib/format.ts";
@@ -22,6 +23,7 @@ export function SchedulePanel() {
   const [zone, setZone] = createSignal(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
   const [preview, setPreview] = createSignal<SchedulePreview | null>(null);
   const [previewError, setPreviewError] = createSignal<unknown>(null);
+  const [editing, setEditing] = createSignal<Schedule | null>(null);
   const { busy, error, run } = createAction();
   const fe = () => fieldErrors(error());
   const load = () => run(async () => setItems((await api.schedules()).items));
@@ -47,14 +49,42 @@ export function SchedulePanel() {
     timer = setTimeout(() => void refreshPreview(), 300);
   };
 
+  const resetForm = () => {
+    setEditing(null);
+    setName("");
+    setMessage("");
+  };
+  const startEdit = (s: Schedule) => {
+    setEditing(s);
+    setName(s.name);
+    setMessage(s.message);
+    setGroup(s.tags?.[0] ?? "");
+    setKind(s.cron ? "cron" : "once");
+    if (s.cron) setCron(s.cron);
+    setRunAt(s.runAt ? localInput(s.runAt) : "");
+    setZone(s.timezone);
+    void refreshPreview();
+    document.getElementById("sc-name")?.focus();
+  };
+
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
     void run(async () => {
       const when = kind() === "cron" ? { cron: cron(), timezone: zone() } : { runAt: runAt() ? new Date(runAt()).toISOString() : "", timezone: zone() };
+      const cur = editing();
+      if (cur) {
+        // the select shows one tag: a schedule for several keeps them unless another is picked
+        const tags = group() === (cur.tags?.[0] ?? "") ? undefined : group() ? [group()] : null;
+        const patch = changesOf(cur, { name: name(), message: message(), tags, ...when });
+        if (!Object.keys(patch).length) return resetForm();
+        const n = await api.updateSchedule(cur.id, patch);
+        setItems((l) => l.map((x) => (x.id === n.id ? n : x)));
+        resetForm();
+        return;
+      }
       const s = await api.createSchedule({ name: name(), message: message(), ...when, ...(group() ? { tags: [group()] } : {}) });
       setItems((list) => [...list, s]);
-      setName("");
-      setMessage("");
+      resetForm();
     });
   };
 
@@ -62,7 +92,14 @@ export function SchedulePanel() {
     <section class="panel" aria-labelledby="schedules-title">
       <h2 id="schedules-title">Scheduled broadcasts</h2>
       <p class="muted">Each run creates a broadcast that waits for confirmation here, unless an admin pre-approved exactly its text and recipients.</p>
-      <form class="grid-form" onSubmit={submit} novalidate aria-label="New scheduled broadcast">
+      <form class="grid-form" onSubmit={submit} novalidate aria-label={editing() ? "Edit scheduled broadcast" : "New scheduled broadcast"}>
+        <Show when={editing()}>
+          {(s) => (
+            <p class="wide small" role="status">
+              Editing “{s().name}”.{s().approval ? " A new text or group ends its pre-approval; timing and name keep it." : ""}
+            </p>
+          )}
+        </Show>
         <Field label="Schedule name" id="sc-name" error={fe().name}>
           <input id="sc-name" value={name()} onInput={(e) => setName(e.currentTarget.value)} />
         </Field>
@@ -112,8 +149,13 @@ export function SchedulePanel() {
         </Show>
         <div class="actions wide">
           <button type="submit" disabled={busy() || !name().trim() || !message()}>
-            Create schedule
+            {editing() ? "Save changes" : "Create schedule"}
           </button>
+          <Show when={editing()}>
+            <button type="button" class="secondary" onClick={resetForm}>
+              Cancel edit
+            </button>
+          </Show>
         </div>
       </form>
       <ErrorNote error={error()} />
@@ -123,7 +165,10 @@ export function SchedulePanel() {
             {(s) => (
               <li data-schedule-id={s.id}>
                 <strong>{s.name}</strong> <span class="muted small">{s.cron ? `cron ${s.cron} (${s.timezone})` : "once"}{s.tags ? ` · ${s.tags.map((t) => `@${t}`).join(" ")}` : ""}</span>{" "}
-                <span class="small">next: {s.nextRunAt ? fmtTime(s.nextRunAt) : "none"}</span>{" "}
+                <span class="small">next: {s.nextRunAt ? fmtTime(s.nextRunAt) : "none"}</span>
+                <Show when={!s.enabled}>
+                  <span class="small"> · paused</span>
+                </Show>{" "}
                 <Show when={s.approval} fallback={<span class="muted small">· each run needs confirmation</span>}>
                   {(a) => <span class="small">· pre-approved for {a().recipients.join(", ")} by {a().by.name}</span>}
                 </Show>{" "}
@@ -132,6 +177,12 @@ export function SchedulePanel() {
                     Pre-approve
                   </button>
                 </Show>
+                <button type="button" class="secondary small" disabled={busy()} onClick={() => startEdit(s)}>
+                  Edit
+                </button>
+                <button type="button" class="secondary small" disabled={busy()} onClick={() => void run(async () => { const n = await api.updateSchedule(s.id, { enabled: !s.enabled }); setItems((l) => l.map((x) => (x.id === n.id ? n : x))); })}>
+                  {s.enabled ? "Pause" : "Resume"}
+                </button>
                 <button type="button" class="secondary small" disabled={busy()} onClick={() => void run(async () => { await api.deleteSchedule(s.id); setItems((l) => l.filter((x) => x.id !== s.id)); })}>
                   Delete
                 </button>
@@ -142,4 +193,23 @@ export function SchedulePanel() {
       </Show>
     </section>
   );
+}
+
+/** An ISO time as a datetime-local input's value, in the browser's zone. */
+function localInput(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** Only the fields that differ from `cur`: an unchanged past runAt would be refused, an unchanged text must not look edited. */
+function changesOf(cur: Schedule, next: { name: string; message: string; tags: string[] | null | undefined; cron?: string; runAt?: string; timezone: string }): ScheduleUpdate {
+  const out: ScheduleUpdate = {};
+  if (next.name !== cur.name) out.name = next.name;
+  if (next.message !== cur.message) out.message = next.message;
+  if (next.tags !== undefined) out.tags = next.tags;
+  if (next.cron !== undefined && next.cron !== cur.cron) out.cron = next.cron;
+  if (next.runAt !== undefined && next.runAt !== cur.runAt) out.runAt = next.runAt;
+  if (next.timezone !== cur.timezone) out.timezone = next.timezone;
+  return out;
 }
