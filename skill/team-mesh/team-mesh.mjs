@@ -16,13 +16,13 @@ var __export = (target, all) => {
     __defProp(target, name, { get: all[name], enumerable: true });
 };
 
-// ../main/node_modules/hono/dist/client/fetch-result-please.js
+// node_modules/hono/dist/client/fetch-result-please.js
 var init_fetch_result_please = __esm({
-  "../main/node_modules/hono/dist/client/fetch-result-please.js"() {
+  "node_modules/hono/dist/client/fetch-result-please.js"() {
   }
 });
 
-// ../main/node_modules/hono/dist/client/utils.js
+// node_modules/hono/dist/client/utils.js
 function isObject(item) {
   return typeof item === "object" && item !== null && !Array.isArray(item);
 }
@@ -38,7 +38,7 @@ function deepMerge(target, source) {
 }
 var mergePath, replaceUrlParam, buildSearchParams, replaceUrlProtocol, removeIndexString;
 var init_utils = __esm({
-  "../main/node_modules/hono/dist/client/utils.js"() {
+  "node_modules/hono/dist/client/utils.js"() {
     init_fetch_result_please();
     mergePath = (base, path) => {
       base = base.replace(/\/+$/, "");
@@ -80,16 +80,16 @@ var init_utils = __esm({
   }
 });
 
-// ../main/node_modules/hono/dist/utils/url.js
+// node_modules/hono/dist/utils/url.js
 var init_url = __esm({
-  "../main/node_modules/hono/dist/utils/url.js"() {
+  "node_modules/hono/dist/utils/url.js"() {
   }
 });
 
-// ../main/node_modules/hono/dist/utils/cookie.js
+// node_modules/hono/dist/utils/cookie.js
 var validCookieNameRegEx, _serialize, serialize;
 var init_cookie = __esm({
-  "../main/node_modules/hono/dist/utils/cookie.js"() {
+  "node_modules/hono/dist/utils/cookie.js"() {
     init_url();
     validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/;
     _serialize = (name, value, opt = {}) => {
@@ -134,10 +134,10 @@ var init_cookie = __esm({
   }
 });
 
-// ../main/node_modules/hono/dist/client/client.js
+// node_modules/hono/dist/client/client.js
 var createProxy, appendQueryParams, ClientRequestImpl, hc;
 var init_client = __esm({
-  "../main/node_modules/hono/dist/client/client.js"() {
+  "node_modules/hono/dist/client/client.js"() {
     init_cookie();
     init_utils();
     createProxy = (callback, path) => {
@@ -283,9 +283,9 @@ var init_client = __esm({
   }
 });
 
-// ../main/node_modules/hono/dist/client/index.js
+// node_modules/hono/dist/client/index.js
 var init_client2 = __esm({
-  "../main/node_modules/hono/dist/client/index.js"() {
+  "node_modules/hono/dist/client/index.js"() {
     init_fetch_result_please();
     init_utils();
     init_client();
@@ -1434,9 +1434,11 @@ async function runUsersCommand(cmd, ctx) {
       }
       const json = { username: cmd.username, role: cmd.role, ...password === void 0 ? {} : { password } };
       const u = await bodyOf(await api.users.$post({ json }, client.opts()));
+      const mustChange = u.mustChangePassword ? `
+${u.username} must choose a new password at first sign-in.` : "";
       out2(
         u.oneTimePassword ? `Created ${u.username} (${u.role}). One-time password, shown only now: ${u.oneTimePassword}
-Give it to ${u.username} over a private channel.` : `Created ${u.username} (${u.role}).`,
+Give it to ${u.username} over a private channel.${mustChange}` : `Created ${u.username} (${u.role}).${mustChange}`,
         u
       );
       return EXIT.OK;
@@ -1454,8 +1456,11 @@ Give it to ${u.username} over a private channel.` : `Created ${u.username} (${u.
     }
     case "reset-password": {
       const r = await bodyOf(await api.users[":username"]["reset-password"].$post({ param }, client.opts()));
-      out2(`New one-time password for ${r.username}, shown only now: ${r.oneTimePassword}
-${r.sessionsEnded} session(s) signed out.`, r);
+      out2(
+        `New one-time password for ${r.username}, shown only now: ${r.oneTimePassword}
+${r.sessionsEnded} session(s) signed out. ${r.username} must choose a new password at the next sign-in.`,
+        r
+      );
       return EXIT.OK;
     }
     case "keys": {
@@ -1702,7 +1707,7 @@ var USAGE = {
   backup: "team-mesh backup [--out FILE] [--data-dir DIR] [--json]\n  Online backup of the database (safe while the server runs) into DIR/backups/team-mesh-<time>.db.\n  The backup is useless without the vault key; never store the key beside it.",
   restore: "team-mesh restore FILE [--data-dir DIR] [--json]\n  Replace the database with a backup. Stop the server first; it refuses while the database is in use.",
   "vault-rotate": "team-mesh vault rotate [--new-key BASE64|-] [--data-dir DIR] [--json]\n  Re-encrypt every stored credential under a new vault key (server stopped). Key-file setups: a new\n  vault.key is generated. MESH_VAULT_KEY setups: pass the new key (--new-key - reads it from stdin),\n  then set MESH_VAULT_KEY to it before starting the server.",
-  users: "team-mesh users list|create|role|disable|enable|reset-password|keys ... [--json]   (an admin key)\n  users list                             every user, role, active/disabled\n  users create USER --role ROLE [--password-stdin]\n                                         without --password-stdin a one-time password is generated and printed once\n  users role USER ROLE                   admin, operator, requester or auditor (ends their sessions)\n  users disable USER | enable USER       disabling stops their sessions and API keys at once\n  users reset-password USER              a new one-time password, printed once; signs them out\n  users keys USER                        the API keys acting for USER\n  The last active admin cannot be demoted or disabled (exit 1, LAST_ADMIN).",
+  users: "team-mesh users list|create|role|disable|enable|reset-password|keys ... [--json]   (an admin key)\n  users list                             every user, role, active/disabled\n  users create USER --role ROLE [--password-stdin]\n                                         without --password-stdin a one-time password is generated and printed\n                                         once; the user must replace it at first sign-in (dashboard)\n  users role USER ROLE                   admin, operator, requester or auditor (ends their sessions)\n  users disable USER | enable USER       disabling stops their sessions and API keys at once\n  users reset-password USER              a new one-time password, printed once; signs them out; they\n                                         must choose a new one at the next sign-in (dashboard)\n  users keys USER                        the API keys acting for USER\n  The last active admin cannot be demoted or disabled (exit 1, LAST_ADMIN).",
   templates: "team-mesh templates list|show|create|delete|render ... [--json]\n  templates list                         every template: id, name, broadcast ok / send only, variables\n  templates show ID|NAME                 the body and its {{variables}}\n  templates create NAME --body TEXT|-    --body - reads standard input (an operator or admin key)\n  templates delete ID|NAME\n  templates render ID|NAME [--to NAME] [--var KEY=VALUE]...\n                                         print the filled text (sends nothing); without --to, for a\n                                         broadcast: {{name}} {{display_name}} {{handle}} are refused",
   schedules: "team-mesh schedules list|show|create|edit|delete|approve|revoke|pause|resume ... [--json]\n  schedules list | show ID               schedules, their next runs, pre-approval and last runs\n  schedules create --name N (--message TEXT|- | --template ID|NAME [--var K=V]...)\n                   (--cron EXPR | --at TIME) [--tz ZONE] [--group TAG]... [--session S] [--timeout SEC]\n                                         --cron: 5 or 6 fields, read in --tz (IANA, default UTC);\n                                         --at: once, e.g. 2026-12-08T09:00 (local) or ...Z; no --group: everyone\n  schedules edit ID [the create flags] [--everyone]\n                                         only what is given changes; a new text or group ends a\n                                         pre-approval, a new time or name keeps it\n  schedules pause ID | resume ID [--at TIME]   a one-off whose time passed needs --at to resume\n  schedules delete ID\n  schedules approve ID | revoke ID       pre-approve exactly this text and the recipients it resolves to\n                                         now, so runs need no confirmation (an admin key; not in the skill)\n  Each run is a broadcast awaiting confirmation in the dashboard unless pre-approved.",
   "reset-password": "team-mesh admin reset-password USER [--password-stdin] [--data-dir DIR]\n  Set a new password for a user (asks twice on a terminal; --password-stdin reads one line) and\n  sign that user out everywhere. Works on the database directly."
