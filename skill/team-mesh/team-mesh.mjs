@@ -528,7 +528,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { randomUUID } from "node:crypto";
 
-// node_modules/hono/dist/client/utils.js
+// ../main/node_modules/hono/dist/client/utils.js
 var mergePath = (base, path) => {
   base = base.replace(/\/+$/, "");
   base = base + "/";
@@ -580,7 +580,7 @@ function deepMerge(target, source) {
   return merged;
 }
 
-// node_modules/hono/dist/utils/cookie.js
+// ../main/node_modules/hono/dist/utils/cookie.js
 var validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/;
 var _serialize = (name, value, opt = {}) => {
   if (!validCookieNameRegEx.test(name)) throw new Error("Invalid cookie name");
@@ -622,7 +622,7 @@ var serialize = (name, value, opt) => {
   return _serialize(name, value, opt);
 };
 
-// node_modules/hono/dist/client/client.js
+// ../main/node_modules/hono/dist/client/client.js
 var createProxy = (callback, path) => {
   return new Proxy(() => {
   }, {
@@ -956,6 +956,10 @@ function who(t) {
 function formatWarnings(warnings) {
   return (warnings ?? []).map((w) => `warning: ${w.message} [${w.code}]`);
 }
+function agentLabel(t) {
+  const id = t.agentId ?? "main";
+  return t.agentEmoji ? `${t.agentEmoji} ${id}` : id;
+}
 function formatTeammates(items, now) {
   if (items.length === 0) return "No teammates yet. Add them in the dashboard or with `team-mesh import --registry registry.json`.";
   const rows = items.map((t) => [
@@ -963,20 +967,21 @@ function formatTeammates(items, now) {
     truncate(t.displayName || t.name, 30),
     t.status.state,
     t.gatewayUrl ?? "-",
+    agentLabel(t),
     t.credential.set ? "set" : "missing",
     t.tags.length ? t.tags.map((tag) => `@${tag}`).join(" ") : "-",
     ago(t.status.lastSeenAt, now)
   ]);
-  return table(["HANDLE", "NAME", "STATE", "GATEWAY", "TOKEN", "TAGS", "LAST SEEN"], rows);
+  return table(["HANDLE", "NAME", "STATE", "GATEWAY", "AGENT", "TOKEN", "TAGS", "LAST SEEN"], rows);
 }
 function formatPing(items) {
   if (items.length === 0) return "No teammates to ping.";
   const rows = items.map((t) => {
     const detail = t.status.pairing ? `pairing required: on the gateway run \`${t.status.pairing.approveCommand}\`` : t.status.error ? truncate(oneLine(t.status.error.message), 60) : "";
-    return [t.handle + (t.isMe ? " (me)" : ""), t.status.state, ms(t.status.latencyMs), t.status.version ?? "-", detail];
+    return [t.handle + (t.isMe ? " (me)" : ""), agentLabel(t), t.status.state, ms(t.status.latencyMs), t.status.version ?? "-", detail];
   });
   const online = items.filter((t) => t.status.state === "online").length;
-  return `${table(["HANDLE", "STATE", "LATENCY", "VERSION", "DETAIL"], rows)}
+  return `${table(["HANDLE", "AGENT", "STATE", "LATENCY", "VERSION", "DETAIL"], rows)}
 
 ${online}/${items.length} online`;
 }
@@ -985,6 +990,7 @@ function formatWhoami(w, me) {
   if (w.me) {
     lines.push(`My agent: ${who(w.me)}${w.source === "env" ? " (from MESH_MY_EMAIL)" : ""}`);
     lines.push(`Gateway:  ${w.me.gatewayUrl ?? "(no address)"}`);
+    lines.push(`Agent:    ${agentLabel(w.me)}`);
     lines.push(`State:    ${w.me.status.state}`);
   } else {
     lines.push("My agent: not set (set MESH_MY_EMAIL on the server, or choose it in the dashboard)");
