@@ -4,7 +4,7 @@
 import type { Page } from "playwright-core";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
+import { ensureWebBuild, launch, publishScreenshots, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 const TOKEN = "tok-agents-e2e-5521";
 let srv: TestServer;
@@ -30,6 +30,7 @@ afterAll(async () => {
   await browser?.close();
   await srv?.stop();
   await gw?.stop();
+  publishScreenshots(["desktop-agents-offer"]);
 });
 
 describe("agents on a gateway", () => {

@@ -3,7 +3,7 @@
 // reset the password, the last-admin refusal; every role explained and how to use a key.
 import type { Page } from "playwright-core";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, type Browser, signInToTeam } from "./browser.ts";
+import { ensureWebBuild, launch, publishScreenshots, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 let srv: TestServer;
 let browser: Browser;
@@ -25,6 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await srv?.stop();
+  publishScreenshots(["desktop-users"]);
 });
 
 describe("Users page", () => {
@@ -52,6 +53,9 @@ describe("Users page", () => {
 
     // reset password: confirm, a new one-time password that signs in
     await page.getByRole("button", { name: "Done" }).click();
+    // the shot for the docs, with the one-time password put away
+    expect(await page.getByTestId("one-time-password").count()).toBe(0);
+    await screenshot(page, "desktop-users");
     await page.getByRole("button", { name: "Reset password of nora" }).click();
     await page.getByRole("button", { name: "Reset and sign out" }).click();
     const again = (await page.getByTestId("one-time-password").textContent())!.trim();
