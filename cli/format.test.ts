@@ -1,6 +1,34 @@
-import { ago, broadcastExitCode, formatAudit, formatImportReport, formatMessage, messageExitCode, ms, table, truncate } from "./format.ts";
+import { agentLabel, ago, broadcastExitCode, formatAudit, formatPing, formatTeammates, formatWhoami, formatImportReport, formatMessage, messageExitCode, ms, table, truncate } from "./format.ts";
 
 describe("format helpers", () => {
+  const entry = (handle: string, agentId: string, agentEmoji: string | null = null) =>
+    ({
+      handle,
+      name: handle,
+      displayName: null,
+      isMe: false,
+      gatewayUrl: "ws://10.0.0.1:18789",
+      agentId,
+      agentEmoji,
+      credential: { set: true },
+      tags: [],
+      status: { state: "online", lastSeenAt: null, latencyMs: 5, version: "2026.9.6", error: null, pairing: null },
+    }) as never;
+
+  it("list, ping and whoami show which agent of a shared gateway each entry addresses", () => {
+    const items = [entry("dana", "main"), entry("dana-research", "research", "🔬")];
+    const list = formatTeammates(items, new Date()).split("\n");
+    expect(list[0]).toMatch(/^HANDLE\s+NAME\s+STATE\s+GATEWAY\s+AGENT\s+TOKEN/);
+    expect(list[1]).toMatch(/^dana\s+dana\s+online\s+ws:\S+\s+main\s+set/);
+    expect(list[2]).toMatch(/^dana-research\s+dana-research\s+online\s+ws:\S+\s+🔬 research\s+set/);
+    const ping = formatPing(items).split("\n");
+    expect(ping[0]).toMatch(/^HANDLE\s+AGENT\s+STATE/);
+    expect(ping[2]).toMatch(/^dana-research\s+🔬 research\s+online\s+5 ms/);
+    expect(formatWhoami({ me: entry("dana-research", "research"), source: "setting" }, null)).toContain("Agent:    research");
+    // an older server's entries carry no agentId: they address the gateway's main agent
+    expect(agentLabel({ agentEmoji: null } as never)).toBe("main");
+  });
+
   it("table aligns columns by their widest cell and leaves no trailing spaces", () => {
     expect(table(["A", "LONG HEADER", "C"], [["xxxx", "y", ""], ["z", "ww", "last"]])).toBe(
       ["A     LONG HEADER  C", "xxxx  y", "z     ww           last"].join("\n"),

@@ -64,6 +64,13 @@ export function formatWarnings(warnings: readonly Warning[] | undefined): string
   return (warnings ?? []).map((w) => `warning: ${w.message} [${w.code}]`);
 }
 
+/** The agent an entry addresses on its gateway (several entries may share one gateway). */
+export function agentLabel(t: Pick<Teammate, "agentId" | "agentEmoji">): string {
+  // an older server sends no agentId: its entries all address the gateway's main agent
+  const id = (t.agentId as string | undefined) ?? "main";
+  return t.agentEmoji ? `${t.agentEmoji} ${id}` : id;
+}
+
 export function formatTeammates(items: readonly Teammate[], now: Date): string {
   if (items.length === 0) return "No teammates yet. Add them in the dashboard or with `team-mesh import --registry registry.json`.";
   const rows = items.map((t) => [
@@ -71,11 +78,12 @@ export function formatTeammates(items: readonly Teammate[], now: Date): string {
     truncate(t.displayName || t.name, 30),
     t.status.state,
     t.gatewayUrl ?? "-",
+    agentLabel(t),
     t.credential.set ? "set" : "missing",
     t.tags.length ? t.tags.map((tag) => `@${tag}`).join(" ") : "-",
     ago(t.status.lastSeenAt, now),
   ]);
-  return table(["HANDLE", "NAME", "STATE", "GATEWAY", "TOKEN", "TAGS", "LAST SEEN"], rows);
+  return table(["HANDLE", "NAME", "STATE", "GATEWAY", "AGENT", "TOKEN", "TAGS", "LAST SEEN"], rows);
 }
 
 export function formatPing(items: readonly Teammate[]): string {
@@ -86,10 +94,10 @@ export function formatPing(items: readonly Teammate[]): string {
       : t.status.error
         ? truncate(oneLine(t.status.error.message), 60)
         : "";
-    return [t.handle + (t.isMe ? " (me)" : ""), t.status.state, ms(t.status.latencyMs), t.status.version ?? "-", detail];
+    return [t.handle + (t.isMe ? " (me)" : ""), agentLabel(t), t.status.state, ms(t.status.latencyMs), t.status.version ?? "-", detail];
   });
   const online = items.filter((t) => t.status.state === "online").length;
-  return `${table(["HANDLE", "STATE", "LATENCY", "VERSION", "DETAIL"], rows)}\n\n${online}/${items.length} online`;
+  return `${table(["HANDLE", "AGENT", "STATE", "LATENCY", "VERSION", "DETAIL"], rows)}\n\n${online}/${items.length} online`;
 }
 
 export function formatWhoami(w: Whoami, me: Me | null): string {
@@ -97,6 +105,7 @@ export function formatWhoami(w: Whoami, me: Me | null): string {
   if (w.me) {
     lines.push(`My agent: ${who(w.me)}${w.source === "env" ? " (from MESH_MY_EMAIL)" : ""}`);
     lines.push(`Gateway:  ${w.me.gatewayUrl ?? "(no address)"}`);
+    lines.push(`Agent:    ${agentLabel(w.me)}`);
     lines.push(`State:    ${w.me.status.state}`);
   } else {
     lines.push("My agent: not set (set MESH_MY_EMAIL on the server, or choose it in the dashboard)");

@@ -31,9 +31,9 @@ describe("API commands", () => {
     const r = await cli(["list"]);
     expect(r.code).toBe(EXIT.OK);
     const lines = r.out.split("\n");
-    expect(lines[0]).toMatch(/^HANDLE\s+NAME\s+STATE\s+GATEWAY\s+TOKEN\s+TAGS\s+LAST SEEN$/);
-    expect(lines[1]).toMatch(/^alice\s+Alice\s+online\s+ws:\/\/10\.0\.0\.1:18789\s+set\s+@backend @oncall\s+1m ago$/);
-    expect(lines[2]).toMatch(/^bob\s+Bob\s+unreachable\s+\S+\s+missing\s+-\s+never$/);
+    expect(lines[0]).toMatch(/^HANDLE\s+NAME\s+STATE\s+GATEWAY\s+AGENT\s+TOKEN\s+TAGS\s+LAST SEEN$/);
+    expect(lines[1]).toMatch(/^alice\s+Alice\s+online\s+ws:\/\/10\.0\.0\.1:18789\s+main\s+set\s+@backend @oncall\s+1m ago$/);
+    expect(lines[2]).toMatch(/^bob\s+Bob\s+unreachable\s+\S+\s+main\s+missing\s+-\s+never$/);
     expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
@@ -42,6 +42,7 @@ describe("API commands", () => {
     api.on("GET", "/api/v1/teammates", { status: 200, body });
     const r = await cli(["list", "--json"]);
     expect(JSON.parse(r.out)).toEqual(body);
+    expect(JSON.parse(r.out).items[0].agentId).toBe("main");
   });
 
   it("whoami shows my agent and the calling key", async () => {
@@ -68,6 +69,8 @@ describe("API commands", () => {
     const all = await cli(["ping"]);
     expect(all.code).toBe(EXIT.OK);
     expect(all.out).toContain("1/2 online");
+    expect(all.out.split("\n")[0]).toMatch(/^HANDLE\s+AGENT\s+STATE\s+LATENCY\s+VERSION\s+DETAIL$/);
+    expect(all.out.split("\n")[1]).toMatch(/^alice\s+main\s+online\s+12 ms/);
   });
 
   it("send: posts the flags, prints the reply, exit 0; an idempotency key per invocation", async () => {

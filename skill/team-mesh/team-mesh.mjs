@@ -936,6 +936,10 @@ function who(t) {
 function formatWarnings(warnings) {
   return (warnings ?? []).map((w) => `warning: ${w.message} [${w.code}]`);
 }
+function agentLabel(t) {
+  const id = t.agentId ?? "main";
+  return t.agentEmoji ? `${t.agentEmoji} ${id}` : id;
+}
 function formatTeammates(items, now) {
   if (items.length === 0) return "No teammates yet. Add them in the dashboard or with `team-mesh import --registry registry.json`.";
   const rows = items.map((t) => [
@@ -943,20 +947,21 @@ function formatTeammates(items, now) {
     truncate(t.displayName || t.name, 30),
     t.status.state,
     t.gatewayUrl ?? "-",
+    agentLabel(t),
     t.credential.set ? "set" : "missing",
     t.tags.length ? t.tags.map((tag) => `@${tag}`).join(" ") : "-",
     ago(t.status.lastSeenAt, now)
   ]);
-  return table(["HANDLE", "NAME", "STATE", "GATEWAY", "TOKEN", "TAGS", "LAST SEEN"], rows);
+  return table(["HANDLE", "NAME", "STATE", "GATEWAY", "AGENT", "TOKEN", "TAGS", "LAST SEEN"], rows);
 }
 function formatPing(items) {
   if (items.length === 0) return "No teammates to ping.";
   const rows = items.map((t) => {
     const detail = t.status.pairing ? `pairing required: on the gateway run \`${t.status.pairing.approveCommand}\`` : t.status.error ? truncate(oneLine(t.status.error.message), 60) : "";
-    return [t.handle + (t.isMe ? " (me)" : ""), t.status.state, ms(t.status.latencyMs), t.status.version ?? "-", detail];
+    return [t.handle + (t.isMe ? " (me)" : ""), agentLabel(t), t.status.state, ms(t.status.latencyMs), t.status.version ?? "-", detail];
   });
   const online = items.filter((t) => t.status.state === "online").length;
-  return `${table(["HANDLE", "STATE", "LATENCY", "VERSION", "DETAIL"], rows)}
+  return `${table(["HANDLE", "AGENT", "STATE", "LATENCY", "VERSION", "DETAIL"], rows)}
 
 ${online}/${items.length} online`;
 }
@@ -965,6 +970,7 @@ function formatWhoami(w, me) {
   if (w.me) {
     lines.push(`My agent: ${who(w.me)}${w.source === "env" ? " (from MESH_MY_EMAIL)" : ""}`);
     lines.push(`Gateway:  ${w.me.gatewayUrl ?? "(no address)"}`);
+    lines.push(`Agent:    ${agentLabel(w.me)}`);
     lines.push(`State:    ${w.me.status.state}`);
   } else {
     lines.push("My agent: not set (set MESH_MY_EMAIL on the server, or choose it in the dashboard)");

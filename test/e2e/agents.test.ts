@@ -4,13 +4,15 @@
 import type { Page } from "playwright-core";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
+import { ensureWebBuild, launch, publishScreenshots, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 const TOKEN = "tok-agents-e2e-5521";
 let srv: TestServer;
 let browser: Browser;
 let page: Page;
 let gw: FakeGateway;
+let gw2: FakeGateway;
+const TOKEN2 = "tok-agents-e2e-find-8804";
 
 beforeAll(async () => {
   ensureWebBuild();
@@ -19,6 +21,8 @@ beforeAll(async () => {
     agents: [{ id: "main", name: "Ada", emoji: "🦊" }, { id: "research", name: "Rex", emoji: "🔬" }, { id: "ops", name: "Opsy" }],
     reply: (m, ctx) => `${ctx.agentId}: ${m}`,
   });
+  // a gateway without a "main" agent: its default is "ops"
+  gw2 = await startFakeGateway({ token: TOKEN2, agents: [{ id: "ops", name: "Opsy", emoji: "🛠" }, { id: "research", name: "Rex", emoji: "🔬" }] });
   srv = await startTestServer();
   await srv.addTeammate({ handle: "ann", name: "Ann", gatewayUrl: gw.url, token: TOKEN });
   browser = await launch();
@@ -30,6 +34,8 @@ afterAll(async () => {
   await browser?.close();
   await srv?.stop();
   await gw?.stop();
+  await gw2?.stop();
+  publishScreenshots(["desktop-agents-offer", "desktop-agents-find"]);
 });
 
 describe("agents on a gateway", () => {
@@ -62,6 +68,31 @@ describe("agents on a gateway", () => {
     const key = await srv.keyFor("operator");
     const res = await srv.api("POST", "/api/v1/messages", { to: "ann-research", message: "hi", fallback: false }, { key });
     expect(res.body.exchanges[0].reply).toBe("research: hi");
+  });
+
+  it("from a gateway URL and token: Add and find agents adds the first entry on the default agent and offers the others", async () => {
+    await page.getByRole("button", { name: "Add teammate" }).click();
+    const form = page.getByRole("form", { name: "Add teammate" });
+    await form.getByLabel("Handle", { exact: true }).fill("dana");
+    await form.getByLabel("Name", { exact: true }).fill("Dana");
+    await form.getByRole("button", { name: "Add and find agents" }).click();
+    // URL and token are needed first
+    await form.getByText("Finding agents needs the gateway URL.").waitFor();
+    await form.getByLabel("Gateway URL", { exact: true }).fill(gw2.url);
+    await form.getByLabel("Gateway token (write-only)", { exact: true }).fill(TOKEN2);
+    await form.getByRole("button", { name: "Add and find agents" }).click();
+    const panel = page.getByLabel("Agents on dana's gateway");
+    await panel.getByText("now addresses its default agent").waitFor();
+    await expect(panel.locator('li[data-agent="ops"]').textContent()).resolves.toContain("already @dana");
+    await panel.getByRole("button", { name: "Add this agent" }).waitFor();
+    // the token typed is nowhere on the page
+    expect(await page.content()).not.toContain(TOKEN2);
+    await screenshot(page, "desktop-agents-find");
+    await panel.getByRole("button", { name: "Add this agent" }).click();
+    await panel.getByRole("status").filter({ hasText: "Added @dana-research" }).waitFor();
+    const key = await srv.keyFor("operator");
+    const res = await srv.api("GET", "/api/v1/teammates/dana", undefined, { key });
+    expect([res.body.agentId, res.body.credential.set]).toEqual(["ops", true]);
   });
 
   it("a gateway that refuses the token shows the error, not a spinner", async () => {

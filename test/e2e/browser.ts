@@ -1,7 +1,8 @@
 // Real Chromium for e2e tests (playwright-core, Debian's /usr/bin/chromium), a fresh profile per
-// launch, and a helper that saves screenshots to test-results/screenshots/.
+// launch, a helper that saves screenshots to test-results/screenshots/, and publishScreenshots()
+// that copies a file's named shots to docs/screenshots/ on request (UPDATE_SCREENSHOTS=1).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -9,6 +10,9 @@ import { REPO_ROOT } from "../support/server.ts";
 
 export const CHROMIUM = process.env.MESH_CHROMIUM ?? "/usr/bin/chromium";
 export const SCREENSHOT_DIR = join(REPO_ROOT, "test-results", "screenshots");
+export const DOCS_SCREENSHOT_DIR = join(REPO_ROOT, "docs", "screenshots");
+/** The shots this test file took (vitest isolates each file's modules), so a stale one from an earlier run is never published. */
+const taken = new Set<string>();
 
 const ARGS = [
   "--headless",
@@ -66,7 +70,23 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
+  taken.add(name);
   return file;
+}
+
+/**
+ * Copies the named shots (an allow-list: the docs show these) to docs/screenshots/, only when
+ * UPDATE_SCREENSHOTS=1, so an ordinary run never rewrites tracked files. Call it from afterAll.
+ * A named shot this file did not take fails the refresh (its test failed or no longer takes it)
+ * rather than leaving an old picture in the docs unnoticed. Returns the names copied.
+ */
+export function publishScreenshots(names: readonly string[], env: NodeJS.ProcessEnv = process.env, to: string = DOCS_SCREENSHOT_DIR): string[] {
+  if (env.UPDATE_SCREENSHOTS !== "1") return [];
+  const missing = names.filter((n) => !taken.has(n));
+  if (missing.length) throw new Error(`UPDATE_SCREENSHOTS=1 but these shots were not taken in this run: ${missing.join(", ")}`);
+  mkdirSync(to, { recursive: true });
+  for (const n of names) copyFileSync(join(SCREENSHOT_DIR, `${n}.png`), join(to, `${n}.png`));
+  return [...names];
 }
 
 function newest(dir: string): number {

@@ -4,7 +4,7 @@
 import type { Page } from "playwright-core";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
+import { ensureWebBuild, launch, publishScreenshots, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 const TOKEN = "tok-compare-e2e-4411";
 let srv: TestServer;
@@ -44,6 +44,7 @@ afterAll(async () => {
   await browser?.close();
   await srv?.stop();
   for (const g of gws) await g.stop();
+  publishScreenshots(["desktop-broadcast-answers"]);
 });
 
 describe("answers side by side", () => {

@@ -5,7 +5,7 @@
 import type { Page } from "playwright-core";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, type Browser } from "./browser.ts";
+import { ensureWebBuild, launch, publishScreenshots, screenshot, type Browser } from "./browser.ts";
 
 const TOKEN = "tok-ivy-0123456789";
 let srv: TestServer;
@@ -41,6 +41,7 @@ afterAll(async () => {
   await browser?.close();
   await srv?.stop();
   await gw?.stop();
+  publishScreenshots(["desktop-conversation", "desktop-home"]);
 });
 
 describe("conversations", () => {

@@ -3,12 +3,10 @@
 // reply, a hostile reply shown as text, broadcast (cancel sends nothing; confirm sends to exactly
 // the listed recipients), the audit trail, API keys. Screenshots of the main pages at 1280 and
 // 390 px go to test-results/screenshots/.
-import { copyFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { startFakeGateway, type FakeGateway } from "../support/fake-gateway.ts";
-import { ADMIN_PASSWORD, REPO_ROOT, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, SCREENSHOT_DIR, type Browser } from "./browser.ts";
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
+import { ensureWebBuild, launch, publishScreenshots, screenshot, type Browser } from "./browser.ts";
 
 const HOSTILE = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
 const TOKENS = { alice: "tok-alice-0123456789", bob: "tok-bob-0123456789", carol: "tok-carol-0123456789", dave: "tok-dave-0123456789" };
@@ -17,14 +15,13 @@ let srv: TestServer;
 let browser: Browser;
 let page: Page;
 const gw: Record<keyof typeof TOKENS, FakeGateway> = {} as never;
-const shots: string[] = [];
 
 async function shot(p: Page, name: string, fullPage = true): Promise<void> {
   await p.waitForTimeout(150);
   // nothing may be wider than the viewport (no sideways scrolling at 390 px)
   const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, `${name} overflows the viewport by ${overflow}px`).toBeLessThanOrEqual(0);
-  shots.push(await screenshot(p, name, fullPage));
+  await screenshot(p, name, fullPage);
 }
 
 async function nav(label: string): Promise<void> {
@@ -50,17 +47,11 @@ afterAll(async () => {
   await browser?.close();
   await srv?.stop();
   for (const g of Object.values(gw)) await g?.stop();
-  // A set for the README, refreshed only on request (UPDATE_SCREENSHOTS=1), so a test run never
-  // rewrites tracked files.
-  if (process.env.UPDATE_SCREENSHOTS !== "1") return;
-  const docs = join(REPO_ROOT, "docs", "screenshots");
-  mkdirSync(docs, { recursive: true });
-  for (const f of shots) {
-    const name = f.slice(SCREENSHOT_DIR.length + 1);
-    if (/^(desktop|mobile)-(team|send|broadcast-confirm|broadcast-board|audit)\.png$/.test(name) || name === "desktop-dark-team.png") {
-      copyFileSync(f, join(docs, name));
-    }
-  }
+  // the set the README shows
+  publishScreenshots([
+    ...["team", "send", "broadcast-confirm", "broadcast-board", "audit"].flatMap((n) => [`desktop-${n}`, `mobile-${n}`]),
+    "desktop-dark-team",
+  ]);
 });
 
 describe("dashboard in Chromium", () => {

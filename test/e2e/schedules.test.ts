@@ -4,7 +4,7 @@
 // ends it); a one-off run shows up as a broadcast awaiting confirmation.
 import type { Page } from "playwright-core";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
+import { ensureWebBuild, launch, publishScreenshots, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 let srv: TestServer;
 let browser: Browser;
@@ -23,6 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await srv?.stop();
+  publishScreenshots(["desktop-schedule-preview"]);
 });
 
 describe("scheduled broadcasts", () => {

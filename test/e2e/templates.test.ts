@@ -3,7 +3,7 @@
 // recipient-independent templates can be chosen.
 import type { Page } from "playwright-core";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, screenshot, type Browser, signInToTeam } from "./browser.ts";
+import { ensureWebBuild, launch, publishScreenshots, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 let srv: TestServer;
 let browser: Browser;
@@ -25,6 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await srv?.stop();
+  publishScreenshots(["desktop-send-template"]);
 });
 
 describe("templates", () => {

@@ -4,7 +4,7 @@
 // user forced to choose their own password before Home.
 import type { Page } from "playwright-core";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../support/server.ts";
-import { ensureWebBuild, launch, type Browser, signInToTeam } from "./browser.ts";
+import { ensureWebBuild, launch, publishScreenshots, screenshot, type Browser, signInToTeam } from "./browser.ts";
 
 let srv: TestServer;
 let browser: Browser;
@@ -26,6 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await srv?.stop();
+  publishScreenshots(["desktop-users"]);
 });
 
 describe("Users page", () => {
@@ -53,6 +54,9 @@ describe("Users page", () => {
 
     // reset password: confirm, a new one-time password that signs in
     await page.getByRole("button", { name: "Done" }).click();
+    // the shot for the docs, with the one-time password put away
+    expect(await page.getByTestId("one-time-password").count()).toBe(0);
+    await screenshot(page, "desktop-users");
     await page.getByRole("button", { name: "Reset password of nora" }).click();
     await page.getByRole("button", { name: "Reset and sign out" }).click();
     const again = (await page.getByTestId("one-time-password").textContent())!.trim();

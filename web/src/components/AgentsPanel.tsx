@@ -1,5 +1,7 @@
 // "Agents on this gateway": lists the agents the teammate's gateway reports and adds an entry for
 // each chosen one (same gateway address and credentials, so the gateway pairs this server once).
+// For an entry just added with "Add and find agents" (adoptDefaultAgent), an agent id the gateway
+// does not have (the form's default, main) is changed to the gateway's default agent first.
 import { For, Show, createSignal, onMount } from "solid-js";
 import type { AgentDiscovery, Teammate } from "../../../shared/api/teammates.ts";
 import { api } from "../api/client.ts";
@@ -10,14 +12,25 @@ import { ErrorNote } from "./ErrorNote.tsx";
 /** A handle for a new entry: the source's handle plus the agent id, within the handle rules. */
 const suggestHandle = (base: string, agentId: string) => `${base}-${agentId}`.toLowerCase().replace(/[^a-z0-9._-]/g, "-").slice(0, 64);
 
-export function AgentsPanel(props: { t: Teammate }) {
+export function AgentsPanel(props: { t: Teammate; adoptDefaultAgent?: boolean }) {
   const { busy, error, run } = createAction();
   const [found, setFound] = createSignal<AgentDiscovery | null>(null);
   const [chosen, setChosen] = createSignal<Record<string, boolean>>({});
   const [added, setAdded] = createSignal<string[]>([]);
+  const [adopted, setAdopted] = createSignal<{ from: string; to: string } | null>(null);
+  let adoptTried = false;
   const discover = () =>
     run(async () => {
-      const d = await api.agents(props.t.handle);
+      let d = await api.agents(props.t.handle);
+      const def = d.agents.find((a) => a.isDefault && !a.teammate);
+      if (props.adoptDefaultAgent && !adoptTried && def && !d.agents.some((a) => a.agentId === props.t.agentId)) {
+        adoptTried = true;
+        const from = props.t.agentId;
+        const t = await api.updateTeammate(props.t.handle, { agentId: def.agentId, ...(def.emoji ? { agentEmoji: def.emoji } : {}) });
+        upsertTeammate(t);
+        setAdopted({ from, to: def.agentId });
+        d = await api.agents(props.t.handle);
+      }
       setFound(d);
       setChosen(Object.fromEntries(d.agents.filter((a) => !a.teammate).map((a) => [a.agentId, true])));
     });
@@ -91,6 +104,13 @@ export function AgentsPanel(props: { t: Teammate }) {
       </Show>
       <Show when={found() && fresh().length === 0}>
         <p class="muted">Every agent of this gateway has an entry.</p>
+      </Show>
+      <Show when={adopted()}>
+        {(a) => (
+          <p class="ok-note" role="status">
+            This gateway has no agent <code class="code">{a().from}</code>: @{props.t.handle} now addresses its default agent <code class="code">{a().to}</code>.
+          </p>
+        )}
       </Show>
       <Show when={added().length}>
         <p class="ok-note" role="status">

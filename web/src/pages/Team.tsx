@@ -110,7 +110,7 @@ function PairingPanel(props: { t: Teammate; canWrite: boolean }) {
   );
 }
 
-function Details(props: { t: Teammate; canWrite: boolean; now: number; onClose: () => void }) {
+function Details(props: { t: Teammate; canWrite: boolean; now: number; onClose: () => void; adoptDefaultAgent?: boolean }) {
   const [editing, setEditing] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
   const { busy, error, run } = createAction();
@@ -251,7 +251,11 @@ function Details(props: { t: Teammate; canWrite: boolean; now: number; onClose: 
         <TokenPanel t={props.t} />
       </Show>
       <Show when={props.canWrite && props.t.gatewayUrl && props.t.credential.set}>
-        <AgentsPanel t={props.t} />
+        {/* keyed by handle (a child taking the value, else Show does not re-run it): opening another
+            teammate's details asks that gateway instead of keeping the last one's list */}
+        <Show when={props.t.handle} keyed>
+          {(_handle) => <AgentsPanel t={props.t} adoptDefaultAgent={props.adoptDefaultAgent} />}
+        </Show>
       </Show>
     </section>
   );
@@ -341,6 +345,8 @@ function ImportPanel(props: { onClose: () => void }) {
 
 export function TeamPage() {
   const [selected, setSelected] = createSignal<string | null>(null);
+  // the entry just added with "Add and find agents": its agents panel may retarget it to the gateway's default agent
+  const [foundFrom, setFoundFrom] = createSignal<string | null>(null);
   const [tagFilter, setTagFilter] = createSignal("");
   const shown = () => (tagFilter() ? teammates.items.filter((t) => t.tags.includes(tagFilter())) : teammates.items);
   const [panel, setPanel] = createSignal<"none" | "add" | "import">("none");
@@ -424,9 +430,10 @@ export function TeamPage() {
         <section class="panel" aria-labelledby="add-title">
           <h3 id="add-title">Add teammate</h3>
           <TeammateForm
-            onSaved={(t) => {
+            onSaved={(t, o) => {
               upsertTeammate(t);
               setPanel("none");
+              setFoundFrom(o?.findAgents ? t.handle : null);
               setSelected(t.handle);
             }}
             onCancel={() => setPanel("none")}
@@ -532,7 +539,7 @@ export function TeamPage() {
           </For>
         </DataTable>
       </Show>
-      <Show when={sel()}>{(t) => <Details t={t()} canWrite={canWrite()} now={now()} onClose={() => setSelected(null)} />}</Show>
+      <Show when={sel()}>{(t) => <Details t={t()} canWrite={canWrite()} now={now()} onClose={() => setSelected(null)} adoptDefaultAgent={foundFrom() === t().handle} />}</Show>
     </div>
   );
 }

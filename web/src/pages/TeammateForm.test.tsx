@@ -117,4 +117,37 @@ describe("teammate form", () => {
     const errId = tags.getAttribute("aria-describedby")?.split(" ").find((id) => id.endsWith("-err"));
     expect(document.getElementById(errId!)).toHaveTextContent("tag: 1-32 of a-z");
   });
+
+  it("Add and find agents: needs the URL and token, then saves and says so to the caller", async () => {
+    const { calls } = mockFetch({ "POST /teammates": { status: 201, body: teammate("dana") } });
+    const onSaved = vi.fn();
+    render(() => <TeammateForm onSaved={onSaved} onCancel={() => {}} />);
+    fireEvent.input(screen.getByLabelText("Handle"), { target: { value: "dana" } });
+    fireEvent.input(screen.getByLabelText("Name"), { target: { value: "Dana" } });
+    const find = screen.getByRole("button", { name: "Add and find agents" });
+    fireEvent.click(find);
+    expect(await screen.findByText("Finding agents needs the gateway URL.")).toBeInTheDocument();
+    expect(screen.getByText("Finding agents needs the gateway token.")).toBeInTheDocument();
+    expect(calls).toHaveLength(0);
+    fireEvent.input(screen.getByLabelText("Gateway URL"), { target: { value: "ws://10.0.0.9:18789" } });
+    fireEvent.input(screen.getByLabelText("Gateway token (write-only)"), { target: { value: "gw-s3cret" } });
+    fireEvent.click(find);
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(onSaved.mock.calls[0]?.[1]).toEqual({ findAgents: true });
+    expect(calls[0]?.body).toMatchObject({ handle: "dana", gatewayUrl: "ws://10.0.0.9:18789", agentId: "main", token: "gw-s3cret" });
+    // the token is cleared from the form once stored
+    expect(screen.getByLabelText("Gateway token (write-only)")).toHaveValue("");
+  });
+
+  it("the plain Add teammate tells the caller it was not a find-agents add", async () => {
+    mockFetch({ "POST /teammates": { status: 201, body: teammate("ed") } });
+    const onSaved = vi.fn();
+    render(() => <TeammateForm onSaved={onSaved} onCancel={() => {}} />);
+    fireEvent.input(screen.getByLabelText("Handle"), { target: { value: "ed" } });
+    fireEvent.input(screen.getByLabelText("Name"), { target: { value: "Ed" } });
+    fireEvent.click(screen.getByRole("button", { name: "Add teammate" }));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(onSaved.mock.calls[0]?.[1]).toEqual({ findAgents: false });
+    expect(screen.queryByText(/Finding agents needs/)).toBeNull();
+  });
 });

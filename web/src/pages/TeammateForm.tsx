@@ -12,7 +12,11 @@ type Key = "handle" | "name" | "displayName" | "gatewayUrl" | "agentId" | "hostn
 /** "backend, @oncall qa" → ["backend", "@oncall", "qa"]; the server normalises and validates each. */
 export const parseTags = (s: string): string[] => s.split(/[\s,]+/).filter(Boolean);
 
-export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate) => void; onCancel: () => void }) {
+/**
+ * `onSaved`'s second argument says the entry was added with "Find agents": the caller opens its
+ * agents panel, which asks the gateway (with the token just stored, server-side) for its agents.
+ */
+export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate, o?: { findAgents: boolean }) => void; onCancel: () => void }) {
   const t = props.teammate;
   const editing = !!t;
   const [v, setV] = createSignal<Record<Key, string>>({
@@ -38,12 +42,17 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
   const set = (k: Key, value: string) => setV((o) => ({ ...o, [k]: value }));
   const idp = editing ? `tm-edit-${t.handle}` : "tm-new";
 
-  const submit = async (e: SubmitEvent) => {
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
+    return save(false);
+  };
+  const save = async (findAgents: boolean) => {
     const val = v();
     const miss: Partial<Record<Key, string>> = {};
     if (!editing && !val.handle.trim()) miss.handle = "A handle is required.";
     if (!val.name.trim()) miss.name = "A name is required.";
+    if (findAgents && !val.gatewayUrl.trim()) miss.gatewayUrl = "Finding agents needs the gateway URL.";
+    if (findAgents && !val.token) miss.token = "Finding agents needs the gateway token.";
     setLocal(miss);
     if (Object.keys(miss).length) return;
     const opt = (s: string) => (s.trim() === "" ? null : s.trim());
@@ -66,7 +75,7 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
         saved = await api.createTeammate(create);
       }
       set("token", "");
-      props.onSaved(saved);
+      props.onSaved(saved, { findAgents });
     });
   };
 
@@ -116,6 +125,17 @@ export function TeammateForm(props: { teammate?: Teammate; onSaved: (t: Teammate
         <button type="submit" disabled={busy()}>
           {busy() ? "Saving…" : editing ? "Save changes" : "Add teammate"}
         </button>
+        <Show when={!editing}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={busy()}
+            title="Adds this entry, then asks the gateway which agents it has and offers the others"
+            onClick={() => void save(true)}
+          >
+            Add and find agents
+          </button>
+        </Show>
         <button type="button" class="secondary" onClick={() => props.onCancel()}>
           Cancel
         </button>
