@@ -67,7 +67,7 @@ export interface FakeGatewayFaults {
   noTerminalReply?: boolean;
   /** No `chat` events at all. */
   noChatEvents?: boolean;
-  /** chat.history assistant rows carry no `__openclaw.runId` (as on OpenClaw 2026.7.35). */
+  /** chat.history assistant rows carry no `__openclaw.runId` (as on OpenClaw 2026.6.35 and 2026.7.35). */
   unstampedHistory?: boolean;
   /** Runs end ok but without any assistant row (as after a silent NO_REPLY). */
   silentRuns?: boolean;
