@@ -23,9 +23,10 @@ describe("interop matrix", () => {
   it("runs the newest by default, every release line newest first with MESH_OPENCLAW_MATRIX=all, or the one asked for", () => {
     expect(interopVersions({})).toEqual(["2026.9.6"]);
     expect(interopVersions({ OPENCLAW_VERSION: "2026.7.35" })).toEqual(["2026.7.35"]);
-    expect(interopVersions({ MESH_OPENCLAW_MATRIX: "all" })).toEqual(["2026.9.6", "2026.8.2", "2026.7.35"]);
-    // a line left out of the matrix still runs when asked for by name
+    expect(interopVersions({ MESH_OPENCLAW_MATRIX: "all" })).toEqual(["2026.9.6", "2026.8.2", "2026.7.35", "2026.6.35"]);
+    // any exact version runs when asked for by name, a release line or not
     expect(interopVersions({ OPENCLAW_VERSION: "2026.6.35" })).toEqual(["2026.6.35"]);
+    expect(interopVersions({ OPENCLAW_VERSION: "2026.5.1" })).toEqual(["2026.5.1"]);
   });
 
   it("counts per file; a file that failed to load counts as failed", () => {

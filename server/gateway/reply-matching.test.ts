@@ -31,6 +31,28 @@ describe("findRunReply", () => {
     expect(findRunReply(rows, "k", "k")).toEqual({ kind: "delivered" });
   });
 
+  describe("a release that stamps no run id on any row (OpenClaw 2026.7.35)", () => {
+    // verbatim shape of 2026.7.35's chat.history rows: the assistant row's __openclaw has no runId
+    const bare = (text: string) => ({ role: "assistant", content: [{ type: "text", text }], stopReason: "stop", __openclaw: { id: "75758981", seq: 2 } });
+
+    it("takes the turn our own user row opens, up to the next user row", () => {
+      const rows = [user("k0", "before"), bare("reply to k0"), user("k1", "hi"), bare("tool talk"), bare("reply to k1"), user("k2", "next"), bare("reply to k2")];
+      expect(findRunReply(rows, "k1", "k1")).toEqual({ kind: "reply", text: "reply to k1" });
+      expect(findRunReply(rows, "k0", "k0")).toEqual({ kind: "reply", text: "reply to k0" });
+    });
+
+    it("says delivered when our turn has no assistant text yet, or when the previous user row is unanswered (steered)", () => {
+      expect(findRunReply([user("k1", "hi")], "k1", "k1")).toEqual({ kind: "delivered" });
+      expect(findRunReply([user("k1", "hi"), user("k2", "next"), bare("reply to k2")], "k1", "k1")).toEqual({ kind: "delivered" });
+      expect(findRunReply([user("k0", "busy"), user("k1", "steered in"), bare("answer of k0's run")], "k1", "k1")).toEqual({ kind: "delivered" });
+    });
+
+    it("never without our user row, and not when the page stamps run ids (the other run's row is not ours)", () => {
+      expect(findRunReply([bare("whose?")], "k1", "k1")).toEqual({ kind: "not_found" });
+      expect(findRunReply([user("k1", "hi"), bare("unstamped"), assistant("other", "stamped")], "k1", "k1")).toEqual({ kind: "delivered" });
+    });
+  });
+
   it("extracts text from string and part arrays", () => {
     expect(messageText({ content: "a" })).toBe("a");
     expect(messageText({ content: [{ type: "text", text: "a" }, { type: "image" }, { type: "text", text: "b" }] })).toBe("ab");
@@ -59,6 +81,23 @@ describe("reply matching against the fake gateway's chat.history", () => {
       expect(late).toMatchObject({ outcome: "replied", reply: "re: one", runId: a.runId });
     } finally {
       await c.close();
+    }
+  });
+
+  it("finds the reply of an earlier run in a history without run ids (OpenClaw 2026.7.35: only our user row is ours)", async () => {
+    const bare = await startFakeGateway({ token: "t-bare", faults: { unstampedHistory: true, noTerminalReply: true }, reply: (m) => `re: ${m}` });
+    const c = createGatewayConnector({ credentials: createMemoryCredentialStore({ gatewayTokens: { 1: "t-bare" } }) });
+    try {
+      const t = { teammateId: 1, url: bare.url };
+      const a = await c.send(t, { sessionKey: "main", message: "one", timeoutMs: 5000 });
+      const b = await c.send(t, { sessionKey: "main", message: "two", timeoutMs: 5000 });
+      expect(a).toMatchObject({ outcome: "replied", reply: "re: one" }); // from its final chat event
+      expect(b).toMatchObject({ outcome: "replied", reply: "re: two" });
+      expect(await c.fetchLateReply(t, { sessionKey: "main", runId: a.runId ?? "", timeoutMs: 500 })).toMatchObject({ outcome: "replied", reply: "re: one", runId: a.runId });
+      expect(await c.fetchLateReply(t, { sessionKey: "main", runId: b.runId ?? "", timeoutMs: 500 })).toMatchObject({ outcome: "replied", reply: "re: two", runId: b.runId });
+    } finally {
+      await c.close();
+      await bare.stop();
     }
   });
 

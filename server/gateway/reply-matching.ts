@@ -1,5 +1,6 @@
 // Finds the reply that belongs to one run in a chat.history page. Never "the newest assistant
-// message": a reply counts only when its row carries `__openclaw.runId` equal to our run id.
+// message": a reply counts only when its row carries `__openclaw.runId` equal to our run id
+// (or, on a release that stamps no run ids at all, when it answers our own user row: see below).
 // The user row of our send carries `idempotencyKey: "<key>:user"`; rows after it are scanned.
 
 function rec(v: unknown): Record<string, unknown> | null {
@@ -66,5 +67,32 @@ export function findRunReply(messages: readonly unknown[], idempotencyKey: strin
     if (t !== undefined && t.trim() !== "") text = t; // the last text row of the run is its reply
   }
   if (text !== undefined) return { kind: "reply", text };
+  if (userFound && !rows.some((r) => r !== null && rowRunId(r) !== undefined)) {
+    const turn = unstampedTurnReply(rows, start);
+    if (turn !== undefined) return { kind: "reply", text: turn };
+  }
   return userFound ? { kind: "delivered" } : { kind: "not_found" };
+}
+
+/**
+ * OpenClaw before 2026.8 (2026.6.35, 2026.7.35) stamps no run id on any transcript row; only our user row is
+ * ours by its idempotency key. Our run's reply is then the turn that row opens: the assistant rows
+ * after it, up to the next user row. Not when the user row before ours is still unanswered: our
+ * message may then have been steered into that run, whose answer is not ours ("delivered").
+ */
+function unstampedTurnReply(rows: readonly (Record<string, unknown> | null)[], start: number): string | undefined {
+  for (let i = start - 2; i >= 0; i--) {
+    const r = rows[i];
+    if (r?.role === "assistant") break;
+    if (r?.role === "user") return undefined;
+  }
+  let text: string | undefined;
+  for (let i = start; i < rows.length; i++) {
+    const r = rows[i];
+    if (r?.role === "user") break;
+    if (r?.role !== "assistant") continue;
+    const t = messageText(r);
+    if (t !== undefined && t.trim() !== "") text = t;
+  }
+  return text;
 }

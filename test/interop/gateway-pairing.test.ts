@@ -68,8 +68,12 @@ describe("device pairing from a non-loopback address", () => {
     const blocked = await client("send", gw.url, "before approval");
     expect(blocked.result).toMatchObject({ outcome: "error", error: { code: "PAIRING_REQUIRED" } });
 
-    // 2. the operator approves with the gateway's own CLI, on the gateway's machine
-    const approve = await gw.cli(["devices", "approve", pairing.requestId]);
+    // 2. the operator approves with the gateway's own CLI, on the gateway's machine, typing the
+    // command the hint shows (no --url: the CLI reads the gateway from its config). With an explicit
+    // --url, 2026.6 refuses: the CLI's own device, paired silently on its first connect, needs a
+    // scope upgrade to approve, and 2026.6 never approves scope upgrades silently (2026.9 does for
+    // shared-token loopback clients); only the no---url form may fall back to local pairing state.
+    const approve = await gw.cli(["devices", "approve", pairing.requestId], { local: true });
     expect(approve.code, `${approve.stdout}\n${approve.stderr}`).toBe(0);
 
     // 3. the next connect succeeds and stores the issued device token

@@ -67,6 +67,8 @@ export interface FakeGatewayFaults {
   noTerminalReply?: boolean;
   /** No `chat` events at all. */
   noChatEvents?: boolean;
+  /** chat.history assistant rows carry no `__openclaw.runId` (as on OpenClaw 2026.6.35 and 2026.7.35). */
+  unstampedHistory?: boolean;
   /** Runs end ok but without any assistant row (as after a silent NO_REPLY). */
   silentRuns?: boolean;
   /** Take a chat.send (the run starts) but never answer it: the client waits for the answer. */
@@ -258,7 +260,7 @@ export async function startFakeGateway(opts: StartFakeGatewayOptions): Promise<F
       } else run.finishing = true;
       const rows = sessions.get(run.sessionKey) ?? [];
       if (status === "ok" && text !== undefined && !faults.silentRuns) {
-        rows.push({ role: "assistant", content: [{ type: "text", text }], timestamp: Date.now(), __openclaw: { runId: run.runId, seq: rows.length + 1 } });
+        rows.push({ role: "assistant", content: [{ type: "text", text }], timestamp: Date.now(), __openclaw: { ...(faults.unstampedHistory ? {} : { runId: run.runId }), seq: rows.length + 1 } });
         sessions.set(run.sessionKey, rows);
         chatEvent({ runId: run.runId, sessionKey: run.sessionKey, seq: 2, state: "final", stopReason: "stop", message: { role: "assistant", content: [{ type: "text", text }] } });
       } else if (status === "ok") {

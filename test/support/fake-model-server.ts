@@ -57,11 +57,16 @@ const INTERNAL_CONTEXT_START = "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>";
 const CTX_MARKER = "⟦openclaw:ctx⟧";
 const TIMESTAMP_RE = /^\[[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?: [A-Za-z+0-9:-]+)?\] /;
 const RUNTIME_RE = /\n\nRuntime: agent=[^\n]*\s*$/;
+// 2026.6 puts inbound metadata blocks before the user's words ("Sender (untrusted metadata):" with
+// the client's display name, "Conversation info (untrusted metadata):", …), each a header line and
+// a fenced JSON block (buildInboundUserContextPrefix; strip-inbound-meta lists the headers).
+// JSON escapes newlines inside strings, so the first "\n```" line closes the block.
+const INBOUND_META_RE = /^[A-Z][^\n]*\(untrusted[^\n]*\):\n```json\n[\s\S]*?\n```(?:\n+|$)/;
 
 /** Removes what OpenClaw wraps around the user's words before the model sees them. */
 export function unwrapUserText(raw: string): string {
   let text = raw;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 8; i++) {
     const before = text;
     text = text.replace(TIMESTAMP_RE, "");
     const markerAt = text.indexOf(CTX_MARKER);
@@ -72,6 +77,7 @@ export function unwrapUserText(raw: string): string {
       if (fenceClose >= 0) text = text.slice(fenceClose + 4).replace(/^\s*\n/, "").replace(/^\n+/, "");
     }
     text = text.replace(RUNTIME_RE, "");
+    text = text.replace(INBOUND_META_RE, "");
     if (text === before) break;
   }
   return text;

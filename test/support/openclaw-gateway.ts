@@ -164,8 +164,13 @@ export interface RunningGateway {
   pid: number;
   /** Milliseconds from spawn until ready. */
   startupMs: number;
-  /** Runs `openclaw <args> --url ws://127.0.0.1:<port> --token <token>` with this gateway's HOME. */
-  cli(args: string[], opts?: { timeoutMs?: number }): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /**
+   * Runs `openclaw <args> --url ws://127.0.0.1:<port> --token <token>` with this gateway's HOME.
+   * `local: true` leaves out --url/--token, as an operator on the gateway's machine types it: the
+   * CLI finds the gateway (port, token) in its config, and commands like `devices approve` may then
+   * use their local-pairing fallback (2026.6 needs it, see gateway-pairing.test.ts).
+   */
+  cli(args: string[], opts?: { timeoutMs?: number; local?: boolean }): Promise<{ code: number | null; stdout: string; stderr: string }>;
   logTail(lines?: number): string;
   stop(): Promise<void>;
 }
@@ -339,7 +344,8 @@ export async function startOpenClawGateway(opts: StartGatewayOptions): Promise<R
     pid: child.pid ?? -1,
     startupMs,
     cli(cliArgs, o) {
-      const [c, a] = netnsWrap(opts.netns, node, [entry, ...cliArgs, "--url", `ws://127.0.0.1:${port}`, "--token", token]);
+      const target = o?.local ? [] : ["--url", `ws://127.0.0.1:${port}`, "--token", token];
+      const [c, a] = netnsWrap(opts.netns, node, [entry, ...cliArgs, ...target]);
       return run(c, a, { cwd: home, env: gatewayEnv(home), timeoutMs: o?.timeoutMs ?? 60_000 });
     },
     logTail,
