@@ -31,6 +31,8 @@ export const User = z.object({
   role: Role,
   createdAt: Iso,
   disabled: z.boolean(),
+  /** Still signing in with an admin-handed one-time password: must choose their own at next sign-in. */
+  mustChangePassword: z.boolean(),
 });
 export type User = z.infer<typeof User>;
 /** Without a password the server generates one and returns it once (UserCreated.oneTimePassword). */
