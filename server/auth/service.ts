@@ -30,7 +30,7 @@ type UserRow = typeof users.$inferSelect;
 type KeyRow = typeof apiKeys.$inferSelect;
 
 function toUser(r: UserRow): User {
-  return { username: r.username, role: r.role, createdAt: new Date(r.createdAt).toISOString(), disabled: r.disabled };
+  return { username: r.username, role: r.role, createdAt: new Date(r.createdAt).toISOString(), disabled: r.disabled, mustChangePassword: r.mustChangePassword };
 }
 
 /** The user a key acts for: its creator, or — for a key created with a key — that key's owner. */

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { Actor, Iso, Role } from "./common.ts";
+import { PASSWORD_MIN } from "./enums.ts";
 
 export const Username = z
   .string()
   .trim()
   .toLowerCase()
   .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, "Username must be 2-64 characters of a-z 0-9 . _ - starting with a letter or digit");
-export const PASSWORD_MIN = 10;
+export { PASSWORD_MIN };
 export const Password = z.string().min(PASSWORD_MIN, `Password must be at least ${PASSWORD_MIN} characters`).max(1024, "Password must be at most 1024 characters");
 
 export const LoginRequest = z.object({ username: z.string().min(1), password: z.string().min(1) });
@@ -31,6 +32,8 @@ export const User = z.object({
   role: Role,
   createdAt: Iso,
   disabled: z.boolean(),
+  /** Still signing in with an admin-handed one-time password: must choose their own at next sign-in. */
+  mustChangePassword: z.boolean(),
 });
 export type User = z.infer<typeof User>;
 /** Without a password the server generates one and returns it once (UserCreated.oneTimePassword). */

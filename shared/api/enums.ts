@@ -69,3 +69,6 @@ export const AUDIT_OUTCOMES = ["pending", ...FINAL, "ok", "failed"] as const;
 export const EVENTS_CLOSE = {
   CREDENTIAL_INVALID: 4401,
 } as const;
+
+/** The shortest password the server accepts (shared/api/auth.ts Password). */
+export const PASSWORD_MIN = 10;

@@ -92,6 +92,25 @@ describe("secret override in the dashboard", () => {
     expect(JSON.stringify(audit.body)).not.toContain(AWS_ID);
   });
 
+  it("admin, conversation view: the composer lists the masked finding; Send anyway delivers the refused text", async () => {
+    gw.received.length = 0;
+    await page.goto(`${srv.url}/#/team/ann/conversation`);
+    const composer = page.getByRole("form", { name: "Reply in this conversation" });
+    await composer.getByLabel("Message").fill(`key ${AWS_ID} again`);
+    await composer.getByRole("button", { name: "Send", exact: true }).click();
+    const note = page.getByRole("alert").filter({ hasText: "SECRET_DETECTED" });
+    await note.waitFor();
+    const text = (await note.textContent()) ?? "";
+    expect(text).toContain("AWS access key id: AKIA****************");
+    expect(text).not.toContain(AWS_ID);
+    expect(gw.received).toEqual([]);
+    await note.getByRole("button", { name: "Send anyway" }).click();
+    await note.getByRole("button", { name: "Yes, send anyway" }).click();
+    await page.locator(".history .message-view", { hasText: `re: key ${AWS_ID} again` }).waitFor({ timeout: 20_000 });
+    expect(gw.received).toEqual([`key ${AWS_ID} again`]);
+    expect(await page.getByRole("alert").filter({ hasText: "SECRET_DETECTED" }).count()).toBe(0);
+  });
+
   it("operator: the same refusal and no Send anyway", async () => {
     const created = await srv.api("POST", "/api/v1/users", { username: "olga", password: OPERATOR_PASSWORD, role: "operator" }, { key: await srv.adminKey() });
     expect(created.status).toBe(201);

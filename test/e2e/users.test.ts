@@ -39,6 +39,9 @@ describe("Users page", () => {
     const otp = (await page.getByTestId("one-time-password").textContent())!.trim();
     expect(otp).toMatch(/^[A-Za-z2-9]{20}$/);
     await row("nora").waitFor();
+    // a generated password must be changed at next sign-in: her row says so, the admin's does not
+    await row("nora").locator(".badge", { hasText: "must change password" }).waitFor();
+    expect(await row("admin").getByText("must change password").count()).toBe(0);
     const cookie = await srv.login("nora", otp);
 
     // role
@@ -97,6 +100,7 @@ describe("Users page", () => {
     await page.getByLabel("Role", { exact: true }).selectOption("requester");
     await page.getByRole("button", { name: "Add user" }).click();
     const otp = (await page.getByTestId("one-time-password").textContent())!.trim();
+    await row("olga").locator(".badge", { hasText: "must change password" }).waitFor();
     await page.getByRole("button", { name: "Sign out" }).click();
 
     await page.getByLabel("Username", { exact: true }).fill("olga");
@@ -124,5 +128,12 @@ describe("Users page", () => {
     await expect(srv.login("olga", otp)).rejects.toThrow();
     const cookie = await srv.login("olga", "olga's own password");
     expect((await srv.api("GET", "/api/v1/auth/me", undefined, { cookie })).body.mustChangePassword).toBe(false);
+
+    // and the admin's Users page no longer lists her as having to change it
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await signInToTeam(page, srv.url, "admin", ADMIN_PASSWORD);
+    await nav("Users");
+    await row("olga").waitFor();
+    expect(await row("olga").getByText("must change password").count()).toBe(0);
   });
 });

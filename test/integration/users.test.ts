@@ -26,7 +26,7 @@ describe("users admin API", () => {
     expect(r.body.oneTimePassword).toMatch(/^[A-Za-z2-9]{20}$/);
     await srv.login("erin", r.body.oneTimePassword);
     const list = await srv.api("GET", "/api/v1/users", undefined, { key: admin });
-    expect(list.body.items.find((u: { username: string }) => u.username === "erin")).toEqual({ username: "erin", role: "operator", disabled: false, createdAt: expect.any(String) });
+    expect(list.body.items.find((u: { username: string }) => u.username === "erin")).toEqual({ username: "erin", role: "operator", disabled: false, mustChangePassword: true, createdAt: expect.any(String) });
     expect(list.text).not.toContain(r.body.oneTimePassword);
     // with a password given, none is generated
     const given = await srv.api("POST", "/api/v1/users", { username: "fred", password: "fred password 12", role: "auditor" }, { key: admin });
@@ -36,6 +36,24 @@ describe("users admin API", () => {
     expect(audit).toContainEqual(expect.objectContaining({ action: "create", username: "erin", passwordGenerated: true }));
     const trail = await srv.api("GET", "/api/v1/audit?kind=user&limit=100", undefined, { key: admin });
     expect(trail.text).not.toContain(r.body.oneTimePassword);
+  });
+
+  it("lists who still has to change their password: true for a generated one until they change it, false for a given one", async () => {
+    const listed = async (name: string) => ((await srv.api("GET", "/api/v1/users", undefined, { key: admin })).body.items as { username: string; mustChangePassword: boolean }[]).find((u) => u.username === name);
+    const r = await srv.api("POST", "/api/v1/users", { username: "mona", role: "operator" }, { key: admin });
+    expect(r.body.mustChangePassword).toBe(true);
+    expect(await listed("mona")).toMatchObject({ mustChangePassword: true });
+    const cookie = await srv.login("mona", r.body.oneTimePassword);
+    const changed = await srv.api("POST", "/api/v1/auth/password", { currentPassword: r.body.oneTimePassword, newPassword: "mona's own password" }, { cookie });
+    expect(changed.status).toBe(200);
+    expect(await listed("mona")).toMatchObject({ mustChangePassword: false });
+    // an admin reset hands out a one-time password again
+    expect((await srv.api("POST", "/api/v1/users/mona/reset-password", undefined, { key: admin })).status).toBe(200);
+    expect(await listed("mona")).toMatchObject({ mustChangePassword: true });
+    await srv.api("POST", "/api/v1/users", { username: "nils", password: "nils password 12", role: "operator" }, { key: admin });
+    expect(await listed("nils")).toMatchObject({ mustChangePassword: false });
+    const patched = await srv.api("PATCH", "/api/v1/users/nils", { role: "auditor" }, { key: admin });
+    expect(patched.body).toMatchObject({ username: "nils", mustChangePassword: false });
   });
 
   it("bad input: field messages in words, 400; a taken name 409", async () => {

@@ -6,7 +6,7 @@ import { ErrorNote } from "../components/ErrorNote.tsx";
 import { TextField } from "../components/Field.tsx";
 import { createAction } from "../lib/action.ts";
 import { changePassword, logout, session } from "../stores/session.ts";
-import { PASSWORD_MIN } from "../../../shared/api/auth.ts";
+import { PASSWORD_MIN } from "../../../shared/api/enums.ts";
 
 export default function ChangePassword() {
   const [current, setCurrent] = createSignal("");

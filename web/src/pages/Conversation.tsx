@@ -9,6 +9,7 @@ import { api } from "../api/client.ts";
 import { subscribe } from "../api/events.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { MessageView } from "../components/MessageView.tsx";
+import { SecretBlocked, secretBlock } from "../components/SecretBlocked.tsx";
 import { createAction } from "../lib/action.ts";
 import { followMessage, messages, putMessage } from "../stores/messages.ts";
 import { session as auth } from "../stores/session.ts";
@@ -82,12 +83,22 @@ export default function ConversationPage() {
     }),
   );
 
+  // the text the secret scanner refused: "Send anyway" is offered for that text only
+  const [blockedText, setBlockedText] = createSignal<string | null>(null);
+  const findings = () => (blockedText() === text() ? secretBlock(sending.error()) : null);
+
   const send = (ev: Event) => {
     ev.preventDefault();
+    return sendNow(false);
+  };
+
+  const sendNow = (allowSecrets: boolean) => {
     const body = text();
     if (!body.trim()) return;
     return sending.run(async () => {
-      const accepted = await api.send({ to: handle(), message: body, session: session() ?? "main" });
+      setBlockedText(body);
+      const req = { to: handle(), message: body, session: session() ?? "main" };
+      const accepted = await api.send(allowSecrets ? { ...req, allowSecrets: true } : req);
       setText("");
       if (!messages.byId[accepted.id]) putMessage(await api.message(accepted.id));
       if (!ids().includes(accepted.id)) setIds((cur) => [...cur, accepted.id]);
@@ -148,7 +159,17 @@ export default function ConversationPage() {
             Send
           </button>
         </form>
-        <ErrorNote error={sending.error()} />
+        <Show when={findings()} fallback={<ErrorNote error={sending.error()} />}>
+          {(f) => (
+            <SecretBlocked
+              findings={f()}
+              overrideLabel="Send anyway"
+              consequence={`The message goes to @${handle()} as it is, secret included; the override is recorded in the audit log.`}
+              busy={sending.busy()}
+              onOverride={() => void sendNow(true)}
+            />
+          )}
+        </Show>
       </Show>
     </section>
   );

@@ -118,6 +118,12 @@ export default function UsersPage() {
               <td data-label="Username">
                 {u.username}
                 <Show when={u.username === session.me()?.name}> (you)</Show>
+                <Show when={u.mustChangePassword}>
+                  {" "}
+                  <span class="badge warn" title="Still has a one-time password: must choose their own at next sign-in">
+                    must change password
+                  </span>
+                </Show>
               </td>
               <td data-label="Role">
                 <select
