@@ -16,13 +16,13 @@ var __export = (target, all) => {
     __defProp(target, name, { get: all[name], enumerable: true });
 };
 
-// ../main/node_modules/hono/dist/client/fetch-result-please.js
+// node_modules/hono/dist/client/fetch-result-please.js
 var init_fetch_result_please = __esm({
-  "../main/node_modules/hono/dist/client/fetch-result-please.js"() {
+  "node_modules/hono/dist/client/fetch-result-please.js"() {
   }
 });
 
-// ../main/node_modules/hono/dist/client/utils.js
+// node_modules/hono/dist/client/utils.js
 function isObject(item) {
   return typeof item === "object" && item !== null && !Array.isArray(item);
 }
@@ -38,7 +38,7 @@ function deepMerge(target, source) {
 }
 var mergePath, replaceUrlParam, buildSearchParams, replaceUrlProtocol, removeIndexString;
 var init_utils = __esm({
-  "../main/node_modules/hono/dist/client/utils.js"() {
+  "node_modules/hono/dist/client/utils.js"() {
     init_fetch_result_please();
     mergePath = (base, path) => {
       base = base.replace(/\/+$/, "");
@@ -80,16 +80,16 @@ var init_utils = __esm({
   }
 });
 
-// ../main/node_modules/hono/dist/utils/url.js
+// node_modules/hono/dist/utils/url.js
 var init_url = __esm({
-  "../main/node_modules/hono/dist/utils/url.js"() {
+  "node_modules/hono/dist/utils/url.js"() {
   }
 });
 
-// ../main/node_modules/hono/dist/utils/cookie.js
+// node_modules/hono/dist/utils/cookie.js
 var validCookieNameRegEx, _serialize, serialize;
 var init_cookie = __esm({
-  "../main/node_modules/hono/dist/utils/cookie.js"() {
+  "node_modules/hono/dist/utils/cookie.js"() {
     init_url();
     validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/;
     _serialize = (name, value, opt = {}) => {
@@ -134,10 +134,10 @@ var init_cookie = __esm({
   }
 });
 
-// ../main/node_modules/hono/dist/client/client.js
+// node_modules/hono/dist/client/client.js
 var createProxy, appendQueryParams, ClientRequestImpl, hc;
 var init_client = __esm({
-  "../main/node_modules/hono/dist/client/client.js"() {
+  "node_modules/hono/dist/client/client.js"() {
     init_cookie();
     init_utils();
     createProxy = (callback, path) => {
@@ -283,9 +283,9 @@ var init_client = __esm({
   }
 });
 
-// ../main/node_modules/hono/dist/client/index.js
+// node_modules/hono/dist/client/index.js
 var init_client2 = __esm({
-  "../main/node_modules/hono/dist/client/index.js"() {
+  "node_modules/hono/dist/client/index.js"() {
     init_fetch_result_please();
     init_utils();
     init_client();

@@ -54,7 +54,7 @@ describe("team-mesh CLI against the real server", () => {
   it("list: a table of the registry; --json is the API's answer; the key is never printed", async () => {
     const r = await cli(["list"], operator);
     expect(r.code).toBe(0);
-    expect(r.out.split("\n")[0]).toMatch(/^HANDLE\s+NAME\s+STATE\s+GATEWAY\s+TOKEN\s+TAGS\s+LAST SEEN$/);
+    expect(r.out.split("\n")[0]).toMatch(/^HANDLE\s+NAME\s+STATE\s+GATEWAY\s+AGENT\s+TOKEN\s+TAGS\s+LAST SEEN$/);
     for (const h of ["alice", "bob", "gone", "me (me)"]) expect(r.out).toContain(h);
     expect(r.out + r.err).not.toContain(operator);
     const j = await cli(["list", "--json"], operator);
