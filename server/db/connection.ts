@@ -1,14 +1,14 @@
 // Opens the SQLite file with the settings every connection needs, and applies migrations.
 import { closeSync, mkdirSync, openSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, migrate, type BetterSQLite3Database } from "./drizzle.ts";
 import * as schema from "./schema.ts";
+import { APP_ROOT } from "../app-root.ts";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../migrations");
+export const MIGRATIONS_DIR = join(APP_ROOT, "migrations");
 
 export class MigrationError extends Error {}
 

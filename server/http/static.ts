@@ -5,12 +5,12 @@
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
-import { dirname, extname, join, normalize, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { extname, join, normalize, sep } from "node:path";
 import { Hono } from "hono";
 import { errorBody } from "../errors.ts";
+import { APP_ROOT } from "../app-root.ts";
 
-export const WEB_DIST = resolve(dirname(fileURLToPath(import.meta.url)), "../../web/dist");
+export const WEB_DIST = join(APP_ROOT, "web", "dist");
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

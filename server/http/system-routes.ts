@@ -1,6 +1,7 @@
 // /healthz, /readyz, /metrics and /api/v1/config.
 import { timingSafeEqual, createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { ErrorBody } from "../../shared/api/common.ts";
@@ -10,10 +11,11 @@ import { migrationsApplied, MIGRATIONS_DIR, type Db } from "../db/connection.ts"
 import type { Metrics } from "../metrics/index.ts";
 import type { AuthKit } from "./auth-kit.ts";
 import { createRouter } from "./router.ts";
+import { APP_ROOT } from "../app-root.ts";
 
 export const VERSION: string = (() => {
   try {
-    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(APP_ROOT, "package.json"), "utf8")) as { version: string }).version;
   } catch {
     return "0.0.0";
   }
