@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
-# Team Mesh: dashboard + REST/WebSocket API, on Node 24 (TypeScript runs by type stripping).
+# Team Mesh: dashboard + REST/WebSocket API, on Node 24. The server runs compiled (build/, from
+# npm run build:server); the CLI runs its TypeScript by Node's type stripping.
 #   docker build -t team-mesh .
 #   docker run -d -p 127.0.0.1:8790:8790 -v team-mesh-data:/data -e MESH_ADMIN_PASSWORD=... team-mesh
 # Or use docker-compose.yml. See docs/operations.md.
 
-# --- build: all dependencies, then the web bundle (web/dist) -----------------------------------
+# --- build: all dependencies, then the web bundle (web/dist) and the compiled server (build/) -----
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -12,7 +13,7 @@ COPY package.json package-lock.json ./
 # its prebuilt binary (prebuilds/linux-<arch>.node), esbuild its platform package.
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build:web
+RUN npm run build:web && npm run build:server
 
 # --- runtime: production dependencies only, unprivileged user ------------------------------------
 FROM node:24-slim AS runtime
@@ -29,6 +30,7 @@ COPY migrations/ ./migrations/
 COPY cli/ ./cli/
 COPY bin/ ./bin/
 COPY --from=build /app/web/dist ./web/dist
+COPY --from=build /app/build ./build
 # The data dir holds the SQLite file, the generated vault key (0600) and backups.
 RUN mkdir -p /data && chown node:node /data && chmod 700 /data \
     && ln -s /app/bin/team-mesh.mjs /usr/local/bin/team-mesh
@@ -41,4 +43,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MESH_PORT||8790)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM starts the graceful shutdown (MESH_SHUTDOWN_GRACE_SEC for in-flight sends).
 STOPSIGNAL SIGTERM
-CMD ["node", "server/main.ts"]
+CMD ["node", "--enable-source-maps", "build/server/main.js"]

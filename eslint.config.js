@@ -10,7 +10,7 @@ const DRIZZLE = {
 
 export default tseslint.config(
   // skill/team-mesh/team-mesh.mjs is generated (scripts/build-skill.mjs) from linted sources.
-  { ignores: ["node_modules/", "web/dist/", "data/", "test-results/", "migrations/", "skill/team-mesh/team-mesh.mjs"] },
+  { ignores: ["node_modules/", "web/dist/", "build/", "data/", "test-results/", "migrations/", "skill/team-mesh/team-mesh.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

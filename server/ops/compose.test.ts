@@ -207,15 +207,17 @@ describe("Dockerfile", () => {
     for (const f of froms) expect(f.args).toMatch(/^node:24-slim(@sha256:[0-9a-f]{64})?(\s+AS\s+\w+)?$/i);
   });
 
-  it("builds the web bundle in the build stage and installs only production dependencies at run time", () => {
+  it("builds the web bundle and the compiled server in the build stage and installs only production dependencies at run time", () => {
     const build = ins.filter((i) => i.stage < last && i.op === "RUN").map((i) => i.args);
     expect(build.some((a) => /npm ci\b/.test(a))).toBe(true);
     expect(build.some((a) => /npm run build:web/.test(a))).toBe(true);
+    expect(build.some((a) => /npm run build:server/.test(a))).toBe(true);
     const run = one("RUN").map((i) => i.args);
     expect(run.some((a) => /npm ci\b.*--omit=dev/.test(a))).toBe(true);
     expect(run.some((a) => /npm run build/.test(a))).toBe(false);
     const copies = one("COPY").map((i) => i.args);
     expect(copies.some((a) => /--from=\w+\s+\S*web\/dist/.test(a))).toBe(true);
+    expect(copies.some((a) => /--from=\w+\s+\S*\/build\s/.test(a))).toBe(true);
     for (const dir of ["server/", "shared/", "migrations/", "bin/"]) {
       expect(copies.some((a) => a.startsWith(dir)), dir).toBe(true);
       expect(existsSync(join(ROOT, dir)), dir).toBe(true);
@@ -231,14 +233,14 @@ describe("Dockerfile", () => {
     expect(runtime.findIndex((i) => i.op === "CMD")).toBeGreaterThan(userAt);
   });
 
-  it("binds 0.0.0.0, keeps /data as a volume, exposes 8790 and starts server/main.ts", () => {
+  it("binds 0.0.0.0, keeps /data as a volume, exposes 8790 and starts the compiled server", () => {
     const env = one("ENV").map((i) => i.args).join(" ");
     expect(env).toMatch(/MESH_HOST=0\.0\.0\.0/);
     expect(env).toMatch(/MESH_DATA_DIR=\/data/);
     for (const m of env.matchAll(/\b(MESH_[A-Z0-9_]+)=/g)) expect(SPEC_NAMES).toContain(m[1]);
     expect(one("VOLUME").map((i) => i.args).join(" ")).toContain("/data");
     expect(one("EXPOSE").map((i) => i.args)).toContain("8790");
-    expect(JSON.parse((one("CMD").at(-1) as Instruction).args)).toEqual(["node", "server/main.ts"]);
+    expect(JSON.parse((one("CMD").at(-1) as Instruction).args)).toEqual(["node", "--enable-source-maps", "build/server/main.js"]);
   });
 
   describe("HEALTHCHECK", () => {

@@ -72,6 +72,8 @@ export interface TestServer {
 
 export interface TestServerOptions {
   child?: boolean;
+  /** Child only: the script to run (default server/main.ts; the compiled build/server/main.js). */
+  childEntry?: string;
   env?: Record<string, string>;
   dataDir?: string;
   startOptions?: StartOptions;
@@ -125,7 +127,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       port = running.port;
       return;
     }
-    const proc = spawn(process.execPath, ["server/main.ts"], {
+    const proc = spawn(process.execPath, [opts.childEntry ?? "server/main.ts"], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
