@@ -242,6 +242,25 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
       audit.append({ actor, kind: "api_key", outcome: "ok", details: { action: "revoke", id: k.id, name: k.name, prefix: k.prefix, reason, owner: username } });
     }
   }
+  /**
+   * The sign-in rate limits (per name + address, and per address), shared by login and password
+   * changes: 429 while either holds. Not one audit row per refusal (an anonymous caller could grow
+   * the trail without bound): the first refusal per limiter key and window is written, the rest
+   * are counted and written as one aggregate entry. The per-address limit keys on the address
+   * alone ("*"), so varying usernames from one address stays one window.
+   */
+  function refuseWhileLimited(name: string, ip: string, what: string): void {
+    const keyWait = limiter.retryAfterSec(`${name}|${ip}`);
+    const wait = Math.max(keyWait, ipLimiter.retryAfterSec(ip));
+    if (wait > 0) {
+      refusals.refused(keyWait > 0 ? name : "*", ip);
+      throw new ApiError("RATE_LIMITED", `Too many ${what}; try again in ${wait} s`, { retryAfterSec: wait });
+    }
+  }
+  const failedPassword = (name: string, ip: string) => {
+    limiter.fail(`${name}|${ip}`);
+    ipLimiter.fail(ip);
+  };
   const userByName = (username: string): UserRow | undefined => q.userByName.get({ username: username.trim().toLowerCase() });
   const insertUser = (username: string, password: string, role: Role, mustChangePassword = false) =>
     q.insertUser.run({ username, passwordHash: hashPassword(password), role, createdAt: now(), mustChangePassword: mustChangePassword ? 1 : 0 });
@@ -335,27 +354,16 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     },
     login(username, password, ip) {
       const name = username.trim().toLowerCase();
-      const limitKey = `${name}|${ip}`;
-      const keyWait = limiter.retryAfterSec(limitKey);
-      const wait = Math.max(keyWait, ipLimiter.retryAfterSec(ip));
-      if (wait > 0) {
-        // Not one row per refusal (an anonymous caller could grow the trail without bound): the
-        // first refusal per limiter key and window is written, the rest are counted and written
-        // as one aggregate entry. The per-address limit keys on the address alone ("*"), so
-        // varying usernames from one address stays one window.
-        refusals.refused(keyWait > 0 ? name : "*", ip);
-        throw new ApiError("RATE_LIMITED", `Too many failed sign-ins; try again in ${wait} s`, { retryAfterSec: wait });
-      }
+      refuseWhileLimited(name, ip, "failed sign-ins");
       const user = userByName(name);
       const passwordOk = verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
       if (!user || !passwordOk || user.disabled) {
-        limiter.fail(limitKey);
-        ipLimiter.fail(ip);
+        failedPassword(name, ip);
         const reason = !user ? "unknown_user" : !passwordOk ? "wrong_password" : "disabled";
         audit.append({ actor: `user:${name.slice(0, 64)}`, kind: "login", outcome: "failed", details: { ip, reason } });
         throw new ApiError("INVALID_CREDENTIALS", "Wrong username or password");
       }
-      limiter.reset(limitKey);
+      limiter.reset(`${name}|${ip}`);
       audit.append({ actor: `user:${user.username}`, kind: "login", outcome: "ok", details: { ip } });
       return newSession(user);
     },
@@ -487,21 +495,15 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
     changePassword(principal, input, ip) {
       const user = principal.kind === "user" ? q.userById.get({ id: Number(principal.id) }) : undefined;
       if (!user || user.disabled) throw new ApiError("UNAUTHENTICATED", "Sign in first");
-      const limitKey = `${user.username}|${ip}`;
-      const keyWait = limiter.retryAfterSec(limitKey);
-      const wait = Math.max(keyWait, ipLimiter.retryAfterSec(ip));
-      if (wait > 0) {
-        refusals.refused(keyWait > 0 ? user.username : "*", ip);
-        throw new ApiError("RATE_LIMITED", `Too many wrong passwords; try again in ${wait} s`, { retryAfterSec: wait });
-      }
+      refuseWhileLimited(user.username, ip, "wrong passwords");
       if (!verifyPassword(input.currentPassword, user.passwordHash)) {
-        limiter.fail(limitKey);
-        ipLimiter.fail(ip);
+        failedPassword(user.username, ip);
         audit.append({ actor: principal.label, kind: "login", outcome: "failed", details: { action: "change_password", ip, reason: "wrong_password" } });
         throw new ApiError("CURRENT_PASSWORD_WRONG", "The current password is wrong; nothing changed");
       }
-      limiter.reset(limitKey);
-      if (verifyPassword(input.newPassword, user.passwordHash)) {
+      limiter.reset(`${user.username}|${ip}`);
+      // the current password was just verified: the same text (as the hash sees it) is no change
+      if (input.newPassword.normalize("NFC") === input.currentPassword.normalize("NFC")) {
         throw new ApiError("PASSWORD_UNCHANGED", "The new password must differ from the current one", {
           issues: [{ path: "newPassword", message: "must differ from the current password", code: "custom" }],
         });
