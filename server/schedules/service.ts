@@ -84,11 +84,11 @@ export function createSchedules(deps: SchedulesDeps) {
   function claim(r: Row, t: number): boolean {
     return db.$client
       .transaction(() => {
-          const fire = r.nextRunAt as number;
-          const inserted = db.insert(scheduleRuns).values({ scheduleId: r.id, fireTime: fire, claimedAt: t, outcome: "failed", error: "claimed; the broadcast was not created (crash?)" }).onConflictDoNothing().run();
-          // moves on either way: a run already claimed elsewhere must not be looked at again
-          db.update(broadcastSchedules).set({ nextRunAt: nextAfter(r, Math.max(fire, t)), updatedAt: t }).where(and(eq(broadcastSchedules.id, r.id), eq(broadcastSchedules.nextRunAt, fire))).run();
-          return inserted.changes === 1;
+        const fire = r.nextRunAt as number;
+        const inserted = db.insert(scheduleRuns).values({ scheduleId: r.id, fireTime: fire, claimedAt: t, outcome: "failed", error: "claimed; the broadcast was not created (crash?)" }).onConflictDoNothing().run();
+        // moves on either way: a run already claimed elsewhere must not be looked at again
+        db.update(broadcastSchedules).set({ nextRunAt: nextAfter(r, Math.max(fire, t)), updatedAt: t }).where(and(eq(broadcastSchedules.id, r.id), eq(broadcastSchedules.nextRunAt, fire))).run();
+        return inserted.changes === 1;
       })
       .immediate();
   }
@@ -148,27 +148,27 @@ export function createSchedules(deps: SchedulesDeps) {
       // one write transaction: a claim by the scheduler cannot fall between the read and the write
       const { cur, message, when, enabled, textChanged, groupChanged } = db.$client
         .transaction(() => {
-        const cur = row(id);
-        const runAt = patch.runAt !== undefined ? Date.parse(patch.runAt) : patch.cron !== undefined ? null : cur.runAt;
-        const when = { cron: patch.cron ?? (patch.runAt !== undefined ? null : cur.cron), runAt, timezone: patch.timezone ?? cur.timezone };
-        const enabled = patch.enabled ?? cur.enabled;
-        const timingChanged = when.cron !== cur.cron || when.runAt !== cur.runAt || when.timezone !== cur.timezone || enabled !== cur.enabled;
-        if (patch.runAt !== undefined && runAt !== null && runAt <= t) {
-          throw new ApiError("VALIDATION_FAILED", "runAt is in the past", { issues: [{ path: "runAt", message: "runAt is in the past", code: "custom" }] });
-        }
-        const next = timingChanged ? nextAfter(when, t) : cur.nextRunAt; // validates the cron expression and the zone
-        if (enabled && timingChanged && next === null) {
-          throw new ApiError("SCHEDULE_ENDED", `Schedule ${id} ran once at ${iso(cur.runAt)} and has no run left: give a new runAt (or a cron) to resume it`, { id, runAt: iso(cur.runAt) });
-        }
-        const message = patch.message ?? cur.message;
-        const tags = patch.tags !== undefined ? patch.tags : cur.groupTags;
-        const textChanged = sha256Hex(message) !== sha256Hex(cur.message);
-        const groupChanged = JSON.stringify(tags ? [...tags].sort() : null) !== JSON.stringify(cur.groupTags ? [...cur.groupTags].sort() : null);
-        db.update(broadcastSchedules)
-          .set({ name: patch.name ?? cur.name, message, session: patch.session ?? cur.session, timeoutSec: patch.timeoutSec ?? cur.timeoutSec, groupTags: tags, ...when, enabled, nextRunAt: enabled ? next : null, updatedAt: t })
-          .where(eq(broadcastSchedules.id, id))
-          .run();
-        return { cur, message, when, enabled, textChanged, groupChanged };
+          const cur = row(id);
+          const runAt = patch.runAt !== undefined ? Date.parse(patch.runAt) : patch.cron !== undefined ? null : cur.runAt;
+          const when = { cron: patch.cron ?? (patch.runAt !== undefined ? null : cur.cron), runAt, timezone: patch.timezone ?? cur.timezone };
+          const enabled = patch.enabled ?? cur.enabled;
+          const timingChanged = when.cron !== cur.cron || when.runAt !== cur.runAt || when.timezone !== cur.timezone || enabled !== cur.enabled;
+          if (patch.runAt !== undefined && runAt !== null && runAt <= t) {
+            throw new ApiError("VALIDATION_FAILED", "runAt is in the past", { issues: [{ path: "runAt", message: "runAt is in the past", code: "custom" }] });
+          }
+          const next = timingChanged ? nextAfter(when, t) : cur.nextRunAt; // validates the cron expression and the zone
+          if (enabled && timingChanged && next === null) {
+            throw new ApiError("SCHEDULE_ENDED", `Schedule ${id} ran once at ${iso(cur.runAt)} and has no run left: give a new runAt (or a cron) to resume it`, { id, runAt: iso(cur.runAt) });
+          }
+          const message = patch.message ?? cur.message;
+          const tags = patch.tags !== undefined ? patch.tags : cur.groupTags;
+          const textChanged = message !== cur.message;
+          const groupChanged = JSON.stringify(tags ? [...tags].sort() : null) !== JSON.stringify(cur.groupTags ? [...cur.groupTags].sort() : null);
+          db.update(broadcastSchedules)
+            .set({ name: patch.name ?? cur.name, message, session: patch.session ?? cur.session, timeoutSec: patch.timeoutSec ?? cur.timeoutSec, groupTags: tags, ...when, enabled, nextRunAt: enabled ? next : null, updatedAt: t })
+            .where(eq(broadcastSchedules.id, id))
+            .run();
+          return { cur, message, when, enabled, textChanged, groupChanged };
         })
         .immediate();
       const changed = Object.keys(patch).sort();
