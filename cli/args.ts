@@ -266,10 +266,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     }
   }
   const common: Common = { json: bool("json"), url: str("url") };
-  const session = str("session") ?? DEFAULT_SESSION;
-  if (!/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/.test(session)) {
-    throw new UsageError("--session: 1-128 of letters, digits, : . _ - (starting with a letter or digit)", name);
-  }
+  const session = checkedSession(str("session") ?? DEFAULT_SESSION, name);
   switch (name) {
     case "whoami":
     case "mcp":
@@ -337,6 +334,15 @@ function usersCommand(action: UsersAction, pos: string[], v: Record<string, stri
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
+/** A session name as the server takes it (shared/api/messages.ts); a usage error otherwise. */
+function checkedSession(session: string, command: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/.test(session)) throw new UsageError("--session: 1-128 of letters, digits, : . _ - (starting with a letter or digit)", command);
+  return session;
+}
+
+/** A flag was given (a repeatable one at least once; a boolean set). */
+const isGiven = (v: Values, flag: string) => (Array.isArray(v[flag]) ? (v[flag] as string[]).length > 0 : v[flag] !== undefined && v[flag] !== false);
+
 function positionalsFor(command: string, action: string, want: readonly string[], pos: string[]): void {
   const usage = `${command} ${action}${want.map((w) => ` ${w}`).join("")}`;
   if (pos.length !== want.length) throw new UsageError(`${usage}: ${pos.length < want.length ? `needs ${want.slice(pos.length).join(" and ")}` : `unexpected argument ${JSON.stringify(pos[want.length])}`}`, command);
@@ -344,8 +350,7 @@ function positionalsFor(command: string, action: string, want: readonly string[]
 
 function onlyFor(command: string, action: string, v: Values, flags: string[], allowed: readonly string[]): void {
   for (const f of flags) {
-    const given = Array.isArray(v[f]) ? (v[f] as string[]).length > 0 : v[f] !== undefined && v[f] !== false;
-    if (given && !allowed.includes(action)) throw new UsageError(`--${f} is for ${command} ${allowed.join("|")}`, command);
+    if (isGiven(v, f) && !allowed.includes(action)) throw new UsageError(`--${f} is for ${command} ${allowed.join("|")}`, command);
   }
 }
 
@@ -393,8 +398,8 @@ function schedulesCommand(action: SchedulesAction, pos: string[], v: Values, com
     if (Number.isNaN(t)) throw new UsageError(`--at must be a date and time such as 2026-12-08T09:00 (local) or 2026-12-08T08:00:00Z (got ${JSON.stringify(at)})`, "schedules");
     runAt = new Date(t).toISOString();
   }
-  const session = str("session");
-  if (session !== undefined && !/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/.test(session)) throw new UsageError("--session: 1-128 of letters, digits, : . _ - (starting with a letter or digit)", "schedules");
+  const given = str("session");
+  const session = given === undefined ? undefined : checkedSession(given, "schedules");
   const flags: ScheduleFlags = {
     ...(str("name") !== undefined ? { name: str("name") } : {}),
     ...(str("message") !== undefined ? { message: str("message") } : {}),
@@ -413,7 +418,7 @@ function schedulesCommand(action: SchedulesAction, pos: string[], v: Values, com
     if (flags.cron === undefined && flags.runAt === undefined) throw new UsageError("schedules create needs --cron EXPR (recurring) or --at TIME (once)", "schedules");
     if (flags.tags === null) throw new UsageError("--everyone is for schedules edit (a new schedule without --group is for everyone)", "schedules");
   }
-  if (action === "edit" && !CHANGE_FLAGS.concat("at").some((f) => (Array.isArray(v[f]) ? (v[f] as string[]).length > 0 : v[f] !== undefined && v[f] !== false))) {
+  if (action === "edit" && !CHANGE_FLAGS.some((f) => isGiven(v, f))) {
     throw new UsageError("schedules edit ID needs something to change (--name --message --template --cron --at --tz --group --everyone --session --timeout)", "schedules");
   }
   return { ...common, name: "schedules", action, ref: scheduleId(action, pos[0]), flags };

@@ -617,10 +617,7 @@ function parseCommandLine(argv) {
     }
   }
   const common = { json: bool("json"), url: str("url") };
-  const session = str("session") ?? DEFAULT_SESSION;
-  if (!/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/.test(session)) {
-    throw new UsageError("--session: 1-128 of letters, digits, : . _ - (starting with a letter or digit)", name);
-  }
+  const session = checkedSession(str("session") ?? DEFAULT_SESSION, name);
   switch (name) {
     case "whoami":
     case "mcp":
@@ -684,14 +681,17 @@ function usersCommand(action, pos, v, common) {
   if (v["password-stdin"] === true && action !== "create") throw new UsageError("--password-stdin is for users create", "users");
   return { ...common, name: "users", action, username: pos[0] ?? "", role: roleText, passwordStdin: v["password-stdin"] === true };
 }
+function checkedSession(session, command) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/.test(session)) throw new UsageError("--session: 1-128 of letters, digits, : . _ - (starting with a letter or digit)", command);
+  return session;
+}
 function positionalsFor(command, action, want, pos) {
   const usage = `${command} ${action}${want.map((w) => ` ${w}`).join("")}`;
   if (pos.length !== want.length) throw new UsageError(`${usage}: ${pos.length < want.length ? `needs ${want.slice(pos.length).join(" and ")}` : `unexpected argument ${JSON.stringify(pos[want.length])}`}`, command);
 }
 function onlyFor(command, action, v, flags, allowed) {
   for (const f of flags) {
-    const given = Array.isArray(v[f]) ? v[f].length > 0 : v[f] !== void 0 && v[f] !== false;
-    if (given && !allowed.includes(action)) throw new UsageError(`--${f} is for ${command} ${allowed.join("|")}`, command);
+    if (isGiven(v, f) && !allowed.includes(action)) throw new UsageError(`--${f} is for ${command} ${allowed.join("|")}`, command);
   }
 }
 function varsOf(v, command) {
@@ -732,8 +732,8 @@ function schedulesCommand(action, pos, v, common) {
     if (Number.isNaN(t)) throw new UsageError(`--at must be a date and time such as 2026-12-08T09:00 (local) or 2026-12-08T08:00:00Z (got ${JSON.stringify(at)})`, "schedules");
     runAt = new Date(t).toISOString();
   }
-  const session = str("session");
-  if (session !== void 0 && !/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/.test(session)) throw new UsageError("--session: 1-128 of letters, digits, : . _ - (starting with a letter or digit)", "schedules");
+  const given = str("session");
+  const session = given === void 0 ? void 0 : checkedSession(given, "schedules");
   const flags = {
     ...str("name") !== void 0 ? { name: str("name") } : {},
     ...str("message") !== void 0 ? { message: str("message") } : {},
@@ -752,12 +752,12 @@ function schedulesCommand(action, pos, v, common) {
     if (flags.cron === void 0 && flags.runAt === void 0) throw new UsageError("schedules create needs --cron EXPR (recurring) or --at TIME (once)", "schedules");
     if (flags.tags === null) throw new UsageError("--everyone is for schedules edit (a new schedule without --group is for everyone)", "schedules");
   }
-  if (action === "edit" && !CHANGE_FLAGS.concat("at").some((f) => Array.isArray(v[f]) ? v[f].length > 0 : v[f] !== void 0 && v[f] !== false)) {
+  if (action === "edit" && !CHANGE_FLAGS.some((f) => isGiven(v, f))) {
     throw new UsageError("schedules edit ID needs something to change (--name --message --template --cron --at --tz --group --everyone --session --timeout)", "schedules");
   }
   return { ...common, name: "schedules", action, ref: scheduleId(action, pos[0]), flags };
 }
-var UsageError, USERS_ACTIONS, TEMPLATES_ACTIONS, SCHEDULES_ACTIONS, COMMON, LOCAL, SPECS, REPLY_WAIT_SEC_MAX, COMMAND_NAMES, CHANGE_FLAGS;
+var UsageError, USERS_ACTIONS, TEMPLATES_ACTIONS, SCHEDULES_ACTIONS, COMMON, LOCAL, SPECS, REPLY_WAIT_SEC_MAX, COMMAND_NAMES, isGiven, CHANGE_FLAGS;
 var init_args = __esm({
   "cli/args.ts"() {
     "use strict";
@@ -851,6 +851,7 @@ var init_args = __esm({
     };
     REPLY_WAIT_SEC_MAX = 3600;
     COMMAND_NAMES = Object.keys(SPECS);
+    isGiven = (v, flag) => Array.isArray(v[flag]) ? v[flag].length > 0 : v[flag] !== void 0 && v[flag] !== false;
     CHANGE_FLAGS = ["name", "message", "template", "var", "cron", "at", "tz", "group", "everyone", "session", "timeout"];
   }
 });
