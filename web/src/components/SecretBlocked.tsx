@@ -20,6 +20,15 @@ export function secretBlock(error: unknown): SecretFindingView[] | null {
   return list.filter((f): f is SecretFindingView => !!f && typeof f.ruleId === "string" && typeof f.match === "string");
 }
 
+/**
+ * The findings of the last refusal while the text is still exactly the one sent then: the
+ * override is offered for that text only. Call `sending(text)` as each send starts.
+ */
+export function createSecretRefusal(text: () => string, error: () => unknown) {
+  const [sent, setSent] = createSignal<string | null>(null);
+  return { findings: () => (sent() === text() ? secretBlock(error()) : null), sending: (t: string) => setSent(t) };
+}
+
 /** The rule's own name, without the package prefix ("@secretlint/secretlint-rule-aws/AWSAccessKeyID" → "aws/AWSAccessKeyID"). */
 const ruleName = (id: string) => id.replace(/^@secretlint\/secretlint-rule-/, "");
 

@@ -11,7 +11,7 @@ import { ByteCounter, byteLevel } from "../components/ByteCounter.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { Field, describedBy } from "../components/Field.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
-import { SecretBlocked, secretBlock } from "../components/SecretBlocked.tsx";
+import { SecretBlocked, createSecretRefusal } from "../components/SecretBlocked.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { SchedulePanel } from "../components/SchedulePanel.tsx";
 import { TemplatePicker } from "../components/TemplatePicker.tsx";
@@ -36,9 +36,7 @@ function Compose() {
   const { busy, error, run } = createAction();
   const fe = () => fieldErrors(error());
   const over = () => byteLevel(utf8Bytes(text()), cfg().msgSoftLimit, cfg().msgHardLimit) === "over";
-  // the text the secret scanner refused: the override is offered for that text only
-  const [blockedText, setBlockedText] = createSignal<string | null>(null);
-  const findings = () => (blockedText() === text() ? secretBlock(error()) : null);
+  const refusal = createSecretRefusal(text, error);
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     if (!text() || over()) return;
@@ -46,7 +44,7 @@ function Compose() {
   };
   const create = async (allowSecrets: boolean) => {
     await run(async () => {
-      setBlockedText(text());
+      refusal.sending(text());
       const b = await api.createBroadcast({
         message: text(),
         session: sess().trim() || "main",
@@ -103,7 +101,7 @@ function Compose() {
           {busy() ? "Preparing…" : "Review recipients"}
         </button>
       </div>
-      <Show when={findings()} fallback={<ErrorNote error={error()} />}>
+      <Show when={refusal.findings()} fallback={<ErrorNote error={error()} />}>
         {(f) => (
           <SecretBlocked
             findings={f()}

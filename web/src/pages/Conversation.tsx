@@ -9,7 +9,7 @@ import { api } from "../api/client.ts";
 import { subscribe } from "../api/events.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { MessageView } from "../components/MessageView.tsx";
-import { SecretBlocked, secretBlock } from "../components/SecretBlocked.tsx";
+import { SecretBlocked, createSecretRefusal } from "../components/SecretBlocked.tsx";
 import { createAction } from "../lib/action.ts";
 import { followMessage, messages, putMessage } from "../stores/messages.ts";
 import { session as auth } from "../stores/session.ts";
@@ -83,9 +83,7 @@ export default function ConversationPage() {
     }),
   );
 
-  // the text the secret scanner refused: "Send anyway" is offered for that text only
-  const [blockedText, setBlockedText] = createSignal<string | null>(null);
-  const findings = () => (blockedText() === text() ? secretBlock(sending.error()) : null);
+  const refusal = createSecretRefusal(text, () => sending.error());
 
   const send = (ev: Event) => {
     ev.preventDefault();
@@ -96,7 +94,7 @@ export default function ConversationPage() {
     const body = text();
     if (!body.trim()) return;
     return sending.run(async () => {
-      setBlockedText(body);
+      refusal.sending(body);
       const req = { to: handle(), message: body, session: session() ?? "main" };
       const accepted = await api.send(allowSecrets ? { ...req, allowSecrets: true } : req);
       setText("");
@@ -159,7 +157,7 @@ export default function ConversationPage() {
             Send
           </button>
         </form>
-        <Show when={findings()} fallback={<ErrorNote error={sending.error()} />}>
+        <Show when={refusal.findings()} fallback={<ErrorNote error={sending.error()} />}>
           {(f) => (
             <SecretBlocked
               findings={f()}

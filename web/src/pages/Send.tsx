@@ -10,7 +10,7 @@ import { FallbackNote, fallbackOfError, handleOfError } from "../components/Fall
 import { Field, TextField, describedBy } from "../components/Field.tsx";
 import { MessageView } from "../components/MessageView.tsx";
 import { NumberInput } from "../components/NumberInput.tsx";
-import { SecretBlocked, secretBlock } from "../components/SecretBlocked.tsx";
+import { SecretBlocked, createSecretRefusal } from "../components/SecretBlocked.tsx";
 import { TeammatePicker } from "../components/TeammatePicker.tsx";
 import { TemplatePicker } from "../components/TemplatePicker.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
@@ -70,9 +70,7 @@ export default function SendPage() {
     });
   };
 
-  // the text the secret scanner refused: "Send anyway" is offered for that text only
-  const [blockedText, setBlockedText] = createSignal<string | null>(null);
-  const findings = () => (blockedText() === text() ? secretBlock(error()) : null);
+  const refusal = createSecretRefusal(text, error);
 
   const doSend = async (e: SubmitEvent) => {
     e.preventDefault();
@@ -88,7 +86,7 @@ export default function SendPage() {
     await run(async () => {
       setPreview(null);
       const r = req();
-      setBlockedText(r.message);
+      refusal.sending(r.message);
       const acc = await api.send(allowSecrets ? { ...r, allowSecrets: true } : r);
       setCurrentId(acc.id);
       if (!messages.byId[acc.id]) {
@@ -163,7 +161,7 @@ export default function SendPage() {
             Preview (dry run)
           </button>
         </div>
-        <Show when={findings()} fallback={<ErrorNote error={error()} />}>
+        <Show when={refusal.findings()} fallback={<ErrorNote error={error()} />}>
           {(f) => (
             <SecretBlocked
               findings={f()}
