@@ -30,35 +30,45 @@ function oldestBuilt(dir) {
   return min;
 }
 
-const index = "web/dist/index.html";
-const stale = !existsSync(index) || oldestBuilt("web/dist") < Math.max(newest("web"), newest("shared"));
-if (stale) {
-  console.log(existsSync(index) ? "web/dist is older than its sources: rebuilding" : "web/dist missing: building");
-  const r = spawnSync("npx", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"], {
-    stdio: "inherit",
-    env: process.env,
-  });
+/**
+ * Runs `cmd` when `marker` is missing or any output under `out` is older than the newest source;
+ * exits with the build's code when it fails. `clean`: empty `out` first (no output is left
+ * behind by a removed source file).
+ */
+function buildIfStale({ marker, out, newestSource, missing, stale, cmd, failed, clean = false }) {
+  if (existsSync(marker) && oldestBuilt(out) >= newestSource) return;
+  console.log(existsSync(marker) ? stale : missing);
+  if (clean) rmSync(out, { recursive: true, force: true });
+  const r = spawnSync("npx", cmd, { stdio: "inherit", env: process.env });
   if (r.status !== 0) {
-    console.error(`web build failed (exit ${r.status ?? r.signal})`);
+    console.error(`${failed} failed (exit ${r.status ?? r.signal})`);
     process.exit(r.status ?? 1);
   }
 }
 
+buildIfStale({
+  marker: "web/dist/index.html",
+  out: "web/dist",
+  newestSource: Math.max(newest("web"), newest("shared")),
+  missing: "web/dist missing: building",
+  stale: "web/dist is older than its sources: rebuilding",
+  cmd: ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"],
+  failed: "web build",
+});
+
 // The server runs compiled (build/server/main.js, `npm run build:server`): run from the .ts
 // sources, Node's type stripper stays loaded and costs ~30 MB of RSS for the server's lifetime.
 const entry = "build/server/main.js";
-const serverStale =
-  !existsSync(entry) ||
-  oldestBuilt("build") < Math.max(newest("server"), newest("shared"), newest("cli"), statSync("tsconfig.json").mtimeMs, statSync("tsconfig.build.json").mtimeMs);
-if (serverStale) {
-  console.log(existsSync(entry) ? "build/ is older than the server's sources: recompiling" : "build/ missing: compiling the server");
-  rmSync("build", { recursive: true, force: true }); // no output left behind by a removed source file
-  const r = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit", env: process.env });
-  if (r.status !== 0) {
-    console.error(`server build failed (exit ${r.status ?? r.signal})`);
-    process.exit(r.status ?? 1);
-  }
-}
+buildIfStale({
+  marker: entry,
+  out: "build",
+  newestSource: Math.max(newest("server"), newest("shared"), newest("cli"), statSync("tsconfig.json").mtimeMs, statSync("tsconfig.build.json").mtimeMs),
+  missing: "build/ missing: compiling the server",
+  stale: "build/ is older than the server's sources: recompiling",
+  cmd: ["tsc", "-p", "tsconfig.build.json"],
+  failed: "server build",
+  clean: true,
+});
 
 const child = spawn(process.execPath, ["--enable-source-maps", entry, ...process.argv.slice(2)], { stdio: "inherit", env: process.env });
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
